@@ -1,0 +1,450 @@
+package org.microcert.ops.cassandra;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.microcert.ops.cassandra.CassandraException.Reason;
+
+/**
+ * Apache Cassandra 5.0 run as a separate JVM from the jars of {@code cassandra-all} (whose
+ * classpath the ops build writes into {@code cassandra.classpath}), with a generated
+ * {@code cassandra.yaml}, its own directory and ports, and its output in {@code logs/cassandra.log}
+ * under that directory. {@link #start} returns once CQL answers; {@link #stop} ends the process tree.
+ *
+ * <p>Directory layout: {@code conf/} (yaml, logback), {@code data/}, {@code commitlog/},
+ * {@code saved_caches/}, {@code hints/}, {@code cdc_raw/}, {@code logs/}, {@code cassandra.pid}.
+ */
+public final class CassandraServer implements AutoCloseable {
+
+    /** Where and how to run Cassandra. */
+    public record Settings(Path directory, String host, int cqlPort, int storagePort, int jmxPort,
+                           String heap, Duration startTimeout, boolean stopWithParent) {
+
+        public Settings {
+            directory = directory.toAbsolutePath().normalize();
+            for (int port : new int[] {cqlPort, storagePort, jmxPort}) {
+                if (port < 1 || port > 65535) {
+                    throw new CassandraException(Reason.BAD_SETTINGS, "port " + port + " is not in 1..65535");
+                }
+            }
+            if (cqlPort == storagePort || cqlPort == jmxPort || storagePort == jmxPort) {
+                throw new CassandraException(Reason.BAD_SETTINGS, "the CQL, storage and JMX ports must differ");
+            }
+            if (!heap.matches("[1-9][0-9]*[mMgG]")) {
+                throw new CassandraException(Reason.BAD_SETTINGS, "heap '" + heap + "' is not like 512m or 1g");
+            }
+        }
+
+        /** 127.0.0.1 with Cassandra's usual ports 9042 / 7000 / 7199, a 1 GB heap, 3 minutes to start. */
+        public static Settings defaults(Path directory) {
+            return new Settings(directory, "127.0.0.1", 9042, 7000, 7199, "1g", Duration.ofMinutes(3), false);
+        }
+
+        public Settings withPorts(int cql, int storage, int jmx) {
+            return new Settings(directory, host, cql, storage, jmx, heap, startTimeout, stopWithParent);
+        }
+
+        public Settings withHeap(String newHeap) {
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, newHeap, startTimeout, stopWithParent);
+        }
+
+        public Settings withStartTimeout(Duration timeout) {
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, timeout, stopWithParent);
+        }
+
+        /** Whether the Cassandra JVM exits by itself when this JVM dies (tests: yes; the CLI: no). */
+        public Settings withStopWithParent(boolean stop) {
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stop);
+        }
+
+        Path logFile() {
+            return directory.resolve("logs").resolve("cassandra.log");
+        }
+
+        Path pidFile() {
+            return directory.resolve("cassandra.pid");
+        }
+    }
+
+    private static final String DAEMON = "org.apache.cassandra.service.CassandraDaemon";
+    private static final Duration STOP_GRACE = Duration.ofSeconds(60);
+
+    private final Settings settings;
+    private final ProcessHandle process;
+
+    private CassandraServer(Settings settings, ProcessHandle process) {
+        this.settings = settings;
+        this.process = process;
+    }
+
+    /**
+     * Starts Cassandra and waits until CQL answers.
+     *
+     * @throws CassandraException with reason PORT_IN_USE, ALREADY_RUNNING, START_FAILED,
+     *     START_TIMEOUT, UNSUPPORTED_JAVA or CLASSPATH_MISSING; nothing is left running then
+     */
+    public static CassandraServer start(Settings settings) {
+        Optional<ProcessHandle> running = runningIn(settings.directory());
+        if (running.isPresent()) {
+            throw new CassandraException(Reason.ALREADY_RUNNING, "Cassandra from " + settings.directory()
+                    + " is already running (pid " + running.get().pid() + ")");
+        }
+        checkPortsFree(settings);
+        List<String> command = command(settings);
+        try {
+            writeConfiguration(settings);
+            Files.createDirectories(settings.logFile().getParent());
+        } catch (IOException e) {
+            throw new CassandraException(Reason.BAD_SETTINGS, "cannot write to " + settings.directory() + ": " + e.getMessage(), e);
+        }
+        Process child;
+        try {
+            child = new ProcessBuilder(command)
+                    .directory(settings.directory().toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.logFile().toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(nullFile().toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new CassandraException(Reason.START_FAILED, "cannot launch " + command.get(0) + ": " + e.getMessage(), e);
+        }
+        CassandraServer server = new CassandraServer(settings, child.toHandle());
+        server.awaitCql(child);
+        try {
+            Files.writeString(settings.pidFile(), Long.toString(child.pid()));
+        } catch (IOException e) {
+            server.stop();
+            throw new UncheckedIOException("cannot write " + settings.pidFile(), e);
+        }
+        return server;
+    }
+
+    /**
+     * The Cassandra started earlier (perhaps by another JVM, e.g. the CLI) from this directory.
+     */
+    public static Optional<CassandraServer> attach(Settings settings) {
+        return runningIn(settings.directory()).map(p -> new CassandraServer(settings, p));
+    }
+
+    /** The live process whose pid is in the directory's pid file and that is a Cassandra daemon. */
+    static Optional<ProcessHandle> runningIn(Path directory) {
+        Path pidFile = directory.toAbsolutePath().normalize().resolve("cassandra.pid");
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().arguments().map(a -> Arrays.asList(a).contains(DAEMON)
+                            || Arrays.asList(a).contains(ParentWatchdog.class.getName())).orElse(true));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public String host() {
+        return settings.host();
+    }
+
+    public int cqlPort() {
+        return settings.cqlPort();
+    }
+
+    public InetSocketAddress contactPoint() {
+        return new InetSocketAddress(settings.host(), settings.cqlPort());
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path logFile() {
+        return settings.logFile();
+    }
+
+    /** Directory holding the SSTables: {@code data/<keyspace>/<table>-<id>/}. */
+    public Path dataDirectory() {
+        return settings.directory().resolve("data");
+    }
+
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
+    /** Whether CQL answers right now. */
+    public boolean cqlAnswers() {
+        return CqlProbe.answers(settings.host(), settings.cqlPort(), Duration.ofSeconds(2));
+    }
+
+    /**
+     * Writes the memtables of a keyspace (all tables when none are named) to SSTables on disk,
+     * like {@code nodetool flush}, through Cassandra's local JMX port.
+     */
+    public void flush(String keyspace, String... tables) {
+        invokeStorageService("forceKeyspaceFlush", new Object[] {keyspace, tables},
+                new String[] {String.class.getName(), String[].class.getName()});
+    }
+
+    private void invokeStorageService(String operation, Object[] args, String[] signature) {
+        String url = "service:jmx:rmi:///jndi/rmi://" + settings.host() + ":" + settings.jmxPort() + "/jmxrmi";
+        try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(url), Map.of())) {
+            MBeanServerConnection mbeans = connector.getMBeanServerConnection();
+            mbeans.invoke(new ObjectName("org.apache.cassandra.db:type=StorageService"), operation, args, signature);
+        } catch (Exception e) {
+            throw new CassandraException(Reason.JMX_FAILED, operation + " through JMX " + settings.host() + ":"
+                    + settings.jmxPort() + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * Stops the process tree: SIGTERM (Cassandra flushes and closes), then SIGKILL after 60 s.
+     * Removes the pid file. Idempotent.
+     */
+    public void stop() {
+        stopTree(process);
+        try {
+            Files.deleteIfExists(settings.pidFile());
+        } catch (IOException e) {
+            // a stale pid file names a dead process, which runningIn() ignores
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    static void stopTree(ProcessHandle root) {
+        List<ProcessHandle> tree = new ArrayList<>(root.descendants().toList());
+        tree.add(root);
+        tree.forEach(ProcessHandle::destroy);
+        for (ProcessHandle p : tree) {
+            try {
+                p.onExit().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                p.destroyForcibly();
+                p.onExit().join();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void awaitCql(Process child) {
+        long deadline = System.nanoTime() + settings.startTimeout().toNanos();
+        while (true) {
+            if (!child.isAlive()) {
+                throw new CassandraException(Reason.START_FAILED, "Cassandra exited with status " + child.exitValue()
+                        + " before CQL answered on " + settings.host() + ":" + settings.cqlPort()
+                        + "; last lines of " + settings.logFile() + ":\n" + tail(settings.logFile(), 15));
+            }
+            if (CqlProbe.answers(settings.host(), settings.cqlPort(), Duration.ofSeconds(2))) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                stopTree(child.toHandle());
+                throw new CassandraException(Reason.START_TIMEOUT, "CQL did not answer on " + settings.host() + ":"
+                        + settings.cqlPort() + " within " + settings.startTimeout().toSeconds() + " s; stopped it; see "
+                        + settings.logFile());
+            }
+            try {
+                child.onExit().get(250, TimeUnit.MILLISECONDS); // returns early if the process dies
+            } catch (TimeoutException | ExecutionException e) {
+                // still starting
+            } catch (InterruptedException e) {
+                stopTree(child.toHandle());
+                Thread.currentThread().interrupt();
+                throw new CassandraException(Reason.START_FAILED, "interrupted while waiting for Cassandra; stopped it");
+            }
+        }
+    }
+
+    static String tail(Path file, int lines) {
+        try (Stream<String> all = Files.lines(file, StandardCharsets.UTF_8)) {
+            List<String> list = all.toList();
+            return String.join("\n", list.subList(Math.max(0, list.size() - lines), list.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void checkPortsFree(Settings s) {
+        String[] names = {"CQL (native transport)", "storage (inter-node)", "JMX"};
+        int[] ports = {s.cqlPort(), s.storagePort(), s.jmxPort()};
+        for (int i = 0; i < ports.length; i++) {
+            if (!portFree(s.host(), ports[i])) {
+                throw new CassandraException(Reason.PORT_IN_USE, names[i] + " port " + ports[i] + " on " + s.host()
+                        + " is already in use" + (i == 0 && CqlProbe.answers(s.host(), ports[i], Duration.ofSeconds(1))
+                        ? " by a CQL server (another Cassandra?)" : "") + "; choose another port or stop that process");
+            }
+        }
+    }
+
+    static boolean portFree(String host, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static List<String> command(Settings s) {
+        Path java = javaExecutable();
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xms" + s.heap(), "-Xmx" + s.heap(),
+                "-Xss256k", "-XX:+UseG1GC", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:+ExitOnOutOfMemoryError",
+                "-XX:HeapDumpPath=" + s.directory().resolve("logs"),
+                "-Djava.net.preferIPv4Stack=true",
+                "-Dcassandra.config=" + s.directory().resolve("conf/cassandra.yaml").toUri(),
+                "-Dlogback.configurationFile=" + s.directory().resolve("conf/logback.xml").toUri(),
+                "-Dcassandra.logdir=" + s.directory().resolve("logs"),
+                "-Dcassandra-foreground=yes",
+                "-Dcassandra.storagedir=" + s.directory(),
+                "-Dcassandra.triggers_dir=" + s.directory().resolve("triggers"),
+                "-Dcassandra.jmx.local.port=" + s.jmxPort(),
+                "-Dcassandra.skip_wait_for_gossip_to_settle=0"));
+        for (String p : List.of("java.base/jdk.internal.misc", "java.base/jdk.internal.ref", "java.base/sun.nio.ch",
+                "java.management.rmi/com.sun.jmx.remote.internal.rmi", "java.rmi/sun.rmi.registry",
+                "java.rmi/sun.rmi.server", "java.sql/java.sql")) {
+            cmd.add("--add-exports=" + p + "=ALL-UNNAMED");
+        }
+        for (String p : List.of("java.base/java.lang.module", "java.base/jdk.internal.loader",
+                "java.base/jdk.internal.ref", "java.base/jdk.internal.reflect", "java.base/jdk.internal.math",
+                "java.base/jdk.internal.module", "java.base/jdk.internal.util.jar", "java.base/sun.nio.ch",
+                "java.base/java.io", "java.base/java.nio", "java.base/java.util.concurrent", "java.base/java.util",
+                "java.base/java.util.concurrent.atomic", "java.base/java.lang", "java.base/java.math",
+                "java.base/java.lang.reflect", "java.base/java.net", "jdk.management/com.sun.management.internal")) {
+            cmd.add("--add-opens=" + p + "=ALL-UNNAMED");
+        }
+        String main = DAEMON;
+        String classpath = cassandraClasspath();
+        if (s.stopWithParent()) {
+            cmd.add("-D" + ParentWatchdog.PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid());
+            classpath = opsClassesLocation() + File.pathSeparator + classpath;
+            main = ParentWatchdog.class.getName();
+        }
+        cmd.addAll(List.of("-cp", classpath, main));
+        return cmd;
+    }
+
+    /**
+     * The Java that runs Cassandra: {@code MICROCERT_CASSANDRA_JAVA_HOME} if set, else this JVM's.
+     * Cassandra 5.0 supports Java 11 and 17 only.
+     */
+    private static Path javaExecutable() {
+        String home = System.getenv("MICROCERT_CASSANDRA_JAVA_HOME");
+        if (home == null || home.isBlank()) {
+            int feature = Runtime.version().feature();
+            if (feature != 11 && feature != 17) {
+                throw new CassandraException(Reason.UNSUPPORTED_JAVA, "Cassandra 5.0 runs on Java 11 or 17, this is Java "
+                        + feature + "; set MICROCERT_CASSANDRA_JAVA_HOME to a Java 17 home");
+            }
+            home = System.getProperty("java.home");
+        }
+        Path java = Path.of(home, "bin", "java");
+        if (!Files.isExecutable(java)) {
+            throw new CassandraException(Reason.UNSUPPORTED_JAVA, "no java executable at " + java);
+        }
+        return java;
+    }
+
+    private static String cassandraClasspath() {
+        try (InputStream in = CassandraServer.class.getResourceAsStream("cassandra.classpath")) {
+            if (in == null) {
+                throw new CassandraException(Reason.CLASSPATH_MISSING,
+                        "cassandra.classpath is not on the classpath; build ops first: mvn -pl ops -am compile");
+            }
+            String classpath = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            for (String jar : classpath.split(File.pathSeparator)) {
+                if (!Files.isRegularFile(Path.of(jar))) {
+                    throw new CassandraException(Reason.CLASSPATH_MISSING, "Cassandra jar " + jar
+                            + " is missing; run mvn -pl ops -am compile (online) to download it");
+                }
+            }
+            return classpath;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String opsClassesLocation() {
+        try {
+            return Path.of(ParentWatchdog.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path nullFile() {
+        return Path.of(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+    }
+
+    private static void writeConfiguration(Settings s) throws IOException {
+        Path conf = Files.createDirectories(s.directory().resolve("conf"));
+        Files.createDirectories(s.directory().resolve("triggers"));
+        Path dir = s.directory();
+        String yaml = """
+                # Generated by org.microcert.ops.cassandra.CassandraServer: a single local node.
+                cluster_name: microcert
+                num_tokens: 1
+                partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+                endpoint_snitch: SimpleSnitch
+                commitlog_sync: periodic
+                commitlog_sync_period: 10000ms
+                commitlog_directory: %s
+                data_file_directories:
+                  - %s
+                saved_caches_directory: %s
+                hints_directory: %s
+                cdc_raw_directory: %s
+                seed_provider:
+                  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+                    parameters:
+                      - seeds: "%s:%d"
+                listen_address: %s
+                rpc_address: %s
+                storage_port: %d
+                native_transport_port: %d
+                start_native_transport: true
+                # dropped or truncated test tables need no safety snapshots
+                auto_snapshot: false
+                """.formatted(dir.resolve("commitlog"), dir.resolve("data"), dir.resolve("saved_caches"),
+                dir.resolve("hints"), dir.resolve("cdc_raw"), s.host(), s.storagePort(), s.host(), s.host(),
+                s.storagePort(), s.cqlPort());
+        Files.writeString(conf.resolve("cassandra.yaml"), yaml);
+        Files.writeString(conf.resolve("logback.xml"), """
+                <configuration>
+                  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{20} - %msg%n</pattern></encoder>
+                  </appender>
+                  <root level="INFO"><appender-ref ref="STDOUT"/></root>
+                </configuration>
+                """);
+    }
+}
