@@ -1,0 +1,27 @@
+package org.microcert.protocol;
+
+/** Why a certificate, payload, command or envelope was rejected. Stable names: used in logs, metrics and the HTTP API. */
+public enum RejectReason {
+    /** The tag (MAC or AEAD) does not match: wrong seed, tampered bytes or forgery. */
+    BAD_TAG,
+    /** The timestamp is older than the allowed clock skew. */
+    STALE_TIMESTAMP,
+    /** The timestamp is further in the future than the allowed clock skew. */
+    FUTURE_TIMESTAMP,
+    /** The timestamp falls outside the five years the key seed covers. */
+    SEED_EXPIRED,
+    /** The bytes do not decode. */
+    MALFORMED,
+    /** The suite is unknown or not accepted by this verifier. */
+    UNSUPPORTED_SUITE,
+    /** The certificate or envelope is of another type than the operation expects. */
+    WRONG_TYPE,
+    /** The certificate or envelope names another sensor. */
+    WRONG_SENSOR,
+    /** The seed version is not the one expected (e.g. an update that does not advance the version). */
+    WRONG_SEED_VERSION,
+    /** A command the chip has already accepted (same or older timestamp and random). */
+    REPLAYED,
+    /** The chip's seed was revoked; it makes and accepts nothing. */
+    REVOKED
+}

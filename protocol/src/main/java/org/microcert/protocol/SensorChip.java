@@ -1,0 +1,262 @@
+package org.microcert.protocol;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The device SDK: the secure chip of one sensor. It holds the key seed and never lets it out except
+ * sealed in a {@link SeedEnvelope}; it makes AUTH, SIGN and ENC_UP certificates, opens ENC_DOWN
+ * payloads and obeys COMMAND certificates (seed update, revoke). This class is the reference for
+ * firmware ports and is what the simulator runs.
+ *
+ * <p>Lifecycle: {@link #manufacture} makes a fresh seed (version 1, epoch year = the current UTC
+ * year) with the chip's RNG; the factory station loads K_trans and sends
+ * {@link #transportEnvelope(byte[])} to the center. Later, a SEED_UPDATE command makes the chip
+ * generate the next seed and hold it pending ({@link #pendingUpdate()} gives its UPDATE envelope);
+ * {@link #activatePendingSeed()} switches to it once the center has it. A REVOKE command destroys
+ * the seed for good.
+ *
+ * <p>Commands are accepted only within the clock-skew window and only once: the chip remembers the
+ * newest accepted command timestamp (and the randoms seen at it) and rejects anything not newer.
+ *
+ * <p>Thread-safe (methods are synchronized).
+ */
+public final class SensorChip {
+
+    private final SensorId sensorId;
+    private final CipherSuite suite;
+    private final SecureRandom rng;
+    private final long maxSkewSeconds;
+    private KeySeed seed;
+    private KeySeed pending;
+    private SeedEnvelope pendingEnvelope;
+    private boolean revoked;
+    private long lastCommandTimestamp = -1;
+    private final Set<Long> randomsAtLastCommand = new HashSet<>();
+
+    private SensorChip(SensorId sensorId, CipherSuite suite, KeySeed seed, SecureRandom rng, Duration maxSkew) {
+        this.sensorId = Objects.requireNonNull(sensorId, "sensorId");
+        this.suite = Objects.requireNonNull(suite, "suite");
+        this.seed = Objects.requireNonNull(seed, "seed");
+        this.rng = Objects.requireNonNull(rng, "rng");
+        this.maxSkewSeconds = maxSkew.toSeconds();
+    }
+
+    /**
+     * A new chip with a fresh seed (version 1, epoch year = UTC year of {@code now}) drawn from
+     * {@code rng}, which stands in for the hardware RNG and also supplies the certificate randoms.
+     */
+    public static SensorChip manufacture(SensorId sensorId, CipherSuite suite, Instant now, SecureRandom rng) {
+        KeySeed seed = KeySeed.generate(rng, 1, now.atZone(ZoneOffset.UTC).getYear());
+        return new SensorChip(sensorId, suite, seed, rng, CertificateVerifier.DEFAULT_MAX_SKEW);
+    }
+
+    /** As {@link #manufacture(SensorId, CipherSuite, Instant, SecureRandom)} with a fresh {@link KeySeed#newDrbg() DRBG}. */
+    public static SensorChip manufacture(SensorId sensorId, CipherSuite suite, Instant now) {
+        return manufacture(sensorId, suite, now, KeySeed.newDrbg());
+    }
+
+    /**
+     * A chip holding an existing seed (e.g. a simulator restoring a sensor, or a test). The chip
+     * takes ownership of {@code seed} and destroys it when replaced or revoked.
+     *
+     * @param maxSkew the window within which COMMAND and ENC_DOWN timestamps are accepted
+     */
+    public static SensorChip withSeed(SensorId sensorId, CipherSuite suite, KeySeed seed, SecureRandom rng,
+                                      Duration maxSkew) {
+        return new SensorChip(sensorId, suite, seed, rng, maxSkew);
+    }
+
+    public SensorId sensorId() {
+        return sensorId;
+    }
+
+    public CipherSuite suite() {
+        return suite;
+    }
+
+    /** The version of the active seed. */
+    public synchronized int seedVersion() {
+        return seed.version();
+    }
+
+    /** The epoch year of the active seed. */
+    public synchronized int epochYear() {
+        return seed.epochYear();
+    }
+
+    public synchronized boolean isRevoked() {
+        return revoked;
+    }
+
+    /**
+     * The TRANSPORT envelope of the active seed under K_trans (AES-256-GCM).
+     *
+     * @param transportKey the 32 raw bytes of K_trans the factory station loaded into the chip
+     */
+    public synchronized SeedEnvelope transportEnvelope(byte[] transportKey) {
+        checkNotRevoked();
+        return SeedEnvelope.sealTransport(transportKey, sensorId, suite, seed, rng);
+    }
+
+    /** A fresh AUTH certificate (32 bytes on the wire). */
+    public synchronized MicroCertificate authenticate(Instant now) throws SeedExpiredException {
+        checkNotRevoked();
+        return Certificates.tagged(seed, CertificateType.AUTH, suite, sensorId, now.getEpochSecond(), rng.nextLong(),
+                new byte[0], null);
+    }
+
+    /** A SIGN certificate over {@code data}; the data travels beside it. */
+    public synchronized MicroCertificate sign(byte[] data, Instant now) throws SeedExpiredException {
+        checkNotRevoked();
+        Objects.requireNonNull(data, "data");
+        return Certificates.tagged(seed, CertificateType.SIGN, suite, sensorId, now.getEpochSecond(), rng.nextLong(),
+                new byte[0], data);
+    }
+
+    /** An ENC_UP certificate carrying {@code plaintext} (at most {@link MicroCertificate#MAX_PAYLOAD} bytes). */
+    public synchronized MicroCertificate encrypt(byte[] plaintext, Instant now) throws SeedExpiredException {
+        checkNotRevoked();
+        return Certificates.encrypted(seed, CertificateType.ENC_UP, suite, sensorId, now.getEpochSecond(),
+                rng.nextLong(), plaintext);
+    }
+
+    /** Verifies and decrypts an ENC_DOWN certificate from the center. */
+    public synchronized byte[] decrypt(MicroCertificate cert, Instant now) throws VerificationException {
+        checkInbound(cert, CertificateType.ENC_DOWN, now);
+        try {
+            return Certificates.decrypted(seed, cert);
+        } catch (SeedExpiredException e) {
+            throw CertificateVerifier.expired(e);
+        }
+    }
+
+    /**
+     * Verifies a COMMAND certificate and carries out its order: a SEED_UPDATE generates the next
+     * seed and holds it pending (see {@link #pendingUpdate()}); a REVOKE destroys every seed.
+     *
+     * @return the order that was carried out
+     * @throws VerificationException with WRONG_SEED_VERSION if a seed update does not name version
+     *                               current + 1 or a revoke does not name the current version,
+     *                               REPLAYED for a command not newer than the last accepted one,
+     *                               or the reasons of {@link CertificateVerifier}
+     */
+    public synchronized CommandOrder accept(MicroCertificate command, Instant now) throws VerificationException {
+        checkInbound(command, CertificateType.COMMAND, now);
+        boolean ok;
+        try {
+            ok = Certificates.tagMatches(seed, command, null);
+        } catch (SeedExpiredException e) {
+            throw CertificateVerifier.expired(e);
+        }
+        if (!ok) {
+            throw new VerificationException(RejectReason.BAD_TAG, "COMMAND tag does not match");
+        }
+        if (command.timestamp() < lastCommandTimestamp
+                || (command.timestamp() == lastCommandTimestamp && randomsAtLastCommand.contains(command.random()))) {
+            throw new VerificationException(RejectReason.REPLAYED, "command is not newer than the last accepted one");
+        }
+        CommandOrder order = command.command();
+        if (order instanceof CommandOrder.SeedUpdate u) {
+            if (u.newSeedVersion() != seed.version() + 1) {
+                throw new VerificationException(RejectReason.WRONG_SEED_VERSION, "update orders seed version "
+                        + u.newSeedVersion() + " but the chip holds version " + seed.version());
+            }
+            prepareSeedUpdate(now);
+        } else if (order instanceof CommandOrder.Revoke r) {
+            if (r.seedVersion() != seed.version()) {
+                throw new VerificationException(RejectReason.WRONG_SEED_VERSION, "revoke names seed version "
+                        + r.seedVersion() + " but the chip holds version " + seed.version());
+            }
+            revoke();
+        }
+        if (command.timestamp() > lastCommandTimestamp) {
+            lastCommandTimestamp = command.timestamp();
+            randomsAtLastCommand.clear();
+        }
+        randomsAtLastCommand.add(command.random());
+        return order;
+    }
+
+    /**
+     * Generates the next seed (version current + 1, epoch year = UTC year of {@code now}), holds it
+     * pending and returns its UPDATE envelope. A second call replaces the pending seed.
+     */
+    public synchronized SeedEnvelope prepareSeedUpdate(Instant now) {
+        checkNotRevoked();
+        discardPending();
+        pending = KeySeed.generate(rng, seed.version() + 1, now.atZone(ZoneOffset.UTC).getYear());
+        pendingEnvelope = SeedUpdates.seal(seed, sensorId, suite, pending, rng);
+        return pendingEnvelope;
+    }
+
+    /** The UPDATE envelope of the pending seed, if one is pending. */
+    public synchronized Optional<SeedEnvelope> pendingUpdate() {
+        return Optional.ofNullable(pendingEnvelope);
+    }
+
+    /**
+     * Makes the pending seed active and destroys the old one; call once the center has stored the
+     * new seed.
+     *
+     * @throws IllegalStateException if no seed is pending
+     */
+    public synchronized void activatePendingSeed() {
+        checkNotRevoked();
+        if (pending == null) {
+            throw new IllegalStateException("no seed update is pending");
+        }
+        seed.destroy();
+        seed = pending;
+        pending = null;
+        pendingEnvelope = null;
+    }
+
+    private void revoke() {
+        discardPending();
+        seed.destroy();
+        revoked = true;
+    }
+
+    private void discardPending() {
+        if (pending != null) {
+            pending.destroy();
+        }
+        pending = null;
+        pendingEnvelope = null;
+    }
+
+    private void checkInbound(MicroCertificate cert, CertificateType type, Instant now) throws VerificationException {
+        if (revoked) {
+            throw new VerificationException(RejectReason.REVOKED, "the chip's seed was revoked");
+        }
+        if (cert.type() != type) {
+            throw new VerificationException(RejectReason.WRONG_TYPE, "expected " + type + ", got " + cert.type());
+        }
+        if (!cert.sensorId().equals(sensorId)) {
+            throw new VerificationException(RejectReason.WRONG_SENSOR, "addressed to sensor " + cert.sensorId());
+        }
+        if (cert.suite() != suite) {
+            throw new VerificationException(RejectReason.UNSUPPORTED_SUITE, "chip speaks " + suite + " only");
+        }
+        CertificateVerifier.checkFreshness(cert.timestamp(), now, maxSkewSeconds);
+    }
+
+    private void checkNotRevoked() {
+        if (revoked) {
+            throw new IllegalStateException("the chip's seed was revoked");
+        }
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "SensorChip[sensor=" + sensorId + ", suite=" + suite + (revoked ? ", revoked" : ", seedVersion="
+                + seed.version()) + "]";
+    }
+}
