@@ -1,0 +1,200 @@
+package org.microcert.persistence.card;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.Provider;
+import java.security.Security;
+import java.security.UnrecoverableKeyException;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.crypto.SecretKey;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+
+/**
+ * The embedded encryption card: K_trans, the K_store versions and the integrity key in a
+ * password-protected BCFKS keystore file (Bouncy Castle's FIPS-style keystore: PBKDF2 and AES-CCM
+ * around every entry), made by the key ceremony ({@link KeyCeremony}). The keys live in memory
+ * while the card is open and are wiped by {@link #close()}; the cryptography runs in the JDK's
+ * SunJCE provider (AES-NI).
+ */
+public final class SoftwareCard extends JceCard {
+
+    private static final Provider BC = new BouncyCastleProvider();
+    private static final String KEYSTORE_TYPE = "BCFKS";
+
+    private final Map<Integer, SecretKey> storeKeys;
+    private final SecretKey transportKey;
+    private final SecretKey integrityKey;
+
+    private SoftwareCard(Path keystore, CardKeys keys, int activeVersion, Path stateFile) {
+        super("software card " + keystore, jdkProvider(), keys.transport, keys.store, keys.integrity, activeVersion,
+                stateFile);
+        this.storeKeys = keys.store;
+        this.transportKey = keys.transport;
+        this.integrityKey = keys.integrity;
+    }
+
+    private record CardKeys(SecretKey transport, Map<Integer, SecretKey> store, SecretKey integrity) {
+        static CardKeys copyOf(CardKeyMaterial m) {
+            Map<Integer, SecretKey> store = new TreeMap<>();
+            m.store().forEach((v, k) -> store.put(v, new CardKey(CardKeyMaterial.AES, k.clone())));
+            return new CardKeys(new CardKey(CardKeyMaterial.AES, m.transport().clone()), store,
+                    new CardKey(CardKeyMaterial.HMAC, m.integrity().clone()));
+        }
+    }
+
+    /** Opens the card in {@code keystore}, sealing under its highest K_store version. */
+    public static SoftwareCard open(Path keystore, char[] password, Path stateFile) {
+        return open(keystore, password, stateFile, 0);
+    }
+
+    /**
+     * Opens the card in {@code keystore}.
+     *
+     * @param password         the keystore password; the caller wipes it
+     * @param stateFile        this card's set-digest state file (created on first change)
+     * @param activeKeyVersion the K_store version to seal under (during a rotation, before every
+     *                         node holds the new version), or 0 for the highest held
+     * @throws CardException {@code NOT_FOUND}, {@code WRONG_SECRET}, {@code INVALID_CARD},
+     *         {@code STATE_TAMPERED}
+     */
+    public static SoftwareCard open(Path keystore, char[] password, Path stateFile, int activeKeyVersion) {
+        CardKeyMaterial m = readKeystore(keystore, password);
+        try {
+            return new SoftwareCard(keystore, CardKeys.copyOf(m), activeKeyVersion, stateFile);
+        } finally {
+            m.destroy();
+        }
+    }
+
+    /** Reads every MicroCert key of a keystore into memory (the ceremony's and {@link #open}'s loader). */
+    static CardKeyMaterial readKeystore(Path keystore, char[] password) {
+        KeyStore ks = loadKeystore(keystore, password);
+        try {
+            byte[] transport = rawKey(ks, keystore, CardKeyMaterial.TRANSPORT_ALIAS, password);
+            byte[] integrity = rawKey(ks, keystore, CardKeyMaterial.INTEGRITY_ALIAS, password);
+            TreeMap<Integer, byte[]> store = new TreeMap<>();
+            for (String alias : Collections.list(ks.aliases())) {
+                int v = CardKeyMaterial.storeVersionOf(alias);
+                if (v > 0) {
+                    store.put(v, rawKey(ks, keystore, alias, password));
+                }
+            }
+            if (store.isEmpty()) {
+                throw new CardException(CardException.Reason.INVALID_CARD, keystore + " holds no storage key");
+            }
+            return new CardKeyMaterial(transport, store, integrity);
+        } catch (GeneralSecurityException e) {
+            throw new CardException(CardException.Reason.INVALID_CARD, "cannot read the keys of " + keystore);
+        }
+    }
+
+    private static KeyStore loadKeystore(Path keystore, char[] password) {
+        byte[] file;
+        try {
+            file = Files.readAllBytes(keystore);
+        } catch (NoSuchFileException e) {
+            throw new CardException(CardException.Reason.NOT_FOUND, "no keystore at " + keystore);
+        } catch (AccessDeniedException e) {
+            throw new CardException(CardException.Reason.NOT_FOUND, "keystore " + keystore + " is not readable");
+        } catch (IOException e) {
+            throw new CardException(CardException.Reason.IO, "cannot read keystore " + keystore, e);
+        }
+        try {
+            KeyStore ks = KeyStore.getInstance(KEYSTORE_TYPE, BC);
+            ks.load(new ByteArrayInputStream(file), password);
+            return ks;
+        } catch (IOException e) {
+            // BCFKS reports a wrong password as a failed MAC over the store, the same as a damaged file.
+            if (e.getCause() instanceof UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("MAC")) {
+                throw new CardException(CardException.Reason.WRONG_SECRET,
+                        "keystore " + keystore + " refused the password (or the file is damaged)");
+            }
+            throw new CardException(CardException.Reason.INVALID_CARD, keystore + " is not a BCFKS keystore");
+        } catch (GeneralSecurityException e) {
+            throw new CardException(CardException.Reason.INVALID_CARD, keystore + " is not a BCFKS keystore");
+        }
+    }
+
+    private static byte[] rawKey(KeyStore ks, Path keystore, String alias, char[] password)
+            throws GeneralSecurityException {
+        Key k;
+        try {
+            k = ks.getKey(alias, password);
+        } catch (UnrecoverableKeyException e) {
+            throw new CardException(CardException.Reason.WRONG_SECRET, "keystore " + keystore
+                    + " refused the password for " + alias);
+        }
+        if (!(k instanceof SecretKey sk) || sk.getEncoded() == null
+                || sk.getEncoded().length != CardKeyMaterial.KEY_BYTES) {
+            throw new CardException(CardException.Reason.INVALID_CARD, keystore + " has no 256-bit key " + alias);
+        }
+        return sk.getEncoded();
+    }
+
+    /**
+     * Writes {@code keys} as a new BCFKS keystore (owner-only permissions), replacing the file
+     * atomically. The keys go straight from memory into the encrypted store.
+     */
+    static void writeKeystore(Path keystore, char[] password, CardKeyMaterial keys) {
+        try {
+            KeyStore ks = KeyStore.getInstance(KEYSTORE_TYPE, BC);
+            ks.load(null, null);
+            KeyStore.PasswordProtection protection = new KeyStore.PasswordProtection(password);
+            setKey(ks, CardKeyMaterial.TRANSPORT_ALIAS, CardKeyMaterial.AES, keys.transport(), protection);
+            for (Map.Entry<Integer, byte[]> e : keys.store().entrySet()) {
+                setKey(ks, CardKeyMaterial.storeAlias(e.getKey()), CardKeyMaterial.AES, e.getValue(), protection);
+            }
+            setKey(ks, CardKeyMaterial.INTEGRITY_ALIAS, CardKeyMaterial.HMAC, keys.integrity(), protection);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ks.store(out, password);
+            Path abs = keystore.toAbsolutePath();
+            Files.createDirectories(abs.getParent());
+            Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(tmp, out.toByteArray());
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new CardException(CardException.Reason.IO, "cannot write keystore " + keystore, e);
+        } catch (GeneralSecurityException e) {
+            throw new CardException(CardException.Reason.IO, "cannot build keystore " + keystore, e);
+        }
+    }
+
+    private static void setKey(KeyStore ks, String alias, String algorithm, byte[] raw,
+                               KeyStore.PasswordProtection protection) throws GeneralSecurityException {
+        CardKey k = new CardKey(algorithm, raw.clone());
+        try {
+            ks.setEntry(alias, new KeyStore.SecretKeyEntry(k), protection);
+        } finally {
+            k.destroy();
+        }
+    }
+
+    private static Provider jdkProvider() {
+        Provider p = Security.getProvider("SunJCE");
+        return p != null ? p : BC;
+    }
+
+    @Override
+    void release() {
+        storeKeys.values().forEach(SoftwareCard::wipe);
+        wipe(transportKey);
+        wipe(integrityKey);
+    }
+
+    private static void wipe(SecretKey k) {
+        ((CardKey) k).destroy();
+    }
+}
