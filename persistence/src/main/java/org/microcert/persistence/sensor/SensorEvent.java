@@ -1,0 +1,80 @@
+package org.microcert.persistence.sensor;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.time.Instant;
+import java.util.Objects;
+import org.microcert.persistence.card.SealedSeed;
+
+/**
+ * What happened to a sensor's keys: the events {@code SensorEntity} persists, replayed into a
+ * {@link SensorRecord} by {@link SensorRecord#apply}. Serialised as Jackson CBOR (see
+ * {@code serialization.conf}); the type name in {@code type} and the Pekko manifest (class name,
+ * plus {@code #version} once a class has a migration) keep old journals readable.
+ *
+ * <p>Rules for changing these records: add fields only as optional (an absent field reads as
+ * null/0), never reuse a type name, and for a rename or a changed meaning bump the version with a
+ * {@code JacksonMigration} and store a fixture of the old shape (see
+ * {@link ReplayReservationMigration} and {@code docs/persistence.md}).
+ *
+ * <p>No event holds a seed in clear: seeds are {@link SealedSeed}s. {@code recordDigest} is the
+ * encryption card's keyed digest of the sealed record in lower-case hex
+ * ({@code EncryptionCard.digest(seed).toString()}), stored so an audit can check each record with
+ * the card instead of trusting the journal.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = SensorEvent.Provisioned.class, name = "provisioned"),
+    @JsonSubTypes.Type(value = SensorEvent.ReplayReservationExtended.class, name = "replay-reservation-extended"),
+    @JsonSubTypes.Type(value = SensorEvent.SeedUpdateStarted.class, name = "seed-update-started"),
+    @JsonSubTypes.Type(value = SensorEvent.SeedUpdated.class, name = "seed-updated"),
+    @JsonSubTypes.Type(value = SensorEvent.Revoked.class, name = "revoked"),
+    @JsonSubTypes.Type(value = SensorEvent.SeedRewrapped.class, name = "seed-rewrapped"),
+    @JsonSubTypes.Type(value = SensorEvent.Restored.class, name = "restored")
+})
+public sealed interface SensorEvent extends CborSerializable {
+
+    /** The sensor's first seed, opened from its transport envelope and sealed under K_store. */
+    record Provisioned(SealedSeed seed, String recordDigest, Instant at, String actor) implements SensorEvent {
+        public Provisioned {
+            Objects.requireNonNull(seed, "seed");
+        }
+    }
+
+    /**
+     * Replay protection: certificates with timestamps up to this second may have been accepted, so
+     * after a restart the entity rejects anything not newer (reserved ahead in blocks, so not one
+     * event per request). Version 2; version 1 stored epoch milliseconds as {@code reservedUntil}.
+     */
+    record ReplayReservationExtended(long reservedUntilEpochSecond) implements SensorEvent {
+    }
+
+    /** An {@code UPDATE} envelope for seed version {@code newSeedVersion} was issued to the sensor. */
+    record SeedUpdateStarted(int newSeedVersion, Instant at, String actor) implements SensorEvent {
+    }
+
+    /** The sensor confirmed the new seed; it replaces the old one. */
+    record SeedUpdated(SealedSeed seed, String recordDigest, Instant at, String actor) implements SensorEvent {
+        public SeedUpdated {
+            Objects.requireNonNull(seed, "seed");
+        }
+    }
+
+    /** The sensor's keys are revoked for good; its sealed seed is dropped from the state. */
+    record Revoked(String reason, Instant at, String actor) implements SensorEvent {
+    }
+
+    /** The same seed resealed under the card's current K_store version (K_store rotation). */
+    record SeedRewrapped(SealedSeed seed, String recordDigest) implements SensorEvent {
+        public SeedRewrapped {
+            Objects.requireNonNull(seed, "seed");
+        }
+    }
+
+    /** The whole key state loaded from a backup (disaster recovery into an empty keyspace). */
+    record Restored(SensorRecord record) implements SensorEvent {
+        public Restored {
+            Objects.requireNonNull(record, "record");
+        }
+    }
+}
