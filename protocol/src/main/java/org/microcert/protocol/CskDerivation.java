@@ -25,7 +25,7 @@ public final class CskDerivation {
     /** Length of a derived key in bytes. */
     public static final int KEY_BYTES = 16;
     /** How many R rows each derivation selects. */
-    public static final int R_SELECTED = 4;
+    public static final int R_SELECTED = 2;
     /** Number of rows each derivation uses: Y, M, D and the R rows. */
     public static final int SELECTED_ROWS = 3 + R_SELECTED;
     static final int PUBLIC_BLOCK_LENGTH = 32;
