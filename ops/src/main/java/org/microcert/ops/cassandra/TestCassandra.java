@@ -58,7 +58,8 @@ public final class TestCassandra {
     /**
      * HOCON overrides that point the java-driver and pekko-persistence-cassandra at this Cassandra:
      * parse with {@code ConfigFactory.parseString(...)} and put them in front of the application's
-     * configuration ({@code withFallback}).
+     * configuration ({@code withFallback}). Requests get 30 s: schema changes and first writes take
+     * seconds when tests share 2 cores with Cassandra, and the driver's default is 2 s.
      *
      * @param journalKeyspace keyspace of the journal ({@code pekko.persistence.cassandra.journal.keyspace})
      * @param snapshotKeyspace keyspace of the snapshots ({@code pekko.persistence.cassandra.snapshot.keyspace})
@@ -70,6 +71,7 @@ public final class TestCassandra {
                 datastax-java-driver.basic.contact-points = ["%s"]
                 datastax-java-driver.basic.load-balancing-policy.local-datacenter = "%s"
                 datastax-java-driver.advanced.reconnect-on-init = true
+                datastax-java-driver.basic.request.timeout = 30s
                 pekko.persistence.cassandra.journal.keyspace = "%s"
                 pekko.persistence.cassandra.snapshot.keyspace = "%s"
                 """.formatted(contactPointString(), LOCAL_DATACENTER, journalKeyspace, snapshotKeyspace);
@@ -81,6 +83,7 @@ public final class TestCassandra {
                 datastax-java-driver.basic.contact-points = ["%s"]
                 datastax-java-driver.basic.load-balancing-policy.local-datacenter = "%s"
                 datastax-java-driver.advanced.reconnect-on-init = true
+                datastax-java-driver.basic.request.timeout = 30s
                 """.formatted(contactPointString(), LOCAL_DATACENTER);
     }
 

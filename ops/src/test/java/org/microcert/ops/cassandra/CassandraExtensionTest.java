@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,7 +82,10 @@ class CassandraExtensionTest {
 
         @Test
         void cqlWritesAreReadBackAndFlushedToDataFiles() throws IOException {
-            try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
+            // schema changes take seconds on a busy 2-core machine: the driver's 2 s default is too short
+            DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+                    .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30)).build();
+            try (CqlSession session = CqlSession.builder().withConfigLoader(config).addContactPoint(cassandra.contactPoint())
                     .withLocalDatacenter(TestCassandra.LOCAL_DATACENTER).build()) {
                 session.execute("CREATE KEYSPACE ops_it WITH replication = {'class':'SimpleStrategy','replication_factor':1}");
                 session.execute("CREATE TABLE ops_it.t (k int PRIMARY KEY, v text)");
