@@ -1,0 +1,76 @@
+package org.microcert.simulator;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** Where the gateways are and how to talk to them (shared by run and bench). */
+public final class GatewayOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-g", "--gateway"}, split = ",", paramLabel = "URL", defaultValue = "http://127.0.0.1:8080",
+            description = {"Gateway base URL; repeat the option or separate by commas to spread the load "
+                    + "round-robin over several nodes (default: ${DEFAULT-VALUE})."})
+    List<String> gateways;
+
+    @Option(names = {"-c", "--connections"}, defaultValue = "64", paramLabel = "N",
+            description = {"Most requests outstanding at once, over all gateways (default: ${DEFAULT-VALUE}). "
+                    + "Requests due while all are busy wait, and that wait counts in their latency."})
+    int connections;
+
+    @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Per-request timeout; a request that takes longer counts as a failure (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--operator-token-file", paramLabel = "FILE",
+            description = {"File holding the operator bearer token (needed to provision and revoke). "
+                    + "Or set MICROCERT_OPERATOR_TOKEN. Not a command-line value, so it never shows in ps."})
+    Path operatorTokenFile;
+
+    List<URI> uris() {
+        List<URI> out = new ArrayList<>();
+        for (String g : gateways) {
+            URI u;
+            try {
+                u = URI.create(g.trim());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--gateway '" + g + "' is not a URL");
+            }
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
+                throw new ParameterException(spec.commandLine(),
+                        "--gateway '" + g + "' must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8080");
+            }
+            out.add(u);
+        }
+        if (connections < 1) {
+            throw new ParameterException(spec.commandLine(), "--connections must be at least 1");
+        }
+        return out;
+    }
+
+    /** The token, or null when none is configured. */
+    String operatorToken() {
+        if (operatorTokenFile != null) {
+            try {
+                return Files.readString(operatorTokenFile, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw new ParameterException(spec.commandLine(), "cannot read --operator-token-file " + operatorTokenFile
+                        + ": " + e.getMessage());
+            }
+        }
+        String env = System.getenv("MICROCERT_OPERATOR_TOKEN");
+        return env == null || env.isBlank() ? null : env.strip();
+    }
+}

@@ -1,0 +1,256 @@
+package org.microcert.simulator;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.microcert.protocol.CipherSuite;
+import org.microcert.simulator.fleet.FleetLoader;
+import org.microcert.simulator.gateway.GatewayClient;
+import org.microcert.simulator.load.OpenLoopDriver;
+import org.microcert.simulator.load.RateSchedule;
+import org.microcert.simulator.report.OutcomeLedger;
+import org.microcert.simulator.report.ReportWriter;
+import org.microcert.simulator.report.RunReport;
+import org.microcert.simulator.traffic.TrafficFactory;
+import org.microcert.simulator.traffic.TrafficKind;
+import org.microcert.simulator.traffic.TrafficMix;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code microcert-sim run}: provision a fleet, drive it open-loop, report. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Provisions N virtual sensors (each a real device-SDK chip with its own seed) through the gateway's bulk "
+                + "import, then sends requests at a constant rate for a duration and reports what the center answered.",
+            "",
+            "The load is open loop: request n is due at a fixed time whatever happened to earlier ones, and its "
+                + "latency runs from that due time, so a slow center shows as latency, never as a quietly lower rate.",
+            "",
+            "Adversarial traffic (--adversarial) is mixed in; every bad item must be rejected and every good one "
+                + "accepted. Exit status: 0 passed; 1 a wrong outcome (bad accepted or good rejected); 2 bad options; "
+                + "3 set-up failed (gateway unreachable, provisioning refused); 4 too many requests without a verdict."},
+        footer = {"", "Examples:",
+            "  microcert-sim run --sensors 1000 --rate 500 --duration 30s --adversarial all",
+            "  microcert-sim run -g http://127.0.0.1:8081,http://127.0.0.1:8082 --rate 2000 --mix authenticate=1",
+            "  microcert-sim run --sensors 100000 --fleet-seed 7 --rate 3000 --duration 2m --connections 256"})
+public final class RunCommand implements Callable<Integer> {
+
+    public static final int EXIT_WRONG_OUTCOME = 1;
+    public static final int EXIT_SETUP = 3;
+    public static final int EXIT_FAILURES = 4;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    GatewayOptions gateway;
+
+    @Mixin
+    FleetOptions fleet;
+
+    @Option(names = {"-r", "--rate"}, defaultValue = "500", paramLabel = "PER_SECOND",
+            description = "Requests per second once the ramp is over (default: ${DEFAULT-VALUE}). A batch is one request.")
+    double rate;
+
+    @Option(names = "--ramp", defaultValue = "5s", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Time to climb linearly from 0 to --rate (default: ${DEFAULT-VALUE}).")
+    Duration ramp;
+
+    @Option(names = {"-d", "--duration"}, defaultValue = "30s", converter = DurationConverter.class,
+            paramLabel = "DURATION", description = "Length of the run, ramp included (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = {"-m", "--mix"}, defaultValue = "authenticate=70,sign=10,encrypt=10,batch=10", paramLabel = "MIX",
+            description = {"Relative weights of the good operations: authenticate (AUTH certificate), sign (SIGN "
+                    + "certificate over data, /v1/verify), encrypt (ENC_UP payload, /v1/decrypt), batch "
+                    + "(--batch-size AUTH certificates in one request) (default: ${DEFAULT-VALUE})."})
+    String mix;
+
+    @Option(names = {"-a", "--adversarial"}, defaultValue = "none", paramLabel = "KINDS",
+            description = {"Adversarial kinds to mix in: all, none, or a comma list of replayed, forged-tag, "
+                    + "unknown-sensor, revoked-sensor, skewed-clock, expired-seed, malformed (default: ${DEFAULT-VALUE})."})
+    String adversarial;
+
+    @Option(names = "--adversarial-share", defaultValue = "0.05", paramLabel = "FRACTION",
+            description = "Fraction of requests that are adversarial, split evenly over the kinds (default: ${DEFAULT-VALUE}).")
+    double adversarialShare;
+
+    @Option(names = "--batch-size", defaultValue = "50", paramLabel = "N",
+            description = "Certificates per batch request, 1..1000 (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--payload-bytes", defaultValue = "64", paramLabel = "N",
+            description = "Size of signed and encrypted payloads (default: ${DEFAULT-VALUE}).")
+    int payloadBytes;
+
+    @Option(names = "--report-dir", paramLabel = "DIR",
+            description = "Where report.json and report.html go (default: sim-reports/<date-time>).")
+    Path reportDir;
+
+    @Option(names = "--max-failure-ratio", defaultValue = "0.01", paramLabel = "FRACTION",
+            description = "Largest share of items without a verdict (timeouts, 5xx) that still passes (default: ${DEFAULT-VALUE}).")
+    double maxFailureRatio;
+
+    @Option(names = "--progress-interval", defaultValue = "1s", converter = DurationConverter.class,
+            paramLabel = "DURATION", description = "Console progress and timeline resolution (default: ${DEFAULT-VALUE}).")
+    Duration progressInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true);
+        RunReport report = execute(out);
+        if (report == null) {
+            return EXIT_SETUP;
+        }
+        return exitCode(report);
+    }
+
+    /** Runs everything; null when set-up failed (the reason is printed). */
+    RunReport execute(PrintStream out) throws InterruptedException {
+        TrafficMix trafficMix = mix();
+        RateSchedule schedule = schedule();
+        if (batchSize < 1 || batchSize > 1000) {
+            throw new ParameterException(spec.commandLine(), "--batch-size must be in 1..1000 (the gateway's limit)");
+        }
+        if (payloadBytes < 0 || payloadBytes > 65_536) {
+            throw new ParameterException(spec.commandLine(), "--payload-bytes must be in 0..65536");
+        }
+        Path dir = reportDir != null ? reportDir : Path.of("sim-reports",
+                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        ExecutorService io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                daemon("simulator-io"));
+        try {
+            GatewayClient client = new GatewayClient(gateway.uris(), gateway.timeout, io, gateway.operatorToken());
+            FleetLoader.Loaded loaded;
+            try {
+                client.checkReady();
+                loaded = fleet.load(trafficMix, client, out, spec);
+            } catch (GatewayClient.GatewayException e) {
+                System.err.println("error: " + e.getMessage());
+                return null;
+            }
+            TrafficFactory factory = new TrafficFactory(trafficMix, loaded.fleet(), client,
+                    () -> System.currentTimeMillis() / 1000, batchSize, payloadBytes);
+            Simulation sim = new Simulation(schedule, gateway.connections,
+                    new Simulation.Limits(maxFailureRatio, gateway.timeout.plusSeconds(5)), io, out, progressInterval);
+            AtomicReference<OpenLoopDriver> driver = new AtomicReference<>();
+            CountDownLatch reported = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                OpenLoopDriver d = driver.get();
+                if (d != null) {
+                    d.stop(); // Ctrl-C: stop sending, still write the report of what was sent
+                }
+                try {
+                    reported.await(gateway.timeout.toSeconds() + 10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            out.printf(Locale.ROOT, "running %.0f requests/s (ramp %s) for %s over %d connection(s)...%n", rate,
+                    human(ramp), human(duration), gateway.connections);
+            RunReport report = sim.run(factory, settings(trafficMix), loaded.provisioning(), driver::set);
+            Path html = ReportWriter.write(report, dir);
+            printSummary(out, report, html);
+            reported.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+            return report;
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
+    TrafficMix mix() {
+        try {
+            List<TrafficKind> kinds = TrafficMix.parseAdversarial(adversarial);
+            return TrafficMix.of(TrafficMix.parseWeights(mix), kinds.isEmpty() ? 0 : adversarialShare, kinds);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    RateSchedule schedule() {
+        try {
+            return new RateSchedule(rate, ramp, duration);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private RunReport.Settings settings(TrafficMix m) {
+        Map<String, Double> probabilities = new LinkedHashMap<>();
+        m.probabilities().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> probabilities.put(e.getKey().label(), Math.round(e.getValue() * 10_000) / 10_000.0));
+        return new RunReport.Settings(gateway.uris().stream().map(Object::toString).toList(), fleet.sensors, rate,
+                ramp.toMillis() / 1000.0, duration.toMillis() / 1000.0, probabilities, gateway.connections, batchSize,
+                fleet.suite.name());
+    }
+
+    static int exitCode(RunReport r) {
+        if (r.summary().wrongOutcomes() > 0) {
+            return EXIT_WRONG_OUTCOME;
+        }
+        return r.passed() ? 0 : EXIT_FAILURES;
+    }
+
+    static void printSummary(PrintStream out, RunReport r, Path html) {
+        RunReport.Summary s = r.summary();
+        out.println();
+        out.printf(Locale.ROOT, "%-16s %6s %10s %10s %10s %8s %8s  %s%n", "kind", "expect", "items", "accepted",
+                "rejected", "failed", "WRONG", "rejections by reason");
+        for (OutcomeLedger.KindOutcome o : r.outcomes()) {
+            out.printf(Locale.ROOT, "%-16s %6s %,10d %,10d %,10d %,8d %8d  %s%n", o.kind(), o.expected(), o.items(),
+                    o.accepted(), o.rejected(), o.failed(), o.wrong(), o.rejectedByReason());
+        }
+        out.printf(Locale.ROOT, "%n%,d requests (%,d items) in %.1f s: %,.0f requests/s, %,.0f items/s%n", s.requests(),
+                s.items(), s.elapsedSeconds(), s.requestsPerSecond(), s.itemsPerSecond());
+        out.printf(Locale.ROOT, "latency of good traffic (from due time): p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  "
+                + "max %.2f ms; send lag p99 %.2f ms%n", s.good().p50Ms(), s.good().p99Ms(), s.good().p999Ms(),
+                s.good().maxMs(), s.sendLag().p99Ms());
+        out.println(r.passed() ? "PASSED: every good item accepted, every bad item rejected"
+                : "FAILED: " + String.join("; ", r.problems()));
+        out.println("report: " + html.toAbsolutePath() + " (and report.json beside it)");
+    }
+
+    static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    static java.util.concurrent.ThreadFactory daemon(String name) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    static boolean anyOf(TrafficMix m, TrafficKind... kinds) {
+        return Arrays.stream(kinds).anyMatch(m::includes);
+    }
+
+    @SuppressWarnings("unused")
+    private static CipherSuite defaultSuite() {
+        return CipherSuite.AES128;
+    }
+}

@@ -1,0 +1,210 @@
+package org.microcert.simulator.fleet;
+
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.security.DrbgParameters;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.microcert.protocol.CertificateVerifier;
+import org.microcert.protocol.CipherSuite;
+import org.microcert.protocol.KeySeed;
+import org.microcert.protocol.SensorChip;
+import org.microcert.protocol.SensorId;
+import org.microcert.simulator.gateway.GatewayClient;
+import org.microcert.simulator.gateway.GatewayClient.GatewayException;
+import org.microcert.simulator.report.RunReport;
+import org.microcert.simulator.traffic.Device;
+import org.microcert.simulator.traffic.Fleet;
+
+/**
+ * Plays the factory station: makes the virtual sensors' chips, loads K_trans into them, and sends
+ * their TRANSPORT envelopes to the center through the bulk import (NDJSON manifest, in chunks, a
+ * few chunks in parallel); then revokes the sensors reserved for revoked-sensor traffic through
+ * the operator API.
+ *
+ * <p>Sensor ids: active sensors are {@code firstId + i}; the revoked, expired-seed and unknown
+ * sensors live 2^31 above, so they never collide with an active sensor of a run with more sensors.
+ * With a fleet seed, every seed is derived from (fleet seed, sensor id), so a fleet provisioned
+ * once can be driven again by later runs ({@code ALREADY_PROVISIONED} is then expected); without
+ * one, seeds come from a DRBG and the ids from a random base.
+ */
+public final class FleetLoader {
+
+    /** Above this offset the special-role sensors live. */
+    static final long ROLE_OFFSET = 1L << 31;
+    private static final int RNG_STRIPES = 8;
+
+    /**
+     * @param fleetSeed null for a fresh random fleet
+     */
+    public record Spec(int sensors, int revoked, int unknown, int expired, CipherSuite suite, Long fleetSeed,
+                       int importChunk, int importParallelism) {
+
+        public Spec {
+            if (sensors < 1) {
+                throw new IllegalArgumentException("--sensors must be at least 1");
+            }
+            if (revoked < 0 || unknown < 0 || expired < 0) {
+                throw new IllegalArgumentException("sensor counts must not be negative");
+            }
+        }
+    }
+
+    public record Loaded(Fleet fleet, RunReport.Provisioning provisioning) {}
+
+    private FleetLoader() {}
+
+    /**
+     * @param transportKey the 32 raw bytes of K_trans, as loaded into the chips at the factory
+     *                     (the caller wipes it afterwards)
+     * @throws GatewayException when the center refuses part of the fleet (the message says which and why)
+     */
+    public static Loaded load(Spec spec, byte[] transportKey, GatewayClient gateway, PrintStream console)
+            throws InterruptedException {
+        long started = System.nanoTime();
+        SecureRandom[] rngs = new SecureRandom[RNG_STRIPES];
+        for (int i = 0; i < rngs.length; i++) {
+            rngs[i] = fastDrbg();
+        }
+        long base = spec.fleetSeed() != null ? (spec.fleetSeed() & 0x7FFF_FFFF_0000_0000L)
+                : (rngs[0].nextLong() & 0x7FFF_FFFF_0000_0000L);
+        Instant now = Instant.now();
+        int year = now.atZone(ZoneOffset.UTC).getYear();
+
+        List<SensorChip> active = chips(spec, base, spec.sensors(), year, rngs);
+        List<SensorChip> revoked = chips(spec, base + ROLE_OFFSET, spec.revoked(), year, rngs);
+        List<SensorChip> expired = chips(spec, base + ROLE_OFFSET + (1L << 20), spec.expired(),
+                year - KeySeed.LIFETIME_YEARS, rngs);
+        List<SensorChip> unknown = chips(spec, base + ROLE_OFFSET + (2L << 20), spec.unknown(), year, rngs);
+
+        List<SensorChip> toProvision = new ArrayList<>(active);
+        toProvision.addAll(revoked);
+        toProvision.addAll(expired);
+        console.printf(Locale.ROOT, "provisioning %,d sensors through the bulk import (%s)...%n", toProvision.size(),
+                String.join(", ", gateway.gateways().stream().map(Object::toString).toList()));
+        long[] counts = importAll(toProvision, transportKey, gateway, spec, console);
+        if (counts[2] > 0 || (counts[1] > 0 && spec.fleetSeed() == null)) {
+            throw new GatewayException(String.format(Locale.ROOT,
+                    "provisioning failed for %d sensors and found %d already provisioned with other seeds%s",
+                    counts[2], counts[1], counts[1] > 0 ? " (use another --fleet-seed, or none)" : ""));
+        }
+        revokeAll(revoked, gateway, spec.importParallelism());
+        double seconds = Math.round((System.nanoTime() - started) / 1e7) / 100.0;
+        console.printf(Locale.ROOT, "provisioned %,d (already there: %,d) and revoked %d in %.1f s%n", counts[0],
+                counts[1], revoked.size(), seconds);
+
+        Fleet fleet = new Fleet(devices(active), devices(revoked), devices(unknown),
+                expired.stream().map(c -> (Device) new ExpiredSeedDevice(c.sensorId(), c.suite(), rngs[0])).toList());
+        return new Loaded(fleet, new RunReport.Provisioning(toProvision.size(), counts[0], counts[1], counts[2],
+                seconds, revoked.size(), expired.size()));
+    }
+
+    private static List<Device> devices(List<SensorChip> chips) {
+        return chips.stream().map(c -> (Device) new ChipDevice(c)).toList();
+    }
+
+    private static List<SensorChip> chips(Spec spec, long firstId, int count, int epochYear, SecureRandom[] rngs) {
+        List<SensorChip> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            SensorId id = new SensorId(firstId + i);
+            SecureRandom rng = rngs[i % rngs.length];
+            KeySeed seed = KeySeed.generate(spec.fleetSeed() == null ? rng : derivedRandom(spec.fleetSeed(), id), 1,
+                    epochYear);
+            out.add(SensorChip.withSeed(id, spec.suite(), seed, rng, CertificateVerifier.DEFAULT_MAX_SKEW));
+        }
+        return out;
+    }
+
+    /** Sends the manifest in chunks, a few at a time. @return provisioned, already provisioned, failed */
+    private static long[] importAll(List<SensorChip> chips, byte[] transportKey, GatewayClient gateway, Spec spec,
+                                    PrintStream console) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(spec.importParallelism());
+        try {
+            List<Future<GatewayClient.ImportResult>> results = new ArrayList<>();
+            for (int from = 0; from < chips.size(); from += spec.importChunk()) {
+                List<SensorChip> chunk = chips.subList(from, Math.min(chips.size(), from + spec.importChunk()));
+                results.add(pool.submit(() -> gateway.importManifest(
+                        chunk.stream().map(c -> c.transportEnvelope(transportKey).encode()).toList())));
+            }
+            long[] counts = new long[3];
+            List<String> failures = new ArrayList<>();
+            long done = 0;
+            long lastPrint = System.nanoTime();
+            for (Future<GatewayClient.ImportResult> f : results) {
+                GatewayClient.ImportResult r = get(f);
+                counts[0] += r.provisioned();
+                counts[1] += r.alreadyProvisioned();
+                counts[2] += r.failed();
+                done += r.lines();
+                if (failures.size() < 5) {
+                    failures.addAll(r.failures());
+                }
+                if (System.nanoTime() - lastPrint > 2_000_000_000L) {
+                    console.printf(Locale.ROOT, "  %,d / %,d%n", done, chips.size());
+                    lastPrint = System.nanoTime();
+                }
+            }
+            failures.stream().limit(5).forEach(m -> console.println("  import failure: " + m));
+            return counts;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void revokeAll(List<SensorChip> chips, GatewayClient gateway, int parallelism)
+            throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(parallelism);
+        try {
+            List<Future<?>> results = new ArrayList<>();
+            for (SensorChip c : chips) {
+                results.add(pool.submit(() -> gateway.revoke(c.sensorId().toString(), "simulator: revoked-sensor traffic")));
+            }
+            for (Future<?> f : results) {
+                get(f);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static <T> T get(Future<T> f) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Certificate randoms: a DRBG without prediction resistance (one reseed per call would cost more than the CMAC). */
+    static SecureRandom fastDrbg() {
+        try {
+            return SecureRandom.getInstance("DRBG",
+                    DrbgParameters.instantiation(256, DrbgParameters.Capability.RESEED_ONLY, null));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no DRBG SecureRandom", e);
+        }
+    }
+
+    /** Deterministic per (fleet seed, sensor): lets a provisioned fleet be driven again. Test fleets only. */
+    static SecureRandom derivedRandom(long fleetSeed, SensorId id) {
+        try {
+            SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
+            r.setSeed(ByteBuffer.allocate(24).putLong(fleetSeed).putLong(id.value()).putLong(0x6d6963726f636572L).array());
+            return r;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no SHA1PRNG", e);
+        }
+    }
+}

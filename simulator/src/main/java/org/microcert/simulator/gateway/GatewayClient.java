@@ -1,0 +1,350 @@
+package org.microcert.simulator.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.microcert.simulator.traffic.Verdict;
+
+/**
+ * The simulator's side of docs/http-api.md over {@link java.net.http.HttpClient}: device calls
+ * answer a {@link Verdict}; operator calls carry the bearer token (never logged or reported).
+ * Requests are spread round-robin over the gateways.
+ */
+public final class GatewayClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Base64.Encoder B64 = Base64.getEncoder();
+
+    private final List<URI> gateways;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final String operatorToken;
+    private final AtomicInteger roundRobin = new AtomicInteger();
+
+    /**
+     * @param executor      runs the client's callbacks (explicit: on 2 cores the default would be
+     *                      a thread per request)
+     * @param operatorToken bearer token for operator calls, or null when none are made
+     */
+    public GatewayClient(List<URI> gateways, Duration timeout, Executor executor, String operatorToken) {
+        if (gateways.isEmpty()) {
+            throw new IllegalArgumentException("at least one gateway URL is needed");
+        }
+        this.gateways = List.copyOf(gateways);
+        this.timeout = timeout;
+        this.operatorToken = operatorToken;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    public List<URI> gateways() {
+        return gateways;
+    }
+
+    private URI next(String path) {
+        URI base = gateways.get(Math.floorMod(roundRobin.getAndIncrement(), gateways.size()));
+        return base.resolve(path);
+    }
+
+    /** {@code POST /v1/authenticate} with the raw certificate bytes. */
+    public CompletableFuture<Verdict> authenticate(byte[] certificate) {
+        return verdictOf(binaryPost("/v1/authenticate", certificate), null);
+    }
+
+    private HttpRequest binaryPost(String path, byte[] body) {
+        return HttpRequest.newBuilder(next(path)).timeout(timeout).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    }
+
+    /** {@code POST /v1/verify}: a SIGN certificate over {@code data}. */
+    public CompletableFuture<Verdict> verify(byte[] certificate, byte[] data) {
+        ObjectNode body = JSON.createObjectNode().put("certificate", B64.encodeToString(certificate))
+                .put("data", B64.encodeToString(data));
+        return verdictOf(jsonPost("/v1/verify", body), null);
+    }
+
+    /**
+     * {@code POST /v1/decrypt} of an ENC_UP certificate: accepted only when the center's plaintext is
+     * {@code expected}; an accepted answer with another plaintext counts as a rejection with reason
+     * {@code PLAINTEXT_MISMATCH} (a wrong outcome).
+     */
+    public CompletableFuture<Verdict> decrypt(byte[] encUpCertificate, byte[] expected) {
+        return verdictOf(binaryPost("/v1/decrypt", encUpCertificate), expected);
+    }
+
+    /** {@code POST /v1/authenticate/batch}: one verdict per certificate, in order. */
+    public CompletableFuture<List<Verdict>> batch(List<byte[]> certificates) {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode arr = body.putArray("certificates");
+        certificates.forEach(c -> arr.add(B64.encodeToString(c)));
+        int n = certificates.size();
+        return http.sendAsync(jsonPost("/v1/authenticate/batch", body), HttpResponse.BodyHandlers.ofByteArray())
+                .handle((resp, error) -> {
+                    if (error != null) {
+                        return repeat(Verdict.failed(transportError(error)), n);
+                    }
+                    if (resp.statusCode() != 200) {
+                        return repeat(Verdict.failed(httpError(resp)), n);
+                    }
+                    try {
+                        JsonNode results = JSON.readTree(resp.body()).path("results");
+                        List<Verdict> out = new ArrayList<>(n);
+                        for (int i = 0; i < n; i++) {
+                            JsonNode item = results.path(i);
+                            out.add(item.isMissingNode() ? Verdict.failed("missing-batch-item") : verdictOf(item, null));
+                        }
+                        return out;
+                    } catch (IOException e) {
+                        return repeat(Verdict.failed("unreadable-answer"), n);
+                    }
+                });
+    }
+
+    private HttpRequest jsonPost(String path, JsonNode body) {
+        return jsonPost(next(path), body);
+    }
+
+    private HttpRequest jsonPost(URI uri, JsonNode body) {
+        try {
+            return HttpRequest.newBuilder(uri).timeout(timeout).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a request body", e);
+        }
+    }
+
+    private CompletableFuture<Verdict> verdictOf(HttpRequest req, byte[] expectedPlaintext) {
+        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, error) -> {
+            if (error != null) {
+                return Verdict.failed(transportError(error));
+            }
+            if (resp.statusCode() >= 500) {
+                return Verdict.failed(httpError(resp));
+            }
+            try {
+                JsonNode node = JSON.readTree(resp.body());
+                if (!node.has("outcome")) {
+                    // a 4xx that is not a verdict (BAD_JSON, UNSUPPORTED_MEDIA_TYPE...): the simulator's fault
+                    return Verdict.failed(httpError(resp));
+                }
+                return verdictOf(node, expectedPlaintext);
+            } catch (IOException e) {
+                return Verdict.failed("unreadable-answer-" + resp.statusCode());
+            }
+        });
+    }
+
+    /** Reads a verdict object of docs/http-api.md. */
+    static Verdict verdictOf(JsonNode node, byte[] expectedPlaintext) {
+        String outcome = node.path("outcome").asText("");
+        if (outcome.equals("ACCEPTED")) {
+            if (expectedPlaintext != null) {
+                byte[] got = decodeOrNull(node.path("plaintext").asText(""));
+                if (got == null || !Arrays.equals(got, expectedPlaintext)) {
+                    return Verdict.rejected("PLAINTEXT_MISMATCH");
+                }
+            }
+            return Verdict.ACCEPTED;
+        }
+        if (outcome.equals("REJECTED")) {
+            String reason = node.path("reason").asText("UNSPECIFIED");
+            // the shard did not answer: no verdict on the certificate itself
+            return reason.equals("UNAVAILABLE") ? Verdict.failed("UNAVAILABLE") : Verdict.rejected(reason);
+        }
+        return Verdict.failed("unknown-outcome");
+    }
+
+    private static byte[] decodeOrNull(String b64) {
+        try {
+            return Base64.getDecoder().decode(b64);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    static String httpError(HttpResponse<byte[]> resp) {
+        String code = "";
+        try {
+            code = JSON.readTree(resp.body()).path("error").asText("");
+        } catch (IOException | RuntimeException e) {
+            // not JSON: the status alone says enough
+        }
+        return "http-" + resp.statusCode() + (code.isEmpty() ? "" : "-" + code);
+    }
+
+    static String transportError(Throwable error) {
+        Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (t instanceof HttpConnectTimeoutException) {
+            return "connect-timeout";
+        }
+        if (t instanceof HttpTimeoutException) {
+            return "timeout";
+        }
+        if (t instanceof ConnectException) {
+            return "connect-refused";
+        }
+        if (t instanceof IOException) {
+            return "io";
+        }
+        return "client-" + t.getClass().getSimpleName();
+    }
+
+    private static List<Verdict> repeat(Verdict v, int n) {
+        List<Verdict> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    // ---- operator and health calls (blocking; used before and after the timed run) ----
+
+    /**
+     * {@code GET /health/ready} on every gateway.
+     *
+     * @throws GatewayException naming the gateway that is unreachable or not ready
+     */
+    public void checkReady() {
+        for (URI g : gateways) {
+            HttpRequest req = HttpRequest.newBuilder(g.resolve("/health/ready")).timeout(Duration.ofSeconds(5)).GET()
+                    .build();
+            HttpResponse<byte[]> resp;
+            try {
+                resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException e) {
+                throw new GatewayException("gateway " + g + " is unreachable (" + transportError(e)
+                        + "): is a node running there? (ops/bin/node, ops/bin/local-cluster start)");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GatewayException("interrupted while checking " + g);
+            }
+            if (resp.statusCode() != 200) {
+                throw new GatewayException("gateway " + g + " is not ready (HTTP " + resp.statusCode() + ": "
+                        + new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8).strip() + ")");
+            }
+        }
+    }
+
+    /**
+     * {@code POST /v1/sensors/{id}/revoke}.
+     *
+     * @throws GatewayException when the center refuses (other than "already revoked")
+     */
+    public void revoke(String sensorId, String reason) {
+        ObjectNode body = JSON.createObjectNode().put("reason", reason);
+        HttpRequest req = withToken(HttpRequest.newBuilder(next("/v1/sensors/" + sensorId + "/revoke"))
+                .timeout(timeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))).build();
+        HttpResponse<byte[]> resp = sendBlocking(req, "revoke " + sensorId);
+        if (resp.statusCode() != 200 && !httpError(resp).endsWith("-REVOKED")) {
+            throw new GatewayException("revoking " + sensorId + " failed: " + httpError(resp));
+        }
+    }
+
+    /**
+     * {@code POST /v1/sensors/import} of one chunk of a factory manifest.
+     *
+     * @param envelopes encoded TRANSPORT envelopes, one manifest line each
+     * @throws GatewayException when the request as a whole fails
+     */
+    public ImportResult importManifest(List<byte[]> envelopes) {
+        StringBuilder ndjson = new StringBuilder(envelopes.size() * 1_500);
+        for (byte[] e : envelopes) {
+            ndjson.append("{\"envelope\":\"").append(B64.encodeToString(e)).append("\"}\n");
+        }
+        HttpRequest req = withToken(HttpRequest.newBuilder(next("/v1/sensors/import"))
+                .timeout(timeout.plusSeconds(60)).header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(ndjson.toString()))).build();
+        HttpResponse<byte[]> resp = sendBlocking(req, "bulk import");
+        if (resp.statusCode() != 200) {
+            throw new GatewayException("bulk import failed: " + httpError(resp)
+                    + (resp.statusCode() == 401 ? " (check --operator-token)" : ""));
+        }
+        return ImportResult.parse(new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private HttpRequest.Builder withToken(HttpRequest.Builder b) {
+        if (operatorToken == null || operatorToken.isEmpty()) {
+            throw new GatewayException("an operator token is needed for provisioning and revocation "
+                    + "(--operator-token-file or MICROCERT_OPERATOR_TOKEN)");
+        }
+        return b.header("Authorization", "Bearer " + operatorToken);
+    }
+
+    private HttpResponse<byte[]> sendBlocking(HttpRequest req, String what) {
+        try {
+            return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new GatewayException(what + " failed: " + transportError(e) + " talking to " + req.uri().getHost()
+                    + ":" + req.uri().getPort());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GatewayException(what + " interrupted");
+        }
+    }
+
+    /** A failure of a set-up call, with a message meant for the person running the simulator. */
+    public static final class GatewayException extends RuntimeException {
+        public GatewayException(String message) {
+            super(message);
+        }
+    }
+
+    /** The summary of one import request, plus the per-line failures (error codes). */
+    public record ImportResult(long lines, long provisioned, long alreadyProvisioned, long failed,
+                               List<String> failures) {
+
+        static ImportResult parse(String ndjson) {
+            List<String> failures = new ArrayList<>();
+            long lines = 0;
+            long provisioned = 0;
+            long already = 0;
+            long failed = 0;
+            for (String line : ndjson.split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode n;
+                try {
+                    n = JSON.readTree(line);
+                } catch (IOException e) {
+                    throw new GatewayException("bulk import answered a line that is not JSON");
+                }
+                if (n.has("summary")) {
+                    continue;
+                }
+                lines++;
+                switch (n.path("result").asText("")) {
+                    case "PROVISIONED" -> provisioned++;
+                    case "ALREADY_PROVISIONED" -> already++;
+                    default -> {
+                        failed++;
+                        if (failures.size() < 10) {
+                            failures.add("line " + n.path("line").asText("?") + ": " + n.path("error").asText("?")
+                                    + " " + n.path("message").asText(""));
+                        }
+                    }
+                }
+            }
+            return new ImportResult(lines, provisioned, already, failed, failures);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.microcert.simulator.report;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a run found, as written to {@code report.json} (and rendered into {@code report.html}).
+ * Field names are part of the report format: tools compare reports between versions.
+ *
+ * @param passed   no wrong outcome, error rate within the limit, every request answered
+ * @param problems why the run did not pass (empty when it passed)
+ */
+public record RunReport(String tool, int formatVersion, String startedAt, Settings settings,
+                        Provisioning provisioning, Summary summary, Map<String, LatencySummary> latencyByKind,
+                        List<OutcomeLedger.KindOutcome> outcomes, List<IntervalSample> timeline,
+                        boolean passed, List<String> problems) {
+
+    /** The options of the run (never the operator token). */
+    public record Settings(List<String> gateways, int sensors, double rate, double rampSeconds,
+                           double durationSeconds, Map<String, Double> mix, int connections, int batchSize,
+                           String suite) {}
+
+    /** How the fleet was loaded before the run. */
+    public record Provisioning(int sensors, long provisioned, long alreadyProvisioned, long failed,
+                               double seconds, int revoked, int expiredSeedSensors) {}
+
+    /**
+     * @param good     latency of good traffic only (what a real fleet would see)
+     * @param sendLag  actual send time minus due time: a p99 near the latencies means the simulator,
+     *                 not the center, was the limit
+     */
+    public record Summary(double elapsedSeconds, long requests, long items, double requestsPerSecond,
+                          double itemsPerSecond, long wrongOutcomes, long failures, long unanswered,
+                          LatencySummary all, LatencySummary good, LatencySummary sendLag) {}
+}

@@ -1,0 +1,129 @@
+package org.microcert.simulator.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.microcert.simulator.traffic.Verdict;
+
+/** The client against a real HTTP server that answers what docs/http-api.md says the gateway answers. */
+class GatewayClientTest {
+
+    private HttpServer server;
+    private ExecutorService executor;
+    private GatewayClient client;
+    private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        answer("/v1/authenticate", 403, "{\"outcome\":\"REJECTED\",\"reason\":\"REPLAY\",\"error\":\"REPLAY\"}");
+        answer("/v1/verify", 200, "{\"outcome\":\"ACCEPTED\",\"sensorId\":\"00000000000004d2\"}");
+        answer("/v1/decrypt", 200, "{\"outcome\":\"ACCEPTED\",\"plaintext\":\"AQID\"}");
+        answer("/v1/authenticate/batch", 200, "{\"accepted\":1,\"rejected\":2,\"results\":["
+                + "{\"index\":0,\"outcome\":\"ACCEPTED\"},{\"index\":1,\"outcome\":\"REJECTED\",\"reason\":\"BAD_TAG\"},"
+                + "{\"index\":2,\"outcome\":\"REJECTED\",\"reason\":\"UNAVAILABLE\"}]}");
+        answer("/v1/sensors/import", 200, "{\"line\":1,\"sensorId\":\"00000000000004d2\",\"result\":\"PROVISIONED\"}\n"
+                + "{\"line\":2,\"result\":\"ALREADY_PROVISIONED\"}\n"
+                + "{\"line\":3,\"result\":\"FAILED\",\"error\":\"BAD_ENVELOPE\",\"message\":\"does not open\"}\n"
+                + "{\"summary\":{\"lines\":3}}\n");
+        answer("/v1/sensors/00000000000004d2/revoke", 409, "{\"error\":\"REVOKED\",\"message\":\"already\"}");
+        answer("/v1/sensors/00000000000004d3/revoke", 401, "{\"error\":\"UNAUTHENTICATED\"}");
+        answer("/health/ready", 503, "{\"status\":\"NOT_READY\",\"journal\":\"DOWN\"}");
+        server.start();
+        executor = Executors.newFixedThreadPool(2);
+        client = new GatewayClient(List.of(URI.create("http://127.0.0.1:" + server.getAddress().getPort())),
+                Duration.ofSeconds(5), executor, "s3cret-token");
+    }
+
+    private void answer(String path, int status, String body) {
+        server.createContext(path, ex -> {
+            lastAuthorization.set(ex.getRequestHeaders().getFirst("Authorization"));
+            ex.getRequestBody().readAllBytes();
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(status, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    @Test
+    void verdictsAreReadFromTheAnswerBody() {
+        assertEquals(Verdict.rejected("REPLAY"), client.authenticate(new byte[] {1}).join());
+        assertEquals(Verdict.ACCEPTED, client.verify(new byte[] {1}, new byte[] {2}).join());
+    }
+
+    @Test
+    void aDecryptIsAcceptedOnlyWithTheRightPlaintext() {
+        assertEquals(Verdict.ACCEPTED, client.decrypt(new byte[] {9}, new byte[] {1, 2, 3}).join());
+        assertEquals(Verdict.rejected("PLAINTEXT_MISMATCH"), client.decrypt(new byte[] {9}, new byte[] {1, 2}).join());
+    }
+
+    @Test
+    void batchItemsGetOneVerdictEachAndUnavailableIsNoVerdict() {
+        List<Verdict> v = client.batch(List.of(new byte[] {1}, new byte[] {2}, new byte[] {3})).join();
+        assertEquals(List.of(Verdict.ACCEPTED, Verdict.rejected("BAD_TAG"), Verdict.failed("UNAVAILABLE")), v);
+    }
+
+    @Test
+    void anUnreachableGatewayIsAFailureNotARejection() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        GatewayClient dead = new GatewayClient(List.of(URI.create("http://127.0.0.1:" + port)), Duration.ofSeconds(2),
+                executor, null);
+        assertEquals(Verdict.failed("connect-refused"), dead.authenticate(new byte[] {1}).join());
+        GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class, dead::checkReady);
+        assertTrue(e.getMessage().contains("unreachable"), e.getMessage());
+        assertTrue(assertThrows(GatewayClient.GatewayException.class, () -> dead.revoke("00000000000004d2", "x"))
+                .getMessage().contains("operator token"));
+    }
+
+    @Test
+    void aGatewayThatIsNotReadySaysWhy() {
+        GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class, client::checkReady);
+        assertTrue(e.getMessage().contains("not ready") && e.getMessage().contains("DOWN"), e.getMessage());
+    }
+
+    @Test
+    void operatorCallsCarryTheTokenAndReportRefusals() {
+        client.revoke("00000000000004d2", "simulator"); // already revoked is fine
+        assertEquals("Bearer s3cret-token", lastAuthorization.get());
+        GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class,
+                () -> client.revoke("00000000000004d3", "simulator"));
+        assertTrue(e.getMessage().contains("UNAUTHENTICATED"));
+        assertTrue(!e.getMessage().contains("s3cret"));
+    }
+
+    @Test
+    void importResultsAreCountedPerLine() {
+        GatewayClient.ImportResult r = client.importManifest(List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}));
+        assertEquals(3, r.lines());
+        assertEquals(1, r.provisioned());
+        assertEquals(1, r.alreadyProvisioned());
+        assertEquals(1, r.failed());
+        assertTrue(r.failures().get(0).contains("BAD_ENVELOPE"));
+    }
+}
