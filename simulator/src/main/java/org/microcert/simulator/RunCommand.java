@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.microcert.protocol.CipherSuite;
 import org.microcert.simulator.fleet.FleetLoader;
 import org.microcert.simulator.gateway.GatewayClient;
 import org.microcert.simulator.load.OpenLoopDriver;
@@ -113,8 +111,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true);
-        RunReport report = execute(out);
+        RunReport report = execute(System.out);
         if (report == null) {
             return EXIT_SETUP;
         }
@@ -146,7 +143,7 @@ public final class RunCommand implements Callable<Integer> {
                 return null;
             }
             TrafficFactory factory = new TrafficFactory(trafficMix, loaded.fleet(), client,
-                    () -> System.currentTimeMillis() / 1000, batchSize, payloadBytes);
+                    RunCommand::nowSeconds, batchSize, payloadBytes);
             Simulation sim = new Simulation(schedule, gateway.connections,
                     new Simulation.Limits(maxFailureRatio, gateway.timeout.plusSeconds(5)), io, out, progressInterval);
             AtomicReference<OpenLoopDriver> driver = new AtomicReference<>();
@@ -245,12 +242,7 @@ public final class RunCommand implements Callable<Integer> {
         };
     }
 
-    static boolean anyOf(TrafficMix m, TrafficKind... kinds) {
-        return Arrays.stream(kinds).anyMatch(m::includes);
-    }
-
-    @SuppressWarnings("unused")
-    private static CipherSuite defaultSuite() {
-        return CipherSuite.AES128;
+    static long nowSeconds() {
+        return System.currentTimeMillis() / 1000;
     }
 }

@@ -1,0 +1,239 @@
+package org.microcert.simulator;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.microcert.simulator.fleet.FleetLoader;
+import org.microcert.simulator.gateway.GatewayClient;
+import org.microcert.simulator.load.RateSchedule;
+import org.microcert.simulator.report.ReportWriter;
+import org.microcert.simulator.report.RunReport;
+import org.microcert.simulator.traffic.Fleet;
+import org.microcert.simulator.traffic.TrafficFactory;
+import org.microcert.simulator.traffic.TrafficKind;
+import org.microcert.simulator.traffic.TrafficMix;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code microcert-sim bench}: the HTTP part of the benchmark harness (ops/bin/bench runs it
+ * between a node and a hello-world baseline it started). Every figure is a <em>sustained open-loop
+ * rate</em>: the rate climbs in steps, and the highest step whose answered rate kept within 5% of
+ * the target, with no failures and p99 within the limit, counts.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Measures, in one run and with the same client: the sustained authenticate rate of a Pekko HTTP hello-world "
+                + "endpoint (--hello, the baseline) and of a MicroCert node (--gateway); their ratio (target >= 50%%); "
+                + "the p99 of authenticate at half the baseline rate (target <= 25 ms, open loop); and the "
+                + "certificates/s of the batch endpoint (target >= 100,000/s). Prints the ratios and writes JSON.",
+            "Normally run through ops/bin/bench, which starts the node, the baseline and Cassandra."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    GatewayOptions gateway;
+
+    @Mixin
+    FleetOptions fleet;
+
+    @Option(names = "--hello", required = true, paramLabel = "URL",
+            description = "Base URL of the hello-world baseline (microcert-sim hello-server).")
+    URI hello;
+
+    @Option(names = "--start-rate", defaultValue = "500", paramLabel = "PER_SECOND",
+            description = "First step of each rate sweep (default: ${DEFAULT-VALUE}).")
+    double startRate;
+
+    @Option(names = "--step-factor", defaultValue = "1.25", paramLabel = "FACTOR",
+            description = "Each step's rate is the previous one times this (default: ${DEFAULT-VALUE}).")
+    double stepFactor;
+
+    @Option(names = "--step-duration", defaultValue = "5s", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Length of one step, 1 s ramp included (default: ${DEFAULT-VALUE}).")
+    Duration stepDuration;
+
+    @Option(names = "--p99-limit", defaultValue = "25ms", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "A step passes only with p99 at most this (default: ${DEFAULT-VALUE}).")
+    Duration p99Limit;
+
+    @Option(names = "--batch-size", defaultValue = "500", paramLabel = "N",
+            description = "Certificates per batch request in the batch sweep (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--batch-p99-limit", defaultValue = "500ms", converter = DurationConverter.class,
+            paramLabel = "DURATION", description = "p99 limit of a batch request (default: ${DEFAULT-VALUE}).")
+    Duration batchP99Limit;
+
+    @Option(names = "--max-steps", defaultValue = "30", paramLabel = "N", description = "Steps per sweep at most.")
+    int maxSteps;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the results as JSON here (also printed).")
+    Path outFile;
+
+    private PrintStream out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = System.out;
+        ExecutorService io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                RunCommand.daemon("bench-io"));
+        try {
+            GatewayClient node = new GatewayClient(gateway.uris(), gateway.timeout, io, gateway.operatorToken());
+            GatewayClient baseline = new GatewayClient(List.of(hello), gateway.timeout, io, null);
+            node.checkReady();
+            TrafficMix authOnly = TrafficMix.of(Map.of(TrafficKind.AUTHENTICATE, 1), 0, List.of());
+            FleetLoader.Loaded loaded = fleet.load(authOnly, node, out, spec);
+            Fleet f = loaded.fleet();
+
+            Sweep helloSweep = sweep("hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), false);
+            Sweep authSweep = sweep("authenticate", new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), false);
+            double half = Math.max(1, helloSweep.maxRate() / 2);
+            RunReport atHalf = step(new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), half,
+                    stepDuration.multipliedBy(2));
+            TrafficMix batchOnly = TrafficMix.of(Map.of(TrafficKind.BATCH, 1), 0, List.of());
+            Sweep batchSweep = sweep("batch", new TrafficFactory(batchOnly, f, node, RunCommand::nowSeconds, batchSize, 0), true);
+
+            double ratio = helloSweep.maxRate() == 0 ? 0 : authSweep.maxRate() / helloSweep.maxRate();
+            double certsPerSecond = batchSweep.maxItemsPerSecond();
+            ObjectNode result = ReportWriter.json().createObjectNode();
+            result.put("benchmark", "http").put("time", Instant.now().toString())
+                    .put("processors", Runtime.getRuntime().availableProcessors())
+                    .put("java", System.getProperty("java.version")).put("sensors", fleet.sensors);
+            result.set("helloWorld", helloSweep.json());
+            result.set("authenticate", authSweep.json());
+            ObjectNode ratios = result.putObject("ratios");
+            ratios.put("authenticateVsHelloWorld", round(ratio)).put("target", 0.5).put("met", ratio >= 0.5);
+            ObjectNode half50 = result.putObject("authenticateAtHalfHelloWorldRate");
+            half50.put("rate", round(half)).put("answeredPerSecond", atHalf.summary().requestsPerSecond())
+                    .put("p50Ms", atHalf.summary().good().p50Ms()).put("p99Ms", atHalf.summary().good().p99Ms())
+                    .put("p999Ms", atHalf.summary().good().p999Ms()).put("failures", atHalf.summary().failures())
+                    .put("p99TargetMs", p99Limit.toMillis())
+                    .put("met", atHalf.passed() && atHalf.summary().good().p99Ms() <= p99Limit.toMillis()
+                            && atHalf.summary().requestsPerSecond() >= 0.95 * half);
+            ObjectNode batch = result.putObject("batch");
+            batch.set("sweep", batchSweep.json());
+            batch.put("batchSize", batchSize).put("certificatesPerSecond", round(certsPerSecond))
+                    .put("target", 100_000).put("met", certsPerSecond >= 100_000);
+            result.put("clientHeadroom", "the same client reached " + round(helloSweep.maxRate())
+                    + " requests/s against the baseline, " + round(ratio == 0 ? 0 : 1 / ratio)
+                    + "x the node's authenticate rate: the client is not what limits the node's figure"
+                    + (ratio >= 0.9 ? " (CAUTION: ratio near 1, the client or the box may be the limit)" : ""));
+
+            out.println();
+            out.printf(Locale.ROOT, "hello-world baseline      %,10.0f requests/s sustained (p99 <= %d ms)%n",
+                    helloSweep.maxRate(), p99Limit.toMillis());
+            out.printf(Locale.ROOT, "authenticate (HTTP)       %,10.0f requests/s sustained -> %.1f%% of baseline (target >= 50%%)%n",
+                    authSweep.maxRate(), 100 * ratio);
+            out.printf(Locale.ROOT, "authenticate at %,.0f/s   answered %,.0f/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms "
+                            + "(target p99 <= %d ms)%n", half, atHalf.summary().requestsPerSecond(),
+                    atHalf.summary().good().p50Ms(), atHalf.summary().good().p99Ms(), atHalf.summary().good().p999Ms(),
+                    p99Limit.toMillis());
+            out.printf(Locale.ROOT, "batch (%d per request)    %,10.0f certificates/s sustained (target >= 100,000)%n",
+                    batchSize, certsPerSecond);
+            String json = ReportWriter.json().writeValueAsString(result);
+            if (outFile != null) {
+                Files.createDirectories(outFile.toAbsolutePath().getParent());
+                Files.writeString(outFile, json);
+                out.println("results: " + outFile.toAbsolutePath());
+            }
+            return 0;
+        } catch (GatewayClient.GatewayException e) {
+            System.err.println("error: " + e.getMessage());
+            return RunCommand.EXIT_SETUP;
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
+    private Sweep sweep(String name, TrafficFactory factory, boolean batch) throws InterruptedException {
+        Sweep s = new Sweep(name, ReportWriter.json().createArrayNode());
+        double rate = batch ? Math.max(1, startRate / 10) : startRate;
+        for (int i = 0; i < maxSteps; i++) {
+            RunReport r = step(factory, rate, stepDuration);
+            double limitMs = (batch ? batchP99Limit : p99Limit).toMillis();
+            // the schedule's own average (ramp included) is what "kept up" is measured against
+            double expected = r.summary().requests() == 0 ? rate : rate * (1 - 0.5 / stepDuration.toSeconds());
+            boolean ok = r.summary().failures() == 0 && r.summary().unanswered() == 0 && r.summary().wrongOutcomes() == 0
+                    && r.summary().all().p99Ms() <= limitMs && r.summary().requestsPerSecond() >= 0.95 * expected;
+            s.steps().addObject().put("rate", round(rate)).put("answeredPerSecond", r.summary().requestsPerSecond())
+                    .put("itemsPerSecond", r.summary().itemsPerSecond()).put("p50Ms", r.summary().all().p50Ms())
+                    .put("p99Ms", r.summary().all().p99Ms()).put("failures", r.summary().failures())
+                    .put("wrong", r.summary().wrongOutcomes()).put("sustained", ok);
+            out.printf(Locale.ROOT, "  %-22s step %2d: %,9.0f/s -> answered %,9.0f/s, items %,10.0f/s, p99 %8.2f ms, failures %d: %s%n",
+                    name, i + 1, rate, r.summary().requestsPerSecond(), r.summary().itemsPerSecond(),
+                    r.summary().all().p99Ms(), r.summary().failures(), ok ? "sustained" : "NOT sustained");
+            if (!ok) {
+                break;
+            }
+            s.pass(rate, batch ? rate * batchSize : rate);
+            rate *= stepFactor;
+        }
+        return s;
+    }
+
+    private RunReport step(TrafficFactory factory, double rate, Duration duration) throws InterruptedException {
+        Simulation sim = new Simulation(new RateSchedule(rate, Duration.ofSeconds(1), duration), gateway.connections,
+                new Simulation.Limits(0, gateway.timeout.plusSeconds(5)), Runnable::run,
+                new PrintStream(PrintStream.nullOutputStream()), Duration.ofSeconds(1));
+        RunReport.Settings settings = new RunReport.Settings(List.of(), fleet.sensors, rate, 1,
+                duration.toSeconds(), Map.of(), gateway.connections, batchSize, fleet.suite.name());
+        return sim.run(factory, settings, null, d -> { });
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    /** The steps of one sweep and the best sustained one. */
+    private static final class Sweep {
+        private final String name;
+        private final ArrayNode steps;
+        private double maxRate;
+        private double maxItems;
+
+        Sweep(String name, ArrayNode steps) {
+            this.name = name;
+            this.steps = steps;
+        }
+
+        ArrayNode steps() {
+            return steps;
+        }
+
+        void pass(double rate, double items) {
+            maxRate = rate;
+            maxItems = items;
+        }
+
+        double maxRate() {
+            return maxRate;
+        }
+
+        double maxItemsPerSecond() {
+            return maxItems;
+        }
+
+        ObjectNode json() {
+            ObjectNode n = ReportWriter.json().createObjectNode();
+            n.put("name", name).put("maxSustainedRate", round(maxRate)).put("maxSustainedItemsPerSecond", round(maxItems));
+            n.set("steps", steps);
+            return n;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.microcert.simulator;
+
+import org.microcert.simulator.bench.HelloWorldServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code microcert-sim}: the MicroCert load simulator and benchmark tools. Subcommands:
+ * {@code run} (provision virtual sensors, drive open-loop traffic, report), {@code bench} (the
+ * comparison set run by ops/bin/bench) and {@code hello-server} (the benchmark's Pekko HTTP baseline).
+ */
+@Command(name = "microcert-sim", mixinStandardHelpOptions = true, version = "microcert-sim 0.1.0",
+        subcommands = {RunCommand.class, BenchCommand.class, HelloWorldServer.class, CommandLine.HelpCommand.class},
+        description = {"Virtual sensors for MicroCert: load tests and proofs that every good certificate is accepted and "
+                + "every bad one rejected. Start with: microcert-sim run --help"})
+public final class SimulatorMain {
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The CLI with its error handling: a one-line message for users, never a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new SimulatorMain());
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("error: " + ex.getMessage());
+            cmd.getErr().println("see: " + cmd.getCommandSpec().qualifiedName() + " --help");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("error: " + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage()));
+            return RunCommand.EXIT_SETUP;
+        });
+        return cli;
+    }
+}

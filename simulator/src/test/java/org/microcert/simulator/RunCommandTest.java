@@ -1,0 +1,134 @@
+package org.microcert.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.microcert.simulator.report.OutcomeLedger;
+import org.microcert.simulator.report.ReportWriter;
+import org.microcert.simulator.report.RunReport;
+import org.microcert.simulator.traffic.TrafficKind;
+import picocli.CommandLine;
+
+/** The whole CLI (fleet, provisioning, traffic kinds, accounting, reports) against {@link ReferenceCenter}. */
+class RunCommandTest {
+
+    @TempDir
+    static Path dir;
+    static byte[] kTrans = new byte[32];
+
+    @BeforeAll
+    static void factoryExport() throws Exception {
+        new SecureRandom().nextBytes(kTrans);
+        KeyStore ks = KeyStore.getInstance("BCFKS", new BouncyCastleProvider());
+        ks.load(null, null);
+        ks.setEntry("k_trans", new KeyStore.SecretKeyEntry(new SecretKeySpec(kTrans, "AES")),
+                new KeyStore.PasswordProtection("pw-123".toCharArray()));
+        try (OutputStream out = Files.newOutputStream(dir.resolve("ktrans.bcfks"))) {
+            ks.store(out, "pw-123".toCharArray());
+        }
+        Files.writeString(dir.resolve("ktrans.pw"), "pw-123\n");
+        Files.writeString(dir.resolve("token"), "operator-token-1\n");
+    }
+
+    private static int run(StringWriter err, String... args) {
+        CommandLine cli = SimulatorMain.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(Arrays.asList(args));
+        all.addAll(List.of("--transport-key", dir.resolve("ktrans.bcfks").toString(), "--transport-key-password-file",
+                dir.resolve("ktrans.pw").toString(), "--operator-token-file", dir.resolve("token").toString(),
+                "--progress-interval", "1s", "--ramp", "1s"));
+        return cli.execute(all.toArray(String[]::new));
+    }
+
+    @Test
+    void anAdversarialRunAgainstAnHonestCenterHasNoWrongOutcomeAndEveryKindIsRejectedForItsReason() throws Exception {
+        Path reportDir = dir.resolve("honest");
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            int exit = run(new StringWriter(), "run", "-g", center.url(), "--sensors", "200", "--rate", "250",
+                    "--duration", "4s", "--adversarial", "all", "--adversarial-share", "0.4", "--batch-size", "20",
+                    "--revoked-sensors", "3", "--expired-seed-sensors", "3", "--report-dir", reportDir.toString());
+            assertEquals(0, exit);
+            assertEquals(206, center.provisioned());
+        }
+        RunReport report = ReportWriter.read(reportDir.resolve("report.json"));
+        assertTrue(report.passed(), report.problems().toString());
+        Map<String, OutcomeLedger.KindOutcome> byKind = report.outcomes().stream()
+                .collect(Collectors.toMap(OutcomeLedger.KindOutcome::kind, o -> o));
+        for (TrafficKind k : TrafficKind.values()) {
+            OutcomeLedger.KindOutcome o = byKind.get(k.label());
+            assertTrue(o != null && o.items() > 0, k.label() + " was sent");
+            assertEquals(0, o.wrong(), k.label());
+            assertEquals(0, o.failed(), k.label());
+            assertEquals(0, o.unexpectedReason(), k.label() + " rejected for " + o.rejectedByReason());
+            assertEquals(k.adversarial() ? o.items() : 0, o.rejected(), k.label());
+        }
+        assertEquals(3, report.provisioning().revoked());
+        assertTrue(Files.readString(reportDir.resolve("report.html")).contains("PASSED"));
+        assertFalse(Files.readString(reportDir.resolve("report.json")).contains("operator-token-1"));
+    }
+
+    @Test
+    void aCenterThatAcceptsForgeriesFailsTheRunWithExitOne() throws Exception {
+        Path reportDir = dir.resolve("broken");
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", true)) {
+            int exit = run(new StringWriter(), "run", "-g", center.url(), "--sensors", "20", "--rate", "100",
+                    "--duration", "2s", "--mix", "authenticate=1", "--adversarial", "forged-tag",
+                    "--adversarial-share", "0.5", "--report-dir", reportDir.toString());
+            assertEquals(RunCommand.EXIT_WRONG_OUTCOME, exit);
+        }
+        RunReport report = ReportWriter.read(reportDir.resolve("report.json"));
+        assertFalse(report.passed());
+        assertTrue(report.problems().get(0).contains("forged-tag"), report.problems().toString());
+    }
+
+    @Test
+    void anUnreachableGatewayIsASetUpErrorThatSaysSo() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        StringWriter err = new StringWriter();
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        int exit;
+        try {
+            exit = run(err, "run", "-g", "http://127.0.0.1:" + port, "--duration", "1s");
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertEquals(RunCommand.EXIT_SETUP, exit);
+        assertTrue(captured.toString().contains("unreachable"), captured.toString());
+    }
+
+    @Test
+    void badOptionsAreRefusedWithTheReasonAndExitTwo() {
+        for (String[] args : List.of(new String[] {"run", "--rate", "-5"}, new String[] {"run", "--mix", "login=3"},
+                new String[] {"run", "--adversarial", "teleport"}, new String[] {"run", "-g", "ftp://x"},
+                new String[] {"run", "--duration", "soon"}, new String[] {"run", "--batch-size", "5000"})) {
+            StringWriter err = new StringWriter();
+            assertEquals(2, run(err, args), String.join(" ", args));
+            assertTrue(err.toString().startsWith("error: "), err.toString());
+            assertFalse(err.toString().contains("Exception"), err.toString());
+        }
+    }
+}
