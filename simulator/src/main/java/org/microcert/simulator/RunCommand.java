@@ -98,7 +98,7 @@ public final class RunCommand implements Callable<Integer> {
     int payloadBytes;
 
     @Option(names = "--report-dir", paramLabel = "DIR",
-            description = "Where report.json and report.html go (default: sim-reports/<date-time>).")
+            description = "Where report.json and report.html go (default: var/sim-reports/<date-time>).")
     Path reportDir;
 
     @Option(names = "--max-failure-ratio", defaultValue = "0.01", paramLabel = "FRACTION",
@@ -128,7 +128,7 @@ public final class RunCommand implements Callable<Integer> {
         if (payloadBytes < 0 || payloadBytes > 65_536) {
             throw new ParameterException(spec.commandLine(), "--payload-bytes must be in 0..65536");
         }
-        Path dir = reportDir != null ? reportDir : Path.of("sim-reports",
+        Path dir = reportDir != null ? reportDir : Path.of("var", "sim-reports",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         ExecutorService io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 daemon("simulator-io"));
