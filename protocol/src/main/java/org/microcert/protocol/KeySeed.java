@@ -70,13 +70,13 @@ public final class KeySeed implements Destroyable {
     }
 
     /**
-     * A new SP 800-90A DRBG (the JDK's {@code DRBG}, 256-bit strength, prediction resistance)
+     * A new SP 800-90A DRBG (the JDK's {@code DRBG}, 256-bit strength)
      * seeded by the operating system: the stand-in for the chip's hardware RNG.
      */
     public static SecureRandom newDrbg() {
         try {
             return SecureRandom.getInstance("DRBG",
-                    DrbgParameters.instantiation(256, DrbgParameters.Capability.PR_AND_RESEED, null));
+                    DrbgParameters.instantiation(256, DrbgParameters.Capability.RESEED_ONLY, null));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("this JDK has no DRBG SecureRandom", e);
         }
