@@ -1,0 +1,170 @@
+package org.microcert.cluster;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+import org.microcert.cluster.audit.AuditTrail;
+import org.microcert.cluster.audit.CassandraAuditTrail;
+import org.microcert.cluster.audit.InMemoryAuditTrail;
+import org.microcert.cluster.http.BearerTokens;
+import org.microcert.cluster.http.GatewayRoutes;
+import org.microcert.cluster.http.HttpServer;
+import org.microcert.cluster.http.JournalProbe;
+import org.microcert.cluster.metrics.Metrics;
+import org.microcert.cluster.sensor.SensorClient;
+import org.microcert.cluster.sensor.SensorEntity;
+import org.microcert.cluster.sensor.SensorSettings;
+import org.microcert.persistence.card.EncryptionCard;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A MicroCert node: joins the Pekko cluster, hosts its share of the sensor entities, serves the
+ * HTTP gateway. Configured by file, environment and flags ({@link NodeConfig}; {@code ops/bin/node
+ * --help}). Cassandra runs separately ({@code ops/bin/cassandra}); the node connects to it.
+ */
+public final class MicroCertNode {
+
+    /** The actor system (and cluster) name every node uses. */
+    public static final String SYSTEM_NAME = "MicroCert";
+
+    private static final Logger LOG = LoggerFactory.getLogger(MicroCertNode.class);
+
+    private MicroCertNode() {}
+
+    public static void main(String[] args) {
+        if (Arrays.asList(args).contains("--help")) {
+            System.out.print(NodeConfig.usage());
+            return;
+        }
+        Config config;
+        EncryptionCard card;
+        try {
+            config = NodeConfig.load(args, System.getenv());
+            card = NodeCard.open(config.getConfig("microcert.card"), System.getenv());
+        } catch (NodeConfig.UsageException | NodeCard.CardSetupException e) {
+            System.err.println("microcert node: " + e.getMessage());
+            System.err.println("(ops/bin/node --help lists the options)");
+            System.exit(2);
+            return;
+        }
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "close-card", () -> {
+            card.close();
+            return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+        });
+        start(system, card).whenCompleteAsync((binding, failure) -> {
+            if (failure != null) {
+                LOG.error("gateway did not start: {}", failure.getMessage());
+                system.terminate();
+            }
+        }, system.executionContext());
+    }
+
+    /**
+     * Starts sharding, the journal probe, the audit trail and the gateway on {@code system} with
+     * {@code card}. Used by {@link #main} and by tests that run nodes in-process.
+     */
+    public static CompletionStage<ServerBinding> start(ActorSystem<?> system, EncryptionCard card) {
+        Config config = system.settings().config();
+        Metrics metrics = Metrics.get(system);
+        SensorSettings settings = SensorSettings.fromConfig(config.getConfig("microcert.sensor"), Clock.systemUTC());
+        SensorEntity.initSharding(system, card, settings);
+
+        Config http = config.getConfig("microcert.http");
+        boolean cassandra = config.getString("pekko.persistence.journal.plugin").contains("cassandra");
+        CassandraSession session = cassandra
+                ? CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra") : null;
+        JournalProbe probe;
+        if (session != null && http.getBoolean("journal-probe.enabled")) {
+            probe = JournalProbe.start(system, session, http.getDuration("journal-probe.interval"),
+                    http.getDuration("journal-probe.timeout"), metrics);
+        } else {
+            probe = JournalProbe.alwaysUp();
+            metrics.journalUp(true);
+        }
+        AuditTrail audit = auditTrail(system, config.getConfig("microcert.audit"), session);
+        BearerTokens tokens = tokens(http.getString("tokens-file"));
+
+        Cluster cluster = Cluster.get(system);
+        GatewayRoutes.Readiness readiness = new GatewayRoutes.Readiness() {
+            @Override
+            public boolean clusterUp() {
+                return cluster.selfMember().status() == MemberStatus.up();
+            }
+
+            @Override
+            public String clusterStatus() {
+                return cluster.selfMember().status().toString();
+            }
+
+            @Override
+            public boolean journalUp() {
+                return probe.isUp();
+            }
+        };
+        SensorClient sensors = new SensorClient(system, http.getDuration("ask-timeout"));
+        GatewayRoutes routes = new GatewayRoutes(sensors, tokens, audit, metrics, readiness,
+                NodeBackups.create(system, card), http.getInt("import-parallelism"));
+        return HttpServer.start(system, routes.route(), http);
+    }
+
+    private static AuditTrail auditTrail(ActorSystem<?> system, Config audit, CassandraSession session) {
+        String store = audit.getString("store");
+        if (store.equals("memory") || (store.equals("auto") && session == null)) {
+            LOG.warn("audit trail kept in memory and in the audit log only (microcert.audit.store = {})", store);
+            return new InMemoryAuditTrail();
+        }
+        if (session == null) {
+            throw new IllegalStateException("microcert.audit.store = cassandra needs the Cassandra journal");
+        }
+        String keyspace = audit.getString("keyspace");
+        CassandraAuditTrail trail = new CassandraAuditTrail(session, keyspace, system.executionContext());
+        if (audit.getBoolean("tables-autocreate")) {
+            trail.createTables(keyspace).whenCompleteAsync((ok, failure) -> {
+                if (failure != null) {
+                    LOG.error("could not create the audit_trail table: {}", failure.getMessage());
+                }
+            }, system.executionContext());
+        }
+        return trail;
+    }
+
+    private static BearerTokens tokens(String file) {
+        if (file.isBlank()) {
+            LOG.warn("no tokens file (microcert.http.tokens-file): every operator call will answer 401");
+            return BearerTokens.none();
+        }
+        try {
+            BearerTokens tokens = BearerTokens.load(Path.of(file));
+            LOG.info("{} operator tokens loaded from {}", tokens.size(), file);
+            return tokens;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the tokens file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Reads a secret file (password), stripping the trailing newline editors add. */
+    static char[] readSecret(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            return new String(bytes, StandardCharsets.UTF_8).strip().toCharArray();
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+}

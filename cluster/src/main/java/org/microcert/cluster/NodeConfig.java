@@ -1,0 +1,162 @@
+package org.microcert.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A node's configuration, layered (highest wins): command-line flags, environment variables, the
+ * file named by {@code --config} or {@code MICROCERT_CONFIG} (a path, or a classpath resource such as
+ * {@code local1.conf}), then {@code application.conf} and the libraries' defaults.
+ *
+ * <p>Secrets are deliberately not settable by flag (flags show in {@code ps}): the card password
+ * and the TLS keystore password come from files or environment variables only.
+ */
+public final class NodeConfig {
+
+    /** One setting that a flag and an environment variable can both set. */
+    private record Option(String flag, String env, String path, Function<String, Object> value, String help) {}
+
+    private static final List<Option> OPTIONS = List.of(
+            new Option("--hostname", "MICROCERT_HOSTNAME", "pekko.remote.artery.canonical.hostname", s -> s,
+                    "address other nodes reach this one at"),
+            new Option("--remote-port", "MICROCERT_REMOTE_PORT", "pekko.remote.artery.canonical.port", NodeConfig::port,
+                    "cluster (Artery) port"),
+            new Option("--seed-nodes", "MICROCERT_SEED_NODES", "pekko.cluster.seed-nodes", NodeConfig::seedNodes,
+                    "comma-separated host:port of seed nodes"),
+            new Option("--http-port", "MICROCERT_HTTP_PORT", "microcert.http.port", NodeConfig::port, "HTTP(S) port"),
+            new Option("--http-interface", "MICROCERT_HTTP_INTERFACE", "microcert.http.interface", s -> s,
+                    "HTTP bind address"),
+            new Option("--cassandra", "MICROCERT_CASSANDRA", "datastax-java-driver.basic.contact-points",
+                    NodeConfig::contactPoints, "comma-separated host:port of Cassandra"),
+            new Option("--tokens-file", "MICROCERT_TOKENS_FILE", "microcert.http.tokens-file", s -> s,
+                    "operator tokens file (sha-256 hashes + roles)"),
+            new Option("--card-keystore", "MICROCERT_CARD_KEYSTORE", "microcert.card.keystore", s -> s,
+                    "software card keystore (BCFKS)"),
+            new Option("--card-password-file", "MICROCERT_CARD_PASSWORD_FILE", "microcert.card.password-file", s -> s,
+                    "file holding the card keystore password"),
+            new Option("--tls-keystore", "MICROCERT_TLS_KEYSTORE", "microcert.http.tls.keystore", s -> s,
+                    "PKCS#12 keystore: enables HTTPS"),
+            new Option("--tls-password-file", "MICROCERT_TLS_PASSWORD_FILE", "microcert.http.tls.password-file", s -> s,
+                    "file holding the PKCS#12 password"),
+            new Option("--dev-card", "MICROCERT_DEV_CARD", "microcert.card.dev-directory", s -> s,
+                    "DEV ONLY: directory for a throwaway card made on first start"));
+
+    private NodeConfig() {}
+
+    /** Thrown for a bad flag or value, with a message for the operator. */
+    public static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** Builds the configuration from flags and an environment (normally {@link System#getenv()}). */
+    public static Config load(String[] args, Map<String, String> env) {
+        Map<String, String> flags = parseFlags(args);
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        for (Option o : OPTIONS) {
+            String raw = flags.containsKey(o.flag) ? flags.get(o.flag) : env.get(o.env);
+            if (raw != null && !raw.isBlank()) {
+                overrides.put(o.path, o.value.apply(raw.trim()));
+            }
+        }
+        if (overrides.containsKey("microcert.http.tls.keystore")) {
+            overrides.put("microcert.http.tls.enabled", true);
+        }
+        String file = flags.getOrDefault("--config", env.get("MICROCERT_CONFIG"));
+        Config base = ConfigFactory.load();
+        if (file != null && !file.isBlank()) {
+            File f = new File(file);
+            Config fromFile = f.isFile() ? ConfigFactory.parseFile(f) : ConfigFactory.parseResources(file);
+            if (fromFile.isEmpty()) {
+                throw new UsageException("config file not found (neither a file nor a classpath resource): " + file);
+            }
+            base = ConfigFactory.defaultOverrides().withFallback(fromFile).withFallback(ConfigFactory.load()).resolve();
+        }
+        return ConfigFactory.parseMap(overrides, "flags and environment").withFallback(base).resolve();
+    }
+
+    /** The usage text for {@code --help}. */
+    public static String usage() {
+        StringBuilder b = new StringBuilder("""
+                Usage: ops/bin/node [options]     (every option also as an environment variable)
+                  --config FILE          HOCON file or classpath resource (e.g. local1.conf)   MICROCERT_CONFIG
+                """);
+        for (Option o : OPTIONS) {
+            b.append(String.format("  %-22s %-52s %s%n", o.flag + " V", o.help, o.env));
+        }
+        b.append("""
+                Secrets never as flags: MICROCERT_CARD_PASSWORD or --card-password-file for the card,
+                MICROCERT_TLS_PASSWORD or --tls-password-file for the TLS keystore.
+                """);
+        return b.toString();
+    }
+
+    private static Map<String, String> parseFlags(String[] args) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        List<String> known = new ArrayList<>(OPTIONS.stream().map(Option::flag).toList());
+        known.add("--config");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            if (!known.contains(a)) {
+                throw new UsageException("unknown option " + a + " (known: " + String.join(" ", known) + ")");
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException("option " + a + " needs a value");
+                }
+                value = args[++i];
+            }
+            flags.put(a, value);
+        }
+        return flags;
+    }
+
+    private static Object port(String s) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p >= 0 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the usage error
+        }
+        throw new UsageException("not a port number: " + s);
+    }
+
+    private static List<String> hostPorts(String s) {
+        List<String> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String hp = part.trim();
+            int colon = hp.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new UsageException("expected host:port, got '" + hp + "'");
+            }
+            port(hp.substring(colon + 1));
+            out.add(hp);
+        }
+        return out;
+    }
+
+    private static Object seedNodes(String s) {
+        return ConfigValueFactory.fromIterable(
+                hostPorts(s).stream().map(hp -> "pekko://" + MicroCertNode.SYSTEM_NAME + "@" + hp).toList()).unwrapped();
+    }
+
+    private static Object contactPoints(String s) {
+        return ConfigValueFactory.fromIterable(hostPorts(s)).unwrapped();
+    }
+}

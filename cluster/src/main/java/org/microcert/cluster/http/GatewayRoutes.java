@@ -1,0 +1,659 @@
+package org.microcert.cluster.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaType;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Rejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.microcert.cluster.audit.AuditRecord;
+import org.microcert.cluster.audit.AuditTrail;
+import org.microcert.cluster.http.BearerTokens.Principal;
+import org.microcert.cluster.http.BearerTokens.Role;
+import org.microcert.cluster.metrics.Metrics;
+import org.microcert.cluster.sensor.SensorClient;
+import org.microcert.cluster.sensor.SensorMessages.Done;
+import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
+import org.microcert.cluster.sensor.SensorMessages.Refused;
+import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
+import org.microcert.cluster.sensor.SensorMessages.Verdict;
+import org.microcert.protocol.MalformedCertificateException;
+import org.microcert.protocol.MalformedEnvelopeException;
+import org.microcert.protocol.MicroCertificate;
+import org.microcert.protocol.SeedEnvelope;
+import org.microcert.protocol.SensorId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's routes: device traffic, the operator API, health, metrics and the OpenAPI document,
+ * exactly as docs/http-api.md describes them. Every refusal is a JSON error with a stable code;
+ * unexpected failures are logged with the request id and answered as {@code 500 INTERNAL} without
+ * details.
+ */
+public final class GatewayRoutes extends AllDirectives {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayRoutes.class);
+    /** Continuations here are short and non-blocking: run them where the future completes. */
+    private static final Executor SAME_THREAD = Runnable::run;
+
+    static final long AUTH_LIMIT = 4 * 1024;
+    static final long PAYLOAD_LIMIT = 1024 * 1024;
+    static final long BATCH_LIMIT = 256 * 1024;
+    static final long OPERATOR_LIMIT = 128 * 1024;
+    static final int MAX_BATCH = 1000;
+    static final int MAX_IMPORT_LINE = 64 * 1024;
+    private static final Duration BODY_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final ContentType JSON = ContentTypes.APPLICATION_JSON;
+    private static final MediaType NDJSON = MediaTypes.applicationWithOpenCharset("x-ndjson");
+    private static final Pattern SENSOR_SEGMENT = Pattern.compile("/[0-9A-Fa-f]{16}(?=/|$)");
+    private static final Set<Role> ANY_ROLE = Set.of(Role.OPERATOR, Role.AUDITOR);
+    private static final Set<Role> OPERATOR = Set.of(Role.OPERATOR);
+
+    /** What the readiness probe reports. */
+    public interface Readiness {
+        /** True when this node is an Up cluster member. */
+        boolean clusterUp();
+
+        /** The member status name, for the readiness body. */
+        String clusterStatus();
+
+        /** True when the last journal probe answered. */
+        boolean journalUp();
+    }
+
+    private final SensorClient sensors;
+    private final BearerTokens tokens;
+    private final AuditTrail audit;
+    private final Metrics metrics;
+    private final Readiness readiness;
+    private final Backups backups;
+    private final int importParallelism;
+    private final byte[] openApi;
+
+    public GatewayRoutes(SensorClient sensors, BearerTokens tokens, AuditTrail audit, Metrics metrics,
+                         Readiness readiness, Backups backups, int importParallelism) {
+        this.sensors = sensors;
+        this.tokens = tokens;
+        this.audit = audit;
+        this.metrics = metrics;
+        this.readiness = readiness;
+        this.backups = backups;
+        this.importParallelism = importParallelism;
+        this.openApi = OpenApi.document();
+    }
+
+    /** The whole API. */
+    public Route route() {
+        return instrumented(requestId -> handleExceptions(exceptionHandler(requestId),
+                () -> handleRejections(rejectionHandler(), () -> concat(
+                        pathPrefix("v1", () -> concat(deviceRoutes(), operatorRoutes(requestId))),
+                        pathPrefix("health", () -> concat(
+                                path("alive", () -> get(() -> json(StatusCodes.OK, Json.object().put("status", "ALIVE")))),
+                                path("ready", () -> get(this::ready)))),
+                        path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(
+                                ContentTypes.parse(metrics.contentType()), metrics.scrape())))),
+                        path("openapi.json", () -> get(() -> complete(HttpResponse.create().withEntity(JSON, openApi))))))));
+    }
+
+    // ---------------------------------------------------------------- device traffic
+
+    private Route deviceRoutes() {
+        return concat(
+                path(PathMatchers.segment("authenticate").slash("batch"), () -> post(this::batch)),
+                path("authenticate", () -> post(() -> certificateBody(AUTH_LIMIT,
+                        cert -> judge("authenticate", cert, id -> sensors.authenticate(id, cert))))),
+                path("verify", () -> post(() -> jsonBody(PAYLOAD_LIMIT, Json.SignBody.class, b -> {
+                    byte[] cert = Json.base64(b.certificate(), "certificate");
+                    byte[] data = Json.base64(b.data(), "data");
+                    return judge("verify", cert, id -> sensors.verify(id, cert, data));
+                }))),
+                path("decrypt", () -> post(() -> certificateBody(PAYLOAD_LIMIT,
+                        cert -> judge("decrypt", cert, id -> sensors.decrypt(id, cert))))));
+    }
+
+    /** An octet-stream body (the certificate itself) or JSON {@code {"certificate": base64}}. */
+    private Route certificateBody(long limit, Function<byte[], Route> inner) {
+        return body(limit, Set.of(MediaTypes.APPLICATION_OCTET_STREAM, MediaTypes.APPLICATION_JSON), (type, bytes) ->
+                inner.apply(type.equals(MediaTypes.APPLICATION_OCTET_STREAM) ? bytes
+                        : Json.base64(Json.parse(bytes, Json.CertificateBody.class).certificate(), "certificate")));
+    }
+
+    private Route judge(String operation, byte[] certificate, Function<SensorId, CompletionStage<Verdict>> ask) {
+        MicroCertificate decoded;
+        try {
+            decoded = MicroCertificate.decode(certificate);
+        } catch (MalformedCertificateException e) {
+            metrics.verdict(operation, "REJECTED", "MALFORMED");
+            return verdictResponse(Verdict.rejected(null, "MALFORMED", e.getMessage(), now()));
+        }
+        requireJournal();
+        return completeWithFuture(ask.apply(decoded.sensorId()).thenApplyAsync(v -> {
+            metrics.verdict(operation, v.accepted() ? "ACCEPTED" : "REJECTED", v.reason());
+            return verdictHttp(v);
+        }, SAME_THREAD));
+    }
+
+    private Route verdictResponse(Verdict v) {
+        return complete(verdictHttp(v));
+    }
+
+    private static HttpResponse verdictHttp(Verdict v) {
+        ObjectNode body = verdictJson(v);
+        StatusCode status = v.accepted() ? StatusCodes.OK : switch (v.reason()) {
+            case "MALFORMED" -> StatusCodes.BAD_REQUEST;
+            case "UNKNOWN_SENSOR" -> StatusCodes.NOT_FOUND;
+            case "UNAVAILABLE" -> StatusCodes.SERVICE_UNAVAILABLE;
+            default -> StatusCodes.FORBIDDEN;
+        };
+        return HttpResponse.create().withStatus(status).withEntity(JSON, Json.bytes(body));
+    }
+
+    private static ObjectNode verdictJson(Verdict v) {
+        ObjectNode o = Json.object().put("outcome", v.accepted() ? "ACCEPTED" : "REJECTED");
+        if (v.sensorId() != null) {
+            o.put("sensorId", v.sensorId());
+        }
+        if (v.accepted()) {
+            o.put("timestamp", v.timestamp()).put("seedVersion", v.seedVersion());
+            if (v.plaintext() != null) {
+                o.put("plaintext", Json.base64(v.plaintext()));
+            }
+        } else {
+            o.put("reason", v.reason()).put("error", v.reason()).put("message", v.message())
+                    .put("serverTime", v.serverTime());
+        }
+        return o;
+    }
+
+    private Route batch() {
+        return jsonBody(BATCH_LIMIT, Json.BatchBody.class, b -> {
+            List<String> items = Json.required(b.certificates(), "certificates");
+            if (items.isEmpty()) {
+                throw ApiError.badJson("'certificates' is empty");
+            }
+            if (items.size() > MAX_BATCH) {
+                throw new ApiError(StatusCodes.BAD_REQUEST, "BATCH_TOO_LARGE",
+                        items.size() + " certificates in one batch; at most " + MAX_BATCH);
+            }
+            requireJournal();
+            long now = now();
+            List<CompletableFuture<Verdict>> answers = new ArrayList<>(items.size());
+            for (String item : items) {
+                answers.add(batchItem(item, now).toCompletableFuture());
+            }
+            return completeWithFuture(CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                    .thenApplyAsync(done -> {
+                        ArrayNode results = Json.MAPPER.createArrayNode();
+                        int accepted = 0;
+                        for (int i = 0; i < answers.size(); i++) {
+                            Verdict v = answers.get(i).join();
+                            accepted += v.accepted() ? 1 : 0;
+                            metrics.verdict("batch", v.accepted() ? "ACCEPTED" : "REJECTED", v.reason());
+                            ObjectNode r = Json.object().put("index", i);
+                            r.setAll(verdictJson(v));
+                            r.remove("error");
+                            r.remove("serverTime");
+                            results.add(r);
+                        }
+                        ObjectNode body = Json.object().put("accepted", accepted).put("rejected", answers.size() - accepted);
+                        body.set("results", results);
+                        return HttpResponse.create().withEntity(JSON, Json.bytes(body));
+                    }, SAME_THREAD));
+        });
+    }
+
+    private CompletionStage<Verdict> batchItem(String item, long now) {
+        byte[] cert;
+        MicroCertificate decoded;
+        try {
+            cert = Json.base64(item, "certificates[]");
+            decoded = MicroCertificate.decode(cert);
+        } catch (ApiError e) {
+            return CompletableFuture.completedFuture(Verdict.rejected(null, "MALFORMED", "not base64", now));
+        } catch (MalformedCertificateException e) {
+            return CompletableFuture.completedFuture(Verdict.rejected(null, "MALFORMED", e.getMessage(), now));
+        }
+        String id = decoded.sensorId().toString();
+        return sensors.authenticate(decoded.sensorId(), cert).exceptionally(e ->
+                Verdict.rejected(id, "UNAVAILABLE", "the sensor's shard did not answer in time", now));
+    }
+
+    // ---------------------------------------------------------------- operator API
+
+    private Route operatorRoutes(String requestId) {
+        return concat(
+                pathPrefix("sensors", () -> concat(
+                        pathEnd(() -> post(() -> authorized(OPERATOR, requestId, p -> provision(p, requestId)))),
+                        path("import", () -> post(() -> authorized(OPERATOR, requestId, p -> importManifest(p, requestId)))),
+                        pathPrefix(PathMatchers.segment(), idText -> sensorRoutes(idText, requestId)))),
+                path("audit", () -> get(() -> authorized(ANY_ROLE, requestId, p -> auditQuery()))),
+                path("backup", () -> post(() -> authorized(OPERATOR, requestId, p -> backup(p, requestId)))));
+    }
+
+    private Route sensorRoutes(String idText, String requestId) {
+        return concat(
+                pathEnd(() -> get(() -> authorized(ANY_ROLE, requestId, p -> {
+                    SensorId id = Json.sensorId(idText);
+                    return operatorReply(sensors.status(id), StatusCodes.OK, null);
+                }))),
+                path("revoke", () -> post(() -> authorized(OPERATOR, requestId, p -> {
+                    SensorId id = Json.sensorId(idText);
+                    return optionalJsonBody(Json.RevokeBody.class, b -> {
+                        String reason = b == null ? null : b.reason();
+                        if (reason != null && reason.length() > 200) {
+                            throw ApiError.badJson("'reason' is longer than 200 characters");
+                        }
+                        return audited(p, "REVOKE", id, reason, requestId, sensors.revoke(id, reason, p.name()), "command");
+                    });
+                }))),
+                path("seed-update", () -> post(() -> authorized(OPERATOR, requestId, p -> {
+                    SensorId id = Json.sensorId(idText);
+                    return optionalJsonBody(Json.EmptyBody.class, b ->
+                            audited(p, "SEED_UPDATE_START", id, null, requestId, sensors.startSeedUpdate(id, p.name()), "command"));
+                }))),
+                path(PathMatchers.segment("seed-update").slash("complete"), () -> post(() -> authorized(OPERATOR, requestId, p -> {
+                    SensorId id = Json.sensorId(idText);
+                    return jsonBody(OPERATOR_LIMIT, Json.EnvelopeBody.class, b -> {
+                        byte[] envelope = Json.base64(b.envelope(), "envelope");
+                        SeedEnvelope env = envelope(envelope, SeedEnvelope.Kind.UPDATE);
+                        if (!env.sensorId().equals(id)) {
+                            throw new ApiError(StatusCodes.BAD_REQUEST, "BAD_ENVELOPE",
+                                    "the envelope is for sensor " + env.sensorId() + ", not " + id);
+                        }
+                        return audited(p, "SEED_UPDATE_COMPLETE", id, null, requestId,
+                                sensors.completeSeedUpdate(id, envelope, p.name()), null);
+                    });
+                }))),
+                path("encrypt", () -> post(() -> authorized(OPERATOR, requestId, p -> {
+                    SensorId id = Json.sensorId(idText);
+                    return jsonBody(OPERATOR_LIMIT, Json.EncryptBody.class, b -> {
+                        byte[] plaintext = Json.base64(b.plaintext(), "plaintext");
+                        if (plaintext.length > MicroCertificate.MAX_PAYLOAD) {
+                            throw ApiError.badJson("'plaintext' is longer than " + MicroCertificate.MAX_PAYLOAD + " bytes");
+                        }
+                        return audited(p, "ENCRYPT", id, null, requestId, sensors.encrypt(id, plaintext), "certificate");
+                    });
+                }))));
+    }
+
+    private Route provision(Principal p, String requestId) {
+        return jsonBody(OPERATOR_LIMIT, Json.EnvelopeBody.class, b -> {
+            byte[] envelope = Json.base64(b.envelope(), "envelope");
+            SeedEnvelope env = envelope(envelope, SeedEnvelope.Kind.TRANSPORT);
+            return audited(p, "PROVISION", env.sensorId(), null, requestId,
+                    sensors.provision(env.sensorId(), envelope, p.name()), null, StatusCodes.CREATED);
+        });
+    }
+
+    private static SeedEnvelope envelope(byte[] bytes, SeedEnvelope.Kind kind) {
+        SeedEnvelope env;
+        try {
+            env = SeedEnvelope.decode(bytes);
+        } catch (MalformedEnvelopeException e) {
+            throw new ApiError(StatusCodes.BAD_REQUEST, "BAD_ENVELOPE", e.getMessage());
+        }
+        if (env.kind() != kind) {
+            throw new ApiError(StatusCodes.BAD_REQUEST, "BAD_ENVELOPE",
+                    "expected a " + kind + " envelope, got " + env.kind());
+        }
+        return env;
+    }
+
+    private Route audited(Principal p, String action, SensorId id, String detail, String requestId,
+                          CompletionStage<OperatorReply> op, String certificateField) {
+        return audited(p, action, id, detail, requestId, op, certificateField, StatusCodes.OK);
+    }
+
+    /** Runs a key-management operation, writes its audit record, then answers. */
+    private Route audited(Principal p, String action, SensorId id, String detail, String requestId,
+                          CompletionStage<OperatorReply> op, String certificateField, StatusCode okStatus) {
+        requireJournal();
+        return completeWithFuture(auditAfter(p, action, id, detail, requestId, op)
+                .thenApplyAsync(reply -> operatorHttp(reply, okStatus, certificateField), SAME_THREAD));
+    }
+
+    private CompletionStage<OperatorReply> auditAfter(Principal p, String action, SensorId id, String detail,
+                                                      String requestId, CompletionStage<OperatorReply> op) {
+        return op.handleAsync((reply, failure) -> {
+            String result = failure != null ? failureCode(failure) : reply instanceof Refused r ? r.error() : "OK";
+            metrics.keyOperation(action, result);
+            return audit.record(new AuditRecord(Instant.now(), p.name(), p.role().name().toLowerCase(), action,
+                            id == null ? null : id.toString(), result, detail, requestId))
+                    .handleAsync((ok, auditFailure) -> {
+                        if (failure != null) {
+                            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                        }
+                        return reply;
+                    }, SAME_THREAD);
+        }, SAME_THREAD).thenComposeAsync(Function.identity(), SAME_THREAD);
+    }
+
+    private Route operatorReply(CompletionStage<OperatorReply> op, StatusCode okStatus, String certificateField) {
+        requireJournal();
+        return completeWithFuture(op.thenApplyAsync(r -> operatorHttp(r, okStatus, certificateField), SAME_THREAD));
+    }
+
+    private static HttpResponse operatorHttp(OperatorReply reply, StatusCode okStatus, String certificateField) {
+        if (reply instanceof Refused r) {
+            return errorResponse(refusedStatus(r.error()), r.error(), r.message());
+        }
+        Done done = (Done) reply;
+        ObjectNode body = statusJson(done.status());
+        if (certificateField != null && done.certificate() != null) {
+            body.put(certificateField, Json.base64(done.certificate()));
+        }
+        HttpResponse response = HttpResponse.create().withStatus(okStatus).withEntity(JSON, Json.bytes(body));
+        return okStatus.equals(StatusCodes.CREATED)
+                ? response.addHeader(RawHeader.create("Location", "/v1/sensors/" + done.status().sensorId()))
+                : response;
+    }
+
+    private static StatusCode refusedStatus(String code) {
+        return switch (code) {
+            case "UNKNOWN_SENSOR" -> StatusCodes.NOT_FOUND;
+            case "BAD_ENVELOPE", "BAD_JSON" -> StatusCodes.BAD_REQUEST;
+            case "UNAVAILABLE" -> StatusCodes.SERVICE_UNAVAILABLE;
+            case "INTERNAL" -> StatusCodes.INTERNAL_SERVER_ERROR;
+            default -> StatusCodes.CONFLICT;
+        };
+    }
+
+    static ObjectNode statusJson(SensorStatus s) {
+        ObjectNode o = Json.object().put("sensorId", s.sensorId()).put("status", s.status())
+                .put("seedVersion", s.seedVersion());
+        if (s.pendingSeedVersion() == null) {
+            o.putNull("pendingSeedVersion");
+        } else {
+            o.put("pendingSeedVersion", s.pendingSeedVersion());
+        }
+        o.put("suite", s.suite()).put("epochYear", s.epochYear()).put("keyVersion", s.keyVersion())
+                .put("provisionedAt", String.valueOf(s.provisionedAt())).put("updatedAt", String.valueOf(s.updatedAt()));
+        o.putObject("counters").put("accepted", s.accepted()).put("rejected", s.rejected());
+        return o;
+    }
+
+    private Route importManifest(Principal p, String requestId) {
+        return extractRequestEntity(entity -> {
+            requireMediaType(entity.getContentType().mediaType(), Set.of(NDJSON));
+            requireJournal();
+            ManifestImport job = new ManifestImport(sensors, this::auditAfter, p, requestId, MAX_IMPORT_LINE);
+            return complete(HttpResponse.create().withEntity(HttpEntities.createChunked(
+                    ContentTypes.create(MediaTypes.applicationWithFixedCharset("x-ndjson",
+                            org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)),
+                    job.run(entity.withoutSizeLimit().getDataBytes(), importParallelism))));
+        });
+    }
+
+    private Route auditQuery() {
+        return parameterMap(params -> {
+            Instant until = instantParam(params, "until", Instant.now());
+            Instant since = instantParam(params, "since", until.minus(Duration.ofDays(1)));
+            if (since.isAfter(until)) {
+                throw ApiError.badParameter("'since' is after 'until'");
+            }
+            String sensor = params.containsKey("sensorId") ? Json.sensorId(params.get("sensorId")).toString() : null;
+            int limit = intParam(params, "limit", 100, 1, 1000);
+            return completeWithFuture(audit.query(since, until, sensor, limit).thenApplyAsync(records -> {
+                ArrayNode list = Json.MAPPER.createArrayNode();
+                for (AuditRecord r : records) {
+                    list.add(Json.object().put("time", r.time().toString()).put("actor", r.actor()).put("role", r.role())
+                            .put("action", r.action()).put("sensorId", r.sensorId()).put("result", r.result())
+                            .put("detail", r.detail()).put("requestId", r.requestId()));
+                }
+                ObjectNode body = Json.object();
+                body.set("records", list);
+                return HttpResponse.create().withEntity(JSON, Json.bytes(body));
+            }, SAME_THREAD));
+        });
+    }
+
+    private Route backup(Principal p, String requestId) {
+        requireJournal();
+        return completeWithFuture(audit.record(new AuditRecord(Instant.now(), p.name(), p.role().name().toLowerCase(),
+                        "BACKUP", null, "STARTED", null, requestId))
+                .thenApplyAsync(done -> HttpResponse.create().withEntity(HttpEntities.createChunked(
+                        ContentTypes.APPLICATION_OCTET_STREAM, backups.stream())), SAME_THREAD));
+    }
+
+    private static Instant instantParam(Map<String, String> params, String name, Instant fallback) {
+        String v = params.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Instant.parse(v);
+        } catch (DateTimeParseException e) {
+            throw ApiError.badParameter("'" + name + "' is not an ISO-8601 instant (e.g. 2026-11-25T18:00:00Z)");
+        }
+    }
+
+    private static int intParam(Map<String, String> params, String name, int fallback, int min, int max) {
+        String v = params.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiError.badParameter("'" + name + "' must be an integer from " + min + " to " + max);
+    }
+
+    // ---------------------------------------------------------------- health
+
+    private Route ready() {
+        boolean clusterUp = readiness.clusterUp();
+        boolean journalUp = readiness.journalUp();
+        boolean ready = clusterUp && journalUp;
+        return json(ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, Json.object()
+                .put("status", ready ? "READY" : "NOT_READY").put("cluster", readiness.clusterStatus())
+                .put("journal", journalUp ? "UP" : "DOWN"));
+    }
+
+    // ---------------------------------------------------------------- building blocks
+
+    /** Answers 503 at once while the key database does not answer, instead of letting asks time out. */
+    private void requireJournal() {
+        if (!readiness.journalUp()) {
+            throw ApiError.unavailable("the key database is not answering; retry later");
+        }
+    }
+
+    /** Checks the bearer token and role; refusals are audited. */
+    private Route authorized(Set<Role> roles, String requestId, Function<Principal, Route> inner) {
+        return extractRequest(request -> {
+            Optional<String> header = request.getHeader("Authorization").map(h -> h.value());
+            Optional<Principal> principal = tokens.authenticate(header.orElse(null));
+            if (principal.isEmpty()) {
+                audit.record(new AuditRecord(Instant.now(), null, null, "AUTH_FAILURE", null, "UNAUTHENTICATED",
+                        request.method().name() + " " + request.getUri().path(), requestId));
+                return complete(errorResponse(StatusCodes.UNAUTHORIZED, "UNAUTHENTICATED",
+                        header.isEmpty() ? "missing bearer token" : "unknown or malformed bearer token")
+                        .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"microcert\"")));
+            }
+            Principal p = principal.get();
+            if (!roles.contains(p.role())) {
+                audit.record(new AuditRecord(Instant.now(), p.name(), p.role().name().toLowerCase(), "AUTH_FAILURE",
+                        null, "FORBIDDEN", request.method().name() + " " + request.getUri().path(), requestId));
+                return complete(errorResponse(StatusCodes.FORBIDDEN, "FORBIDDEN",
+                        "role " + p.role().name().toLowerCase() + " may not call this endpoint"));
+            }
+            return inner.apply(p);
+        });
+    }
+
+    /** A strict body of one of {@code types}, at most {@code limit} bytes. */
+    private Route body(long limit, Set<MediaType> types, BiFunction<MediaType, byte[], Route> inner) {
+        return extractRequestEntity(entity -> {
+            MediaType type = requireMediaType(entity.getContentType().mediaType(), types);
+            entity.getContentLengthOption().ifPresent(n -> {
+                if (n > limit) {
+                    throw ApiError.tooLarge(limit);
+                }
+            });
+            return extractStrictEntity(BODY_TIMEOUT, limit, strict -> inner.apply(type, strict.getData().toArray()));
+        });
+    }
+
+    private <T> Route jsonBody(long limit, Class<T> type, Function<T, Route> inner) {
+        return body(limit, Set.of(MediaTypes.APPLICATION_JSON), (t, bytes) -> inner.apply(Json.parse(bytes, type)));
+    }
+
+    /** A JSON body that may also be absent (no content type, zero bytes): {@code inner} gets null then. */
+    private <T> Route optionalJsonBody(Class<T> type, Function<T, Route> inner) {
+        return extractRequestEntity(entity -> {
+            boolean empty = entity.getContentLengthOption().isPresent() && entity.getContentLengthOption().getAsLong() == 0;
+            return empty ? inner.apply(null) : jsonBody(OPERATOR_LIMIT, type, inner);
+        });
+    }
+
+    private static MediaType requireMediaType(MediaType actual, Set<MediaType> allowed) {
+        for (MediaType m : allowed) {
+            if (m.mainType().equals(actual.mainType()) && m.subType().equals(actual.subType())) {
+                return m;
+            }
+        }
+        throw new ApiError(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be "
+                + String.join(" or ", allowed.stream().map(m -> m.mainType() + "/" + m.subType()).sorted().toList()));
+    }
+
+    private Route json(StatusCode status, ObjectNode body) {
+        return complete(HttpResponse.create().withStatus(status).withEntity(JSON, Json.bytes(body)));
+    }
+
+    static HttpResponse errorResponse(StatusCode status, String code, String message) {
+        HttpResponse r = HttpResponse.create().withStatus(status).withEntity(JSON, Json.bytes(Json.error(code, message)));
+        return status.equals(StatusCodes.SERVICE_UNAVAILABLE) ? r.addHeader(RawHeader.create("Retry-After", "2")) : r;
+    }
+
+    private static String failureCode(Throwable failure) {
+        Throwable t = unwrap(failure);
+        return t instanceof TimeoutException ? "UNAVAILABLE" : t instanceof ApiError a ? a.code() : "INTERNAL";
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private ExceptionHandler exceptionHandler(String requestId) {
+        return ExceptionHandler.newBuilder().matchAny(failure -> {
+            Throwable t = unwrap(failure);
+            if (t instanceof ApiError e) {
+                return complete(errorResponse(e.status(), e.code(), e.getMessage()));
+            }
+            if (t instanceof EntityStreamSizeException e) {
+                return complete(errorResponse(StatusCodes.PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE",
+                        "body larger than " + e.limit() + " bytes"));
+            }
+            if (t instanceof TimeoutException) {
+                return complete(errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "UNAVAILABLE",
+                        "the sensor's shard did not answer in time; retry later"));
+            }
+            LOG.error("request {} failed", requestId, t);
+            return complete(errorResponse(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL",
+                    "internal error (request " + requestId + ")"));
+        }).build();
+    }
+
+    private RejectionHandler rejectionHandler() {
+        return RejectionHandler.newBuilder()
+                .handleAll(MethodRejection.class, rs -> complete(errorResponse(StatusCodes.METHOD_NOT_ALLOWED,
+                        "METHOD_NOT_ALLOWED", "method not allowed; use " + String.join(" or ",
+                                rs.stream().map(r -> r.supported().name()).distinct().toList()))))
+                .handle(MalformedRequestContentRejection.class, r -> {
+                    Throwable cause = unwrap(r.getCause());
+                    return cause instanceof EntityStreamSizeException e
+                            ? complete(errorResponse(StatusCodes.PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE",
+                                    "body larger than " + e.limit() + " bytes"))
+                            : complete(errorResponse(StatusCodes.BAD_REQUEST, "BAD_JSON", "unreadable body"));
+                })
+                .handleNotFound(complete(errorResponse(StatusCodes.NOT_FOUND, "NOT_FOUND", "no such path")))
+                .handle(Rejection.class, r -> complete(errorResponse(StatusCodes.BAD_REQUEST, "BAD_REQUEST",
+                        "request refused")))
+                .build();
+    }
+
+    /** Request id (echoed when the client sent a sane one), metrics per route, X-Request-Id on every answer. */
+    private Route instrumented(Function<String, Route> inner) {
+        return extractRequest(request -> {
+            long start = System.nanoTime();
+            String requestId = requestId(request);
+            String label = routeLabel(request.getUri().path());
+            return mapResponse(response -> {
+                metrics.request(label, response.status().intValue(), System.nanoTime() - start);
+                return response.addHeader(RawHeader.create("X-Request-Id", requestId));
+            }, () -> inner.apply(requestId));
+        });
+    }
+
+    private static String requestId(HttpRequest request) {
+        Optional<String> given = request.getHeader("X-Request-Id").map(h -> h.value());
+        if (given.isPresent() && given.get().length() <= 64 && given.get().matches("[A-Za-z0-9._-]+")) {
+            return given.get();
+        }
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    }
+
+    /** A bounded set of route labels for metrics: sensor ids become {id}, unknown paths "other". */
+    static String routeLabel(String path) {
+        String p = SENSOR_SEGMENT.matcher(path).replaceAll("/{id}");
+        return switch (p) {
+            case "/v1/authenticate", "/v1/authenticate/batch", "/v1/verify", "/v1/decrypt", "/v1/sensors",
+                 "/v1/sensors/import", "/v1/sensors/{id}", "/v1/sensors/{id}/revoke", "/v1/sensors/{id}/seed-update",
+                 "/v1/sensors/{id}/seed-update/complete", "/v1/sensors/{id}/encrypt", "/v1/audit", "/v1/backup",
+                 "/health/alive", "/health/ready", "/metrics", "/openapi.json" -> p;
+            default -> "other";
+        };
+    }
+
+    private static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    /** Streams the backup file (the persistence module's format). */
+    public interface Backups {
+        org.apache.pekko.stream.javadsl.Source<org.apache.pekko.util.ByteString, ?> stream();
+    }
+}

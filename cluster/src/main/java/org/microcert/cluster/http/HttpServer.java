@@ -1,0 +1,94 @@
+package org.microcert.cluster.http;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletionStage;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ConnectionContext;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the gateway (HTTP, or HTTPS from a PKCS#12 keystore) and registers the unbind with
+ * coordinated shutdown, so a leaving node stops taking requests before sharding hands its sensors
+ * over and in-flight requests get up to 5 s to finish.
+ */
+public final class HttpServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+    /** The TLS configuration cannot be used; the message names the file, never the password. */
+    public static final class TlsConfigException extends RuntimeException {
+        TlsConfigException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private HttpServer() {}
+
+    /** Binds {@code route} as {@code microcert.http} in {@code config} says. */
+    public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route route, Config http) {
+        ServerBuilder builder = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));
+        boolean tls = http.getBoolean("tls.enabled");
+        if (tls) {
+            builder = builder.enableHttps(ConnectionContext.httpsServer(sslContext(http.getConfig("tls"))));
+        }
+        return builder.bind(route).thenApplyAsync(binding -> {
+            binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+            LOG.info("gateway listening on {}://{}:{}", tls ? "https" : "http",
+                    binding.localAddress().getHostString(), binding.localAddress().getPort());
+            return binding;
+        }, system.executionContext());
+    }
+
+    /** An SSLContext from the PKCS#12 keystore named by {@code tls.keystore}. */
+    static SSLContext sslContext(Config tls) {
+        Path keystore = Path.of(tls.getString("keystore"));
+        char[] password = password(tls);
+        try (InputStream in = Files.newInputStream(keystore)) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(in, password);
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, password);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            // The cause names what failed (file, format, wrong password) and never holds the password.
+            throw new TlsConfigException("cannot use the TLS keystore " + keystore + ": " + e.getMessage(), null);
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    private static char[] password(Config tls) {
+        String file = tls.getString("password-file");
+        if (!file.isBlank()) {
+            try {
+                return new String(Files.readAllBytes(Path.of(file)), StandardCharsets.UTF_8).strip().toCharArray();
+            } catch (IOException e) {
+                throw new TlsConfigException("cannot read the TLS password file " + file, null);
+            }
+        }
+        String env = System.getenv(tls.getString("password-env"));
+        if (env == null) {
+            throw new TlsConfigException("no TLS keystore password: set " + tls.getString("password-env")
+                    + " or microcert.http.tls.password-file", null);
+        }
+        return env.toCharArray();
+    }
+}

@@ -1,0 +1,109 @@
+package org.microcert.cluster.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.Base64;
+import org.microcert.protocol.SensorId;
+
+/** Strict JSON and base64 handling for the gateway: every defect becomes an {@link ApiError} naming it. */
+final class Json {
+
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+    private Json() {}
+
+    /** Parses a JSON object into {@code type}; unknown fields, wrong types and trailing data are errors. */
+    static <T> T parse(byte[] body, Class<T> type) {
+        T value;
+        try {
+            value = MAPPER.readValue(body, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw ApiError.badJson("unknown field '" + e.getPropertyName() + "'");
+        } catch (InvalidFormatException | MismatchedInputException e) {
+            String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
+            throw ApiError.badJson(field == null ? "expected a JSON object" : "field '" + field + "' has the wrong type");
+        } catch (JsonProcessingException e) {
+            throw ApiError.badJson("not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiError.badJson("unreadable body");
+        }
+        if (value == null) {
+            throw ApiError.badJson("expected a JSON object");
+        }
+        return value;
+    }
+
+    /** A required field's value, or BAD_JSON naming the missing field. */
+    static <T> T required(T value, String field) {
+        if (value == null) {
+            throw ApiError.badJson("missing field '" + field + "'");
+        }
+        return value;
+    }
+
+    /** Strict standard base64 with padding (RFC 4648 section 4). */
+    static byte[] base64(String value, String field) {
+        required(value, field);
+        if (value.length() % 4 != 0) {
+            throw ApiError.badBase64(field);
+        }
+        try {
+            return Base64.getDecoder().decode(value);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badBase64(field);
+        }
+    }
+
+    static String base64(byte[] value) {
+        return Base64.getEncoder().encodeToString(value);
+    }
+
+    static SensorId sensorId(String text) {
+        try {
+            return SensorId.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badSensorId(text);
+        }
+    }
+
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    static byte[] bytes(Object node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("JSON rendering failed", e);
+        }
+    }
+
+    static ObjectNode error(String code, String message) {
+        return object().put("error", code).put("message", message);
+    }
+
+    // Request bodies (records: Jackson binds them by their component names).
+    record CertificateBody(String certificate) {}
+
+    record SignBody(String certificate, String data) {}
+
+    record BatchBody(java.util.List<String> certificates) {}
+
+    record EnvelopeBody(String envelope) {}
+
+    record RevokeBody(String reason) {}
+
+    record EncryptBody(String plaintext) {}
+
+    record EmptyBody() {}
+}

@@ -1,0 +1,170 @@
+package org.microcert.cluster.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.microcert.cluster.http.BearerTokens.Principal;
+import org.microcert.cluster.sensor.SensorClient;
+import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
+import org.microcert.cluster.sensor.SensorMessages.Refused;
+import org.microcert.protocol.MalformedEnvelopeException;
+import org.microcert.protocol.SeedEnvelope;
+import org.microcert.protocol.SensorId;
+
+/**
+ * One bulk import of a factory manifest (NDJSON, one {@code {"envelope": base64}} per line): lines
+ * are provisioned as they arrive, a few in parallel, and one result line per input line streams back
+ * in input order, then a summary line. A bad line never stops the import.
+ */
+final class ManifestImport {
+
+    /** Runs a key-management operation and records it in the audit trail. */
+    interface Audited {
+        CompletionStage<OperatorReply> run(Principal p, String action, SensorId id, String detail, String requestId,
+                                           CompletionStage<OperatorReply> op);
+    }
+
+    /** One input line: its 1-based number and bytes, or null bytes when it was longer than allowed. */
+    private record Line(long number, byte[] bytes) {}
+
+    /** Splits bytes into lines, dropping the content of over-long lines (they are answered as such). */
+    private static final class Splitter {
+        final ByteArrayOutputStream current = new ByteArrayOutputStream();
+        boolean oversize;
+        long number;
+
+        List<Line> feed(ByteString chunk, int maxLine) {
+            List<Line> out = new ArrayList<>();
+            for (int i = 0; i < chunk.length(); i++) {
+                byte b = chunk.apply(i);
+                if (b == '\n') {
+                    finish(out);
+                } else if (!oversize) {
+                    if (current.size() >= maxLine) {
+                        oversize = true;
+                        current.reset();
+                    } else {
+                        current.write(b);
+                    }
+                }
+            }
+            return out;
+        }
+
+        void finish(List<Line> out) {
+            number++;
+            byte[] bytes = current.toByteArray();
+            if (oversize || !isBlank(bytes)) {
+                out.add(new Line(number, oversize ? null : bytes));
+            }
+            current.reset();
+            oversize = false;
+        }
+
+        private static boolean isBlank(byte[] bytes) {
+            for (byte b : bytes) {
+                if (b != ' ' && b != '\t' && b != '\r') {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static final int PROVISIONED = 0;
+    private static final int ALREADY = 1;
+    private static final int FAILED = 2;
+
+    private final SensorClient sensors;
+    private final Audited audited;
+    private final Principal principal;
+    private final String requestId;
+    private final int maxLine;
+    private final AtomicLongArray counts = new AtomicLongArray(3);
+
+    ManifestImport(SensorClient sensors, Audited audited, Principal principal, String requestId, int maxLine) {
+        this.sensors = sensors;
+        this.audited = audited;
+        this.principal = principal;
+        this.requestId = requestId;
+        this.maxLine = maxLine;
+    }
+
+    Source<ByteString, NotUsed> run(Source<ByteString, ?> body, int parallelism) {
+        return body.statefulMap(Splitter::new,
+                        (Splitter s, ByteString chunk) -> Pair.create(s, s.feed(chunk, maxLine)),
+                        (Splitter s) -> {
+                            List<Line> tail = new ArrayList<>();
+                            if (s.current.size() > 0 || s.oversize) {
+                                s.finish(tail);
+                            }
+                            return Optional.of(tail);
+                        })
+                .mapConcat(lines -> lines)
+                .mapAsync(parallelism, this::provision)
+                .map(node -> ByteString.fromArray(Json.bytes(node)).concat(ByteString.fromString("\n")))
+                .concat(Source.lazySingle(() -> {
+                    ObjectNode summary = Json.object();
+                    summary.putObject("summary").put("lines", counts.get(0) + counts.get(1) + counts.get(2))
+                            .put("provisioned", counts.get(PROVISIONED)).put("alreadyProvisioned", counts.get(ALREADY))
+                            .put("failed", counts.get(FAILED));
+                    return ByteString.fromArray(Json.bytes(summary)).concat(ByteString.fromString("\n"));
+                }))
+                .mapMaterializedValue(m -> NotUsed.getInstance());
+    }
+
+    private CompletionStage<ObjectNode> provision(Line line) {
+        ObjectNode result = Json.object().put("line", line.number());
+        if (line.bytes() == null) {
+            return CompletableFuture.completedFuture(failed(result, "BODY_TOO_LARGE", "line longer than " + maxLine + " bytes"));
+        }
+        byte[] envelope;
+        SeedEnvelope env;
+        try {
+            envelope = Json.base64(Json.parse(line.bytes(), Json.EnvelopeBody.class).envelope(), "envelope");
+            env = SeedEnvelope.decode(envelope);
+            if (env.kind() != SeedEnvelope.Kind.TRANSPORT) {
+                return CompletableFuture.completedFuture(failed(result, "BAD_ENVELOPE",
+                        "expected a TRANSPORT envelope, got " + env.kind()));
+            }
+        } catch (ApiError e) {
+            return CompletableFuture.completedFuture(failed(result, e.code(), e.getMessage()));
+        } catch (MalformedEnvelopeException e) {
+            return CompletableFuture.completedFuture(failed(result, "BAD_ENVELOPE", e.getMessage()));
+        }
+        result.put("sensorId", env.sensorId().toString());
+        return audited.run(principal, "IMPORT", env.sensorId(), "line " + line.number(), requestId,
+                        sensors.provision(env.sensorId(), envelope, principal.name()))
+                .handleAsync((reply, failure) -> {
+                    if (failure != null) {
+                        boolean timeout = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;
+                        return failed(result, timeout ? "UNAVAILABLE" : "INTERNAL",
+                                timeout ? "the sensor's shard did not answer in time" : "internal error");
+                    }
+                    if (reply instanceof Refused r) {
+                        if (r.error().equals("ALREADY_PROVISIONED")) {
+                            counts.incrementAndGet(ALREADY);
+                            return result.put("result", "ALREADY_PROVISIONED");
+                        }
+                        return failed(result, r.error(), r.message());
+                    }
+                    counts.incrementAndGet(PROVISIONED);
+                    return result.put("result", "PROVISIONED");
+                }, Runnable::run);
+    }
+
+    private ObjectNode failed(ObjectNode result, String error, String message) {
+        counts.incrementAndGet(FAILED);
+        return result.put("result", "FAILED").put("error", error).put("message", message);
+    }
+}

@@ -1,0 +1,114 @@
+package org.microcert.cluster.sensor;
+
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Replay protection of one sensor: each (timestamp, random) pair is accepted at most once, across
+ * restarts and shard moves, without a journal write per certificate (docs/cluster.md).
+ *
+ * <ul>
+ *   <li>In memory: the pairs accepted within the clock-skew window. Older pairs need no memory: the
+ *       verifier rejects their timestamps as stale anyway (same skew, same clock).</li>
+ *   <li>Persisted: a reservation R. A certificate with timestamp t &gt; R is accepted only after a new
+ *       reservation max(t, now) + ahead has been journaled ({@link Reserve}), so every accepted
+ *       timestamp is at most the persisted R. This is the sequence-number block of OSCORE
+ *       (RFC 8613, Appendix B.1.1) turned into a time block.</li>
+ *   <li>After recovery (restart, crash, shard move, passivation) the in-memory pairs are gone, so
+ *       nothing with t &lt;= R (the floor) is accepted: it may have been accepted before. A sensor
+ *       with a correct clock waits at most {@code ahead} seconds.</li>
+ * </ul>
+ * Not thread-safe: owned by its entity, which handles one command at a time.
+ */
+public final class ReplayGuard {
+
+    /** What to do with a certificate whose tag verified. */
+    public sealed interface Decision {}
+
+    /** Accept now: the timestamp is within the persisted reservation. */
+    public record Accept() implements Decision {}
+
+    /** Accept after persisting the reservation {@code until} (epoch seconds). */
+    public record Reserve(long until) implements Decision {}
+
+    /** Reject, with a reason of docs/http-api.md. */
+    public record Reject(String reason, String message) implements Decision {}
+
+    private static final Accept ACCEPT = new Accept();
+
+    private final long skewSeconds;
+    private final long aheadSeconds;
+    private final int maxTracked;
+    private final long floor;
+    private final TreeMap<Long, Set<Long>> accepted = new TreeMap<>();
+    private int size;
+
+    /**
+     * @param floor the reservation recovered from the journal: timestamps up to it are refused
+     */
+    public ReplayGuard(long floor, long skewSeconds, long aheadSeconds, int maxTracked) {
+        this.floor = floor;
+        this.skewSeconds = skewSeconds;
+        this.aheadSeconds = aheadSeconds;
+        this.maxTracked = maxTracked;
+    }
+
+    /**
+     * Decides on a certificate with a valid tag and a fresh timestamp; records the pair when the
+     * decision is to accept. The caller must persist {@link Reserve#until()} before answering.
+     *
+     * @param reservedUntil the currently persisted reservation (epoch seconds)
+     * @param now           the node's clock (epoch seconds), the one the verifier used
+     */
+    public Decision check(long timestamp, long random, long reservedUntil, long now) {
+        if (timestamp <= floor) {
+            return new Reject("REPLAY_WINDOW_RESET", "the center recovered this sensor's state; certificates up to "
+                    + floor + " may have been used before and are refused: send one with a later timestamp");
+        }
+        prune(now);
+        Set<Long> randoms = accepted.get(timestamp);
+        if (randoms != null && randoms.contains(random)) {
+            return new Reject("REPLAY", "certificate already used");
+        }
+        if (size >= maxTracked) {
+            return new Reject("RATE_LIMITED", "more than " + maxTracked + " certificates within the skew window");
+        }
+        accepted.computeIfAbsent(timestamp, t -> new HashSet<>(4)).add(random);
+        size++;
+        return timestamp <= reservedUntil ? ACCEPT : new Reserve(Math.max(timestamp, now) + aheadSeconds);
+    }
+
+    /** Forgets a pair recorded by {@link #check} whose reservation could not be persisted. */
+    public void forget(long timestamp, long random) {
+        Set<Long> randoms = accepted.get(timestamp);
+        if (randoms != null && randoms.remove(random)) {
+            size--;
+            if (randoms.isEmpty()) {
+                accepted.remove(timestamp);
+            }
+        }
+    }
+
+    /** Drops pairs whose timestamps the verifier now rejects as stale. */
+    private void prune(long now) {
+        long oldest = now - skewSeconds;
+        Iterator<Map.Entry<Long, Set<Long>>> it = accepted.headMap(oldest, false).entrySet().iterator();
+        while (it.hasNext()) {
+            size -= it.next().getValue().size();
+            it.remove();
+        }
+    }
+
+    /** The recovered reservation below which nothing is accepted. */
+    public long floor() {
+        return floor;
+    }
+
+    /** Pairs currently remembered. */
+    public int tracked() {
+        return size;
+    }
+}

@@ -1,0 +1,65 @@
+package org.microcert.cluster.sensor;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.microcert.protocol.SensorId;
+
+/**
+ * Asks sensor entities through cluster sharding, wherever in the cluster they live. Replies arrive
+ * as CompletionStages that fail with a {@link java.util.concurrent.TimeoutException} when the
+ * sensor's shard does not answer within the ask timeout.
+ */
+public final class SensorClient {
+
+    private final ClusterSharding sharding;
+    private final Duration timeout;
+
+    public SensorClient(ActorSystem<?> system, Duration timeout) {
+        this.sharding = ClusterSharding.get(system);
+        this.timeout = timeout;
+    }
+
+    public <R> CompletionStage<R> ask(SensorId sensor, Function<ActorRef<R>, SensorMessages.Command> command) {
+        return sharding.entityRefFor(SensorEntity.TYPE_KEY, sensor.toString()).ask(command::apply, timeout);
+    }
+
+    public CompletionStage<SensorMessages.Verdict> authenticate(SensorId sensor, byte[] certificate) {
+        return ask(sensor, r -> new SensorMessages.Authenticate(certificate, r));
+    }
+
+    public CompletionStage<SensorMessages.Verdict> verify(SensorId sensor, byte[] certificate, byte[] data) {
+        return ask(sensor, r -> new SensorMessages.VerifySignature(certificate, data, r));
+    }
+
+    public CompletionStage<SensorMessages.Verdict> decrypt(SensorId sensor, byte[] certificate) {
+        return ask(sensor, r -> new SensorMessages.Decrypt(certificate, r));
+    }
+
+    public CompletionStage<SensorMessages.OperatorReply> provision(SensorId sensor, byte[] envelope, String actor) {
+        return ask(sensor, r -> new SensorMessages.Provision(envelope, actor, r));
+    }
+
+    public CompletionStage<SensorMessages.OperatorReply> status(SensorId sensor) {
+        return ask(sensor, SensorMessages.GetStatus::new);
+    }
+
+    public CompletionStage<SensorMessages.OperatorReply> revoke(SensorId sensor, String reason, String actor) {
+        return ask(sensor, r -> new SensorMessages.Revoke(reason, actor, r));
+    }
+
+    public CompletionStage<SensorMessages.OperatorReply> startSeedUpdate(SensorId sensor, String actor) {
+        return ask(sensor, r -> new SensorMessages.StartSeedUpdate(actor, r));
+    }
+
+    public CompletionStage<SensorMessages.OperatorReply> completeSeedUpdate(SensorId sensor, byte[] envelope, String actor) {
+        return ask(sensor, r -> new SensorMessages.CompleteSeedUpdate(envelope, actor, r));
+    }
+
+    public CompletionStage<SensorMessages.OperatorReply> encrypt(SensorId sensor, byte[] plaintext) {
+        return ask(sensor, r -> new SensorMessages.Encrypt(plaintext, r));
+    }
+}

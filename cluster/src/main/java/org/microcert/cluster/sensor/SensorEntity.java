@@ -1,0 +1,464 @@
+package org.microcert.cluster.sensor;
+
+import java.time.Instant;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.microcert.cluster.metrics.Metrics;
+import org.microcert.cluster.sensor.SensorMessages.Authenticate;
+import org.microcert.cluster.sensor.SensorMessages.Command;
+import org.microcert.cluster.sensor.SensorMessages.CompleteSeedUpdate;
+import org.microcert.cluster.sensor.SensorMessages.Decrypt;
+import org.microcert.cluster.sensor.SensorMessages.Done;
+import org.microcert.cluster.sensor.SensorMessages.Encrypt;
+import org.microcert.cluster.sensor.SensorMessages.GetStatus;
+import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
+import org.microcert.cluster.sensor.SensorMessages.Provision;
+import org.microcert.cluster.sensor.SensorMessages.Refused;
+import org.microcert.cluster.sensor.SensorMessages.Revoke;
+import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
+import org.microcert.cluster.sensor.SensorMessages.StartSeedUpdate;
+import org.microcert.cluster.sensor.SensorMessages.Verdict;
+import org.microcert.cluster.sensor.SensorMessages.VerifySignature;
+import org.microcert.persistence.card.CardException;
+import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.persistence.card.SealedSeed;
+import org.microcert.persistence.sensor.SensorEvent;
+import org.microcert.persistence.sensor.SensorRecord;
+import org.microcert.protocol.CenterIssuer;
+import org.microcert.protocol.CertificateType;
+import org.microcert.protocol.CertificateVerifier;
+import org.microcert.protocol.CommandOrder;
+import org.microcert.protocol.KeySeed;
+import org.microcert.protocol.MalformedCertificateException;
+import org.microcert.protocol.MalformedEnvelopeException;
+import org.microcert.protocol.MicroCertificate;
+import org.microcert.protocol.SeedEnvelope;
+import org.microcert.protocol.SeedExpiredException;
+import org.microcert.protocol.SeedUpdates;
+import org.microcert.protocol.SensorId;
+import org.microcert.protocol.VerificationException;
+
+/**
+ * One sensor: an event-sourced entity, sharded by sensor id, that verifies the sensor's
+ * certificates and manages its seed (docs/cluster.md).
+ *
+ * <p><b>State.</b> The persisted state is the persistence module's {@link SensorRecord} (sealed
+ * seed, versions, status, replay reservation), folded from {@link SensorEvent}s and snapshotted
+ * every N events. Per incarnation the entity also holds, in memory only: the {@link ReplayGuard}
+ * (recent accepted pairs), the opened seed (see below) and counters.
+ *
+ * <p><b>Opened seed.</b> With {@code keep-seed-open = on} (default) the card opens the sealed seed
+ * on first use and the clear seed stays in this actor's memory while the sensor is active, so each
+ * certificate costs a CSK derivation, not a card round trip (a PKCS#11 token is far slower than a
+ * CMAC). It is wiped ({@link KeySeed#destroy()}) when the entity passivates or stops, restarts after
+ * a journal failure, is revoked, or moves to a new seed. With {@code off} the seed is opened per
+ * request and wiped right after.
+ *
+ * <p><b>Revoked</b> sensors are refused everything but status.
+ */
+public final class SensorEntity
+        extends EventSourcedBehaviorWithEnforcedReplies<Command, SensorEvent, SensorRecord> {
+
+    /** The sharding type key; entity ids are sensor ids in their 16-hex-digit form. */
+    public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Sensor");
+
+    /** Starts sharding of sensor entities on this node. */
+    public static void initSharding(ActorSystem<?> system, EncryptionCard card, SensorSettings settings) {
+        ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(SensorId.parse(ctx.getEntityId()),
+                PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings)));
+    }
+
+    /** The behavior of one sensor, outside sharding too (entity tests). */
+    public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                           SensorSettings settings) {
+        return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings));
+    }
+
+    private final ActorContext<Command> context;
+    private final SensorId sensorId;
+    private final EncryptionCard card;
+    private final SensorSettings settings;
+    private final CertificateVerifier verifier;
+    private final CenterIssuer issuer = new CenterIssuer();
+    private final Metrics metrics;
+
+    // In memory only, per incarnation.
+    private ReplayGuard replay;
+    private KeySeed openSeed;
+    private long lastNow;
+    private long accepted;
+    private long rejected;
+    private boolean counted;
+
+    private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
+                         EncryptionCard card, SensorSettings settings) {
+        super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
+        this.context = context;
+        this.sensorId = sensorId;
+        this.card = card;
+        this.settings = settings;
+        this.verifier = new CertificateVerifier(settings.clockSkew());
+        this.metrics = Metrics.get(context.getSystem());
+    }
+
+    @Override
+    public SensorRecord emptyState() {
+        return SensorRecord.empty(sensorId);
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+    }
+
+    @Override
+    public EventHandler<SensorRecord, SensorEvent> eventHandler() {
+        return newEventHandlerBuilder().forAnyState().onAnyEvent(SensorRecord::apply);
+    }
+
+    @Override
+    public SignalHandler<SensorRecord> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), state -> {
+                    replay = new ReplayGuard(state.replayReservedUntilEpochSecond(), settings.clockSkew().toSeconds(),
+                            settings.reservationAhead().toSeconds(), settings.maxTracked());
+                    if (!counted) {
+                        counted = true;
+                        metrics.entityStarted();
+                    }
+                })
+                .onSignal(PreRestart.instance(), state -> wipeSeed())
+                .onSignal(PostStop.instance(), state -> {
+                    wipeSeed();
+                    if (counted) {
+                        counted = false;
+                        metrics.entityStopped();
+                    }
+                })
+                .build();
+    }
+
+    @Override
+    public CommandHandlerWithReply<Command, SensorEvent, SensorRecord> commandHandler() {
+        return newCommandHandlerWithReplyBuilder().forAnyState()
+                .onCommand(Authenticate.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.AUTH, c.replyTo()))
+                .onCommand(VerifySignature.class, (s, c) -> judge(s, c.certificate(), c.data(), CertificateType.SIGN, c.replyTo()))
+                .onCommand(Decrypt.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.ENC_UP, c.replyTo()))
+                .onCommand(Provision.class, this::provision)
+                .onCommand(StartSeedUpdate.class, this::startSeedUpdate)
+                .onCommand(CompleteSeedUpdate.class, this::completeSeedUpdate)
+                .onCommand(Revoke.class, this::revoke)
+                .onCommand(Encrypt.class, this::encrypt)
+                .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), isProvisioned(s)
+                        ? new Done(status(s), null) : unknown()))
+                .build();
+    }
+
+    // ---------------------------------------------------------------- device traffic
+
+    private ReplyEffect<SensorEvent, SensorRecord> judge(SensorRecord state, byte[] bytes, byte[] data,
+                                                        CertificateType expected, ActorRef<Verdict> replyTo) {
+        Instant now = now();
+        long nowSeconds = now.getEpochSecond();
+        String id = sensorId.toString();
+        if (!isProvisioned(state)) {
+            return reject(replyTo, "UNKNOWN_SENSOR", "sensor " + id + " is not provisioned", nowSeconds);
+        }
+        if (isRevoked(state)) {
+            return reject(replyTo, "REVOKED", "sensor " + id + " is revoked", nowSeconds);
+        }
+        MicroCertificate cert;
+        try {
+            cert = MicroCertificate.decode(bytes);
+        } catch (MalformedCertificateException e) {
+            return reject(replyTo, "MALFORMED", e.getMessage(), nowSeconds);
+        }
+        if (!cert.sensorId().equals(sensorId)) {
+            return reject(replyTo, "WRONG_SENSOR", "certificate names sensor " + cert.sensorId(), nowSeconds);
+        }
+        if (cert.type() != expected) {
+            return reject(replyTo, "WRONG_TYPE", "expected a " + expected + " certificate, got " + cert.type(), nowSeconds);
+        }
+        byte[] plaintext = null;
+        KeySeed seed = null;
+        try {
+            seed = seed(state);
+            switch (expected) {
+                case AUTH -> verifier.verifyAuth(seed, cert, now);
+                case SIGN -> verifier.verifySign(seed, cert, data, now);
+                case ENC_UP -> plaintext = verifier.decryptPayload(seed, cert, now);
+                default -> throw new IllegalStateException("not a device certificate type: " + expected);
+            }
+        } catch (VerificationException e) {
+            return reject(replyTo, e.reason().name(), e.getMessage(), nowSeconds);
+        } catch (CardException e) {
+            context.getLog().error("sensor {}: the card cannot open the sealed seed ({})", id, e.reason());
+            return reject(replyTo, "INTERNAL", "the sensor's key record cannot be used", nowSeconds);
+        } finally {
+            releaseSeed(seed);
+        }
+        Verdict ok = new Verdict(true, null, null, id, cert.timestamp(), state.seedVersion(), plaintext, nowSeconds);
+        ReplayGuard.Decision decision = replay.check(cert.timestamp(), cert.random(), state.replayReservedUntilEpochSecond(), nowSeconds);
+        if (decision instanceof ReplayGuard.Reject r) {
+            return reject(replyTo, r.reason(), r.message(), nowSeconds);
+        }
+        accepted++;
+        if (decision instanceof ReplayGuard.Reserve r) {
+            // Answer only once the reservation covering this timestamp is durable: after a crash the
+            // recovered floor then covers every certificate ever accepted.
+            metrics.reservationWritten();
+            return Effect().persist(new SensorEvent.ReplayReservationExtended(r.until())).thenReply(replyTo, s -> ok);
+        }
+        return Effect().reply(replyTo, ok);
+    }
+
+    private ReplyEffect<SensorEvent, SensorRecord> reject(ActorRef<Verdict> replyTo, String reason, String message,
+                                                         long now) {
+        rejected++;
+        return Effect().reply(replyTo, Verdict.rejected(sensorId.toString(), reason, message, now));
+    }
+
+    // ---------------------------------------------------------------- key management
+
+    private ReplyEffect<SensorEvent, SensorRecord> provision(SensorRecord state, Provision c) {
+        if (isProvisioned(state)) {
+            return refuse(c.replyTo(), isRevoked(state) ? "REVOKED" : "ALREADY_PROVISIONED",
+                    "sensor " + sensorId + (isRevoked(state) ? " is revoked" : " is already provisioned"));
+        }
+        SeedEnvelope envelope;
+        try {
+            envelope = SeedEnvelope.decode(c.envelope());
+        } catch (MalformedEnvelopeException e) {
+            return refuse(c.replyTo(), "BAD_ENVELOPE", e.getMessage());
+        }
+        if (envelope.kind() != SeedEnvelope.Kind.TRANSPORT || !envelope.sensorId().equals(sensorId)) {
+            return refuse(c.replyTo(), "BAD_ENVELOPE", "expected a TRANSPORT envelope for sensor " + sensorId);
+        }
+        SealedSeed sealed;
+        try {
+            sealed = card.provision(envelope);
+        } catch (CardException e) {
+            return cardRefusal(c.replyTo(), e);
+        }
+        String digest = card.digest(sealed).toString();
+        return Effect().persist(new SensorEvent.Provisioned(sealed, digest, now(), c.actor()))
+                .thenRun(s -> card.recordStored(sealed))
+                .thenReply(c.replyTo(), s -> new Done(status(s), null));
+    }
+
+    private ReplyEffect<SensorEvent, SensorRecord> startSeedUpdate(SensorRecord state, StartSeedUpdate c) {
+        Refused refused = refusal(state);
+        if (refused != null) {
+            return Effect().reply(c.replyTo(), refused);
+        }
+        // While an update is pending, answer a fresh COMMAND for the same version (the operator may
+        // have lost the first one) without a new event.
+        boolean pending = state.pendingSeedVersion() != 0;
+        int newVersion = pending ? state.pendingSeedVersion() : state.seedVersion() + 1;
+        byte[] command;
+        try {
+            command = issue(state, new CommandOrder.SeedUpdate(newVersion));
+        } catch (SeedExpiredException e) {
+            return refuse(c.replyTo(), "SEED_EXPIRED", e.getMessage());
+        } catch (CardException e) {
+            return cardRefusal(c.replyTo(), e);
+        }
+        if (pending) {
+            return Effect().reply(c.replyTo(), new Done(status(state), command));
+        }
+        return Effect().persist(new SensorEvent.SeedUpdateStarted(newVersion, now(), c.actor()))
+                .thenReply(c.replyTo(), s -> new Done(status(s), command));
+    }
+
+    private ReplyEffect<SensorEvent, SensorRecord> completeSeedUpdate(SensorRecord state, CompleteSeedUpdate c) {
+        Refused refused = refusal(state);
+        if (refused != null) {
+            return Effect().reply(c.replyTo(), refused);
+        }
+        int pending = state.pendingSeedVersion();
+        if (pending == 0) {
+            return refuse(c.replyTo(), "NO_UPDATE_PENDING", "no seed update was started for sensor " + sensorId);
+        }
+        SeedEnvelope envelope;
+        try {
+            envelope = SeedEnvelope.decode(c.envelope());
+        } catch (MalformedEnvelopeException e) {
+            return refuse(c.replyTo(), "BAD_ENVELOPE", e.getMessage());
+        }
+        if (envelope.kind() != SeedEnvelope.Kind.UPDATE || !envelope.sensorId().equals(sensorId)) {
+            return refuse(c.replyTo(), "BAD_ENVELOPE", "expected an UPDATE envelope for sensor " + sensorId);
+        }
+        if (envelope.seedVersion() != pending) {
+            return refuse(c.replyTo(), "WRONG_SEED_VERSION",
+                    "the envelope holds seed version " + envelope.seedVersion() + ", the pending one is " + pending);
+        }
+        KeySeed current = null;
+        KeySeed next = null;
+        SealedSeed sealed;
+        try {
+            current = seed(state);
+            next = SeedUpdates.open(current, envelope);
+            sealed = card.seal(sensorId, state.seed().suite(), next);
+        } catch (VerificationException e) {
+            return refuse(c.replyTo(), "BAD_ENVELOPE", "the update envelope does not open: " + e.reason());
+        } catch (CardException e) {
+            return cardRefusal(c.replyTo(), e);
+        } finally {
+            releaseSeed(current);
+            if (next != null) {
+                next.destroy();
+            }
+        }
+        SealedSeed previous = state.seed();
+        String digest = card.digest(sealed).toString();
+        return Effect().persist(new SensorEvent.SeedUpdated(sealed, digest, now(), c.actor()))
+                .thenRun(s -> {
+                    card.recordReplaced(previous, sealed);
+                    wipeSeed();
+                })
+                .thenReply(c.replyTo(), s -> new Done(status(s), null));
+    }
+
+    private ReplyEffect<SensorEvent, SensorRecord> revoke(SensorRecord state, Revoke c) {
+        Refused refused = refusal(state);
+        if (refused != null) {
+            return Effect().reply(c.replyTo(), refused);
+        }
+        byte[] command;
+        try {
+            command = issue(state, new CommandOrder.Revoke(state.seedVersion()));
+        } catch (SeedExpiredException e) {
+            command = null; // an expired seed cannot tag a command; the revocation itself still holds
+        } catch (CardException e) {
+            return cardRefusal(c.replyTo(), e);
+        }
+        byte[] order = command;
+        SealedSeed previous = state.seed();
+        return Effect().persist(new SensorEvent.Revoked(c.reason(), now(), c.actor()))
+                .thenRun(s -> {
+                    card.recordRevoked(previous);
+                    wipeSeed();
+                })
+                .thenReply(c.replyTo(), s -> new Done(status(s), order));
+    }
+
+    private ReplyEffect<SensorEvent, SensorRecord> encrypt(SensorRecord state, Encrypt c) {
+        Refused refused = refusal(state);
+        if (refused != null) {
+            return Effect().reply(c.replyTo(), refused);
+        }
+        KeySeed seed = null;
+        try {
+            seed = seed(state);
+            byte[] cert = issuer.encryptPayload(seed, state.seed().suite(), sensorId, c.plaintext(), now()).encode();
+            return Effect().reply(c.replyTo(), new Done(status(state), cert));
+        } catch (SeedExpiredException e) {
+            return refuse(c.replyTo(), "SEED_EXPIRED", e.getMessage());
+        } catch (CardException e) {
+            return cardRefusal(c.replyTo(), e);
+        } finally {
+            releaseSeed(seed);
+        }
+    }
+
+    private byte[] issue(SensorRecord state, CommandOrder order) throws SeedExpiredException {
+        KeySeed seed = seed(state);
+        try {
+            return issuer.issueCommand(seed, state.seed().suite(), sensorId, order, now()).encode();
+        } finally {
+            releaseSeed(seed);
+        }
+    }
+
+    /** Why a key-management command cannot run on this state, or null. */
+    private Refused refusal(SensorRecord state) {
+        if (!isProvisioned(state)) {
+            return unknown();
+        }
+        return isRevoked(state) ? new Refused("REVOKED", "sensor " + sensorId + " is revoked") : null;
+    }
+
+    private Refused unknown() {
+        return new Refused("UNKNOWN_SENSOR", "sensor " + sensorId + " is not provisioned");
+    }
+
+    private ReplyEffect<SensorEvent, SensorRecord> refuse(ActorRef<OperatorReply> replyTo, String code, String message) {
+        return Effect().reply(replyTo, new Refused(code, message));
+    }
+
+    private ReplyEffect<SensorEvent, SensorRecord> cardRefusal(ActorRef<OperatorReply> replyTo, CardException e) {
+        if (e.reason() == CardException.Reason.ENVELOPE_REJECTED) {
+            return refuse(replyTo, "BAD_ENVELOPE", "the envelope does not open under the transport key");
+        }
+        context.getLog().error("sensor {}: card operation failed ({})", sensorId, e.reason());
+        return refuse(replyTo, "INTERNAL", "the encryption card refused the operation");
+    }
+
+    // ---------------------------------------------------------------- seed and clock
+
+    /** The opened seed: cached while active (keep-seed-open), else opened for this request. */
+    private KeySeed seed(SensorRecord state) {
+        if (openSeed != null) {
+            return openSeed;
+        }
+        KeySeed seed = card.open(state.seed());
+        if (settings.keepSeedOpen()) {
+            openSeed = seed;
+        }
+        return seed;
+    }
+
+    /** Wipes a seed opened for one request (not the cached one). */
+    private void releaseSeed(KeySeed seed) {
+        if (seed != null && seed != openSeed) {
+            seed.destroy();
+        }
+    }
+
+    private void wipeSeed() {
+        if (openSeed != null) {
+            openSeed.destroy();
+            openSeed = null;
+        }
+    }
+
+    /** The node's clock, never going backwards within this incarnation (pruned pairs stay stale). */
+    private Instant now() {
+        long ms = settings.clock().millis();
+        lastNow = Math.max(lastNow, ms);
+        return Instant.ofEpochMilli(lastNow);
+    }
+
+    private SensorStatus status(SensorRecord s) {
+        SealedSeed seed = s.seed();
+        return new SensorStatus(sensorId.toString(), s.status().name(), s.seedVersion(),
+                s.pendingSeedVersion() == 0 ? null : s.pendingSeedVersion(), seed == null ? null : seed.suite().name(),
+                seed == null ? 0 : seed.epochYear(), seed == null ? 0 : seed.keyVersion(), s.provisionedAt(),
+                s.changedAt(), accepted, rejected);
+    }
+
+    private static boolean isProvisioned(SensorRecord s) {
+        return s.status() != SensorRecord.Status.NOT_PROVISIONED;
+    }
+
+    private static boolean isRevoked(SensorRecord s) {
+        return s.status() == SensorRecord.Status.REVOKED;
+    }
+}

@@ -1,0 +1,97 @@
+package org.microcert.cluster.sensor;
+
+import java.time.Instant;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.microcert.cluster.ClusterSerializable;
+
+/**
+ * The commands a {@link SensorEntity} answers and its replies. They cross nodes (the gateway that
+ * received a request asks the node hosting the sensor), so they are Jackson CBOR records. Binary
+ * fields carry wire bytes (certificates, envelopes, payloads), never a seed.
+ */
+public final class SensorMessages {
+
+    private SensorMessages() {}
+
+    /** A command to one sensor. */
+    public sealed interface Command extends ClusterSerializable {}
+
+    /**
+     * Provision from a TRANSPORT seed envelope (wire bytes), opened and resealed by the card.
+     * {@code actor} (in every key-management command) is the operator's name, kept in the event.
+     */
+    public record Provision(byte[] envelope, String actor, ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /** Authenticate an AUTH certificate (wire bytes). */
+    public record Authenticate(byte[] certificate, ActorRef<Verdict> replyTo) implements Command {}
+
+    /** Verify a SIGN certificate over {@code data}. */
+    public record VerifySignature(byte[] certificate, byte[] data, ActorRef<Verdict> replyTo) implements Command {}
+
+    /** Decrypt an ENC_UP certificate (ciphertext in its body). */
+    public record Decrypt(byte[] certificate, ActorRef<Verdict> replyTo) implements Command {}
+
+    /** Encrypt a payload to the sensor: answers an ENC_DOWN certificate. */
+    public record Encrypt(byte[] plaintext, ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /** Start a seed update: answers the COMMAND certificate ordering the sensor to make a new seed. */
+    public record StartSeedUpdate(String actor, ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /** Complete a seed update with the sensor's UPDATE envelope (wire bytes). */
+    public record CompleteSeedUpdate(byte[] envelope, String actor, ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /** Revoke the sensor: answers the COMMAND certificate ordering it to destroy its seed. */
+    public record Revoke(String reason, String actor, ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /** The sensor's status; never secret material. */
+    public record GetStatus(ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /**
+     * The answer to a device call.
+     *
+     * @param reason     null when accepted, else a reject reason (docs/http-api.md)
+     * @param message    null when accepted, else a human-readable detail without secrets
+     * @param timestamp  the certificate's timestamp (epoch seconds)
+     * @param seedVersion the seed version that verified it (0 when rejected before a seed was used)
+     * @param plaintext  decrypted payload (decrypt only), else null
+     * @param serverTime the hosting node's clock, epoch seconds
+     */
+    public record Verdict(boolean accepted, String reason, String message, String sensorId, long timestamp,
+                          int seedVersion, byte[] plaintext, long serverTime) implements ClusterSerializable {
+
+        public static Verdict rejected(String sensorId, String reason, String message, long serverTime) {
+            return new Verdict(false, reason, message, sensorId, 0, 0, null, serverTime);
+        }
+
+        @Override
+        public String toString() {
+            return "Verdict[" + (accepted ? "ACCEPTED" : "REJECTED " + reason) + ", sensor=" + sensorId + "]";
+        }
+    }
+
+    /** The answer to an operator command. */
+    public sealed interface OperatorReply extends ClusterSerializable {}
+
+    /**
+     * Done. {@code certificate} is the COMMAND certificate (revoke, start seed update) or the ENC_DOWN
+     * certificate (encrypt) for the sensor, else null.
+     */
+    public record Done(SensorStatus status, byte[] certificate) implements OperatorReply {
+        @Override
+        public String toString() {
+            return "Done[" + status + (certificate == null ? "" : ", certificate of " + certificate.length + " bytes") + "]";
+        }
+    }
+
+    /** Refused, with an error code of docs/http-api.md and a message without secrets. */
+    public record Refused(String error, String message) implements OperatorReply {}
+
+    /**
+     * What an operator may see of a sensor. {@code status} is ACTIVE, UPDATE_PENDING or REVOKED;
+     * {@code pendingSeedVersion} is null unless an update is pending; counters are since the entity
+     * was last loaded.
+     */
+    public record SensorStatus(String sensorId, String status, int seedVersion, Integer pendingSeedVersion,
+                               String suite, int epochYear, int keyVersion, Instant provisionedAt,
+                               Instant updatedAt, long accepted, long rejected) {}
+}
