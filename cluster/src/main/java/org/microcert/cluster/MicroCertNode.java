@@ -2,8 +2,6 @@ package org.microcert.cluster;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
@@ -155,16 +153,6 @@ public final class MicroCertNode {
             return tokens;
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the tokens file " + file + ": " + e.getMessage());
-        }
-    }
-
-    /** Reads a secret file (password), stripping the trailing newline editors add. */
-    static char[] readSecret(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        try {
-            return new String(bytes, StandardCharsets.UTF_8).strip().toCharArray();
-        } finally {
-            Arrays.fill(bytes, (byte) 0);
         }
     }
 }

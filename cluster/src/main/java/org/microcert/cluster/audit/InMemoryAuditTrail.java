@@ -2,7 +2,6 @@ package org.microcert.cluster.audit;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,10 +23,14 @@ public final class InMemoryAuditTrail implements AuditTrail {
 
     @Override
     public synchronized CompletionStage<List<AuditRecord>> query(Instant since, Instant until, String sensorId, int limit) {
-        return CompletableFuture.completedFuture(records.stream()
-                .filter(r -> !r.time().isBefore(since) && !r.time().isAfter(until))
-                .filter(r -> sensorId == null || sensorId.equals(r.sensorId()))
-                .sorted(Comparator.comparing(AuditRecord::time).reversed())
-                .limit(limit).toList());
+        List<AuditRecord> out = new ArrayList<>();
+        for (int i = records.size() - 1; i >= 0 && out.size() < limit; i--) {   // appended in time order
+            AuditRecord r = records.get(i);
+            if (!r.time().isBefore(since) && !r.time().isAfter(until)
+                    && (sensorId == null || sensorId.equals(r.sensorId()))) {
+                out.add(r);
+            }
+        }
+        return CompletableFuture.completedFuture(out);
     }
 }

@@ -3,7 +3,6 @@ package org.microcert.cluster.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,7 +28,7 @@ final class Json {
             value = MAPPER.readValue(body, type);
         } catch (UnrecognizedPropertyException e) {
             throw ApiError.badJson("unknown field '" + e.getPropertyName() + "'");
-        } catch (InvalidFormatException | MismatchedInputException e) {
+        } catch (MismatchedInputException e) {
             String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
             throw ApiError.badJson(field == null ? "expected a JSON object" : "field '" + field + "' has the wrong type");
         } catch (JsonProcessingException e) {

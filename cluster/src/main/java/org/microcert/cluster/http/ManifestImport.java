@@ -113,7 +113,7 @@ final class ManifestImport {
                 .mapConcat(lines -> lines)
                 .mapAsync(parallelism, this::provision)
                 .map(node -> ByteString.fromArray(Json.bytes(node)).concat(ByteString.fromString("\n")))
-                .concat(Source.lazySingle(() -> {
+                .concatLazy(Source.lazySingle(() -> {
                     ObjectNode summary = Json.object();
                     summary.putObject("summary").put("lines", counts.get(0) + counts.get(1) + counts.get(2))
                             .put("provisioned", counts.get(PROVISIONED)).put("alreadyProvisioned", counts.get(ALREADY))

@@ -1,7 +1,7 @@
 package org.microcert.cluster.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -29,7 +29,7 @@ public final class Metrics implements Extension {
 
     /** The metrics of {@code system}. */
     public static Metrics get(ActorSystem<?> system) {
-        return ID.get(system);
+        return ID.apply(system);
     }
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -50,9 +50,9 @@ public final class Metrics implements Extension {
             .help("Key-management operations by action and result").labelNames("action", "result").register(registry);
 
     private Metrics() {
-        Gauge.builder().name("microcert_sensor_entities_active").help("Sensor entities in memory on this node")
+        GaugeWithCallback.builder().name("microcert_sensor_entities_active").help("Sensor entities in memory on this node")
                 .callback(cb -> cb.call(activeEntities.get())).register(registry);
-        Gauge.builder().name("microcert_journal_up").help("1 when the last journal probe answered")
+        GaugeWithCallback.builder().name("microcert_journal_up").help("1 when the last journal probe answered")
                 .callback(cb -> cb.call(journalUp ? 1 : 0)).register(registry);
     }
 

@@ -196,6 +196,10 @@ public final class SensorEntity
         if (cert.type() != expected) {
             return reject(replyTo, "WRONG_TYPE", "expected a " + expected + " certificate, got " + cert.type(), nowSeconds);
         }
+        if (cert.suite() != state.seed().suite()) {
+            return reject(replyTo, "UNSUPPORTED_SUITE", "sensor " + id + " is provisioned for " + state.seed().suite(),
+                    nowSeconds);
+        }
         byte[] plaintext = null;
         KeySeed seed = null;
         try {

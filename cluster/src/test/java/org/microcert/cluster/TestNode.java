@@ -1,0 +1,145 @@
+package org.microcert.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.microcert.persistence.card.EncryptionCard;
+
+/**
+ * A MicroCert node in the test JVM: a one-node cluster, the gateway on a free port, and either an
+ * in-memory journal or the given Cassandra configuration.
+ */
+public final class TestNode implements AutoCloseable {
+
+    /** Journal settings that point pekko-persistence-cassandra at a test Cassandra (autocreate on). */
+    public static String cassandraJournal(String driverAndKeyspaces) {
+        return driverAndKeyspaces + """
+                pekko.persistence.journal.plugin = "pekko.persistence.cassandra.journal"
+                pekko.persistence.snapshot-store.plugin = "pekko.persistence.cassandra.snapshot"
+                pekko.persistence.cassandra.journal { keyspace-autocreate = true, tables-autocreate = true }
+                pekko.persistence.cassandra.snapshot { keyspace-autocreate = true, tables-autocreate = true }
+                pekko.persistence.cassandra.events-by-tag.enabled = false
+                """;
+    }
+
+    /** An in-memory journal and snapshot store (Pekko's persistence testkit). */
+    public static Config inMemoryJournal() {
+        return PersistenceTestKitPlugin.getInstance().config()
+                .withFallback(PersistenceTestKitSnapshotPlugin.config());
+    }
+
+    private final ActorSystem<Void> system;
+    private final EncryptionCard card;
+    private final ServerBinding binding;
+    private final String baseUrl;
+
+    public TestNode(String name, Config overrides, EncryptionCard card) {
+        Config config = overrides.withFallback(ConfigFactory.parseString("""
+                pekko.remote.artery.canonical.port = 0
+                pekko.cluster.seed-nodes = []
+                pekko.coordinated-shutdown.exit-jvm = off
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                microcert.http.port = 0
+                microcert.http.interface = "127.0.0.1"
+                microcert.audit.store = auto
+                # until the persistence module's serialization.conf is on the classpath
+                pekko.actor.serialization-bindings {
+                  "org.microcert.persistence.sensor.CborSerializable" = jackson-cbor
+                }
+                """)).withFallback(ConfigFactory.load());
+        this.card = card;
+        this.system = ActorSystem.create(Behaviors.empty(), name, config);
+        Cluster cluster = Cluster.get(system);
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        try {
+            this.binding = MicroCertNode.start(system, card).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            awaitUp(cluster);
+        } catch (Exception e) {
+            system.terminate();
+            throw new IllegalStateException("test node did not start", e);
+        }
+        String scheme = config.getBoolean("microcert.http.tls.enabled") ? "https" : "http";
+        this.baseUrl = scheme + "://127.0.0.1:" + binding.localAddress().getPort();
+    }
+
+    private static void awaitUp(Cluster cluster) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (cluster.selfMember().status() != MemberStatus.up()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("node did not become Up");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    public String url(String path) {
+        return baseUrl + path;
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    @Override
+    public void close() {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("test node did not stop", e);
+        }
+        card.close();
+    }
+
+    /** A small HTTP client for the tests: plain calls, answers as (status, body, headers). */
+    public static final class Client {
+        private final HttpClient http;
+
+        public Client(HttpClient http) {
+            this.http = http;
+        }
+
+        public Client() {
+            this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+        }
+
+        public HttpResponse<String> send(String method, String url, String contentType, byte[] body, String token) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofByteArray(body));
+            if (contentType != null) {
+                b.header("Content-Type", contentType);
+            }
+            if (token != null) {
+                b.header("Authorization", "Bearer " + token);
+            }
+            try {
+                return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (Exception e) {
+                throw new IllegalStateException(method + " " + url + " failed", e);
+            }
+        }
+
+        public HttpResponse<String> get(String url, String token) {
+            return send("GET", url, null, null, token);
+        }
+
+        public HttpResponse<String> postJson(String url, String json, String token) {
+            return send("POST", url, "application/json", json.getBytes(StandardCharsets.UTF_8), token);
+        }
+    }
+}

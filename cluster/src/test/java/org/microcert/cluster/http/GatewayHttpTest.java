@@ -1,0 +1,307 @@
+package org.microcert.cluster.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.microcert.cluster.TestFleet;
+import org.microcert.cluster.TestNode;
+import org.microcert.protocol.CommandOrder;
+import org.microcert.protocol.MicroCertificate;
+import org.microcert.protocol.SensorChip;
+import com.typesafe.config.ConfigFactory;
+
+/** The gateway over real HTTP (java.net.http) against a bound one-node cluster with an in-memory journal. */
+class GatewayHttpTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String OPERATOR = "operator-token-0123456789abcdef";
+    static final String AUDITOR = "auditor-token-0123456789abcdef";
+
+    @TempDir
+    static Path dir;
+    static TestFleet fleet;
+    static TestNode node;
+    static final TestNode.Client client = new TestNode.Client();
+    static long nextSensor = 0x1000;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fleet = new TestFleet(dir.resolve("card"));
+        Path tokens = dir.resolve("tokens");
+        Files.writeString(tokens, "# test tokens\n" + BearerTokens.sha256Hex(OPERATOR) + " operator alice\n"
+                + BearerTokens.sha256Hex(AUDITOR) + " auditor carol\n");
+        node = new TestNode("GatewayHttpTest", TestNode.inMemoryJournal().withFallback(ConfigFactory.parseString(
+                "microcert.http.tokens-file = \"" + tokens + "\"")), fleet.openCard("http-test"));
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    static JsonNode json(HttpResponse<String> r) throws Exception {
+        return JSON.readTree(r.body());
+    }
+
+    static String b64(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    /** A chip provisioned through the operator API. */
+    static synchronized SensorChip provisioned() throws Exception {
+        SensorChip chip = TestFleet.chip(nextSensor++, Instant.now());
+        HttpResponse<String> r = client.postJson(node.url("/v1/sensors"),
+                "{\"envelope\":\"" + b64(fleet.transportEnvelope(chip)) + "\"}", OPERATOR);
+        assertEquals(201, r.statusCode(), r.body());
+        assertEquals("/v1/sensors/" + chip.sensorId(), r.headers().firstValue("Location").orElseThrow());
+        return chip;
+    }
+
+    static HttpResponse<String> authenticateBinary(byte[] cert) {
+        return client.send("POST", node.url("/v1/authenticate"), "application/octet-stream", cert, null);
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String code) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode body = json(r);
+        assertEquals(code, body.path("error").asText(), r.body());
+        assertFalse(body.path("message").asText().isEmpty(), "every error has a message");
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+    }
+
+    @Test
+    void authenticateAcceptsBinaryAndJsonAndRejectsTheReplay() throws Exception {
+        SensorChip chip = provisioned();
+        MicroCertificate cert = chip.authenticate(Instant.now());
+        HttpResponse<String> ok = authenticateBinary(cert.encode());
+        assertEquals(200, ok.statusCode(), ok.body());
+        JsonNode v = json(ok);
+        assertEquals("ACCEPTED", v.get("outcome").asText());
+        assertEquals(chip.sensorId().toString(), v.get("sensorId").asText());
+        assertEquals(cert.timestamp(), v.get("timestamp").asLong());
+        assertTrue(ok.headers().firstValue("X-Request-Id").isPresent());
+
+        HttpResponse<String> replay = client.postJson(node.url("/v1/authenticate"),
+                "{\"certificate\":\"" + b64(cert.encode()) + "\"}", null);
+        assertError(replay, 403, "REPLAY");
+        assertEquals("REJECTED", json(replay).get("outcome").asText());
+        assertEquals("REPLAY", json(replay).get("reason").asText());
+        assertTrue(json(replay).get("serverTime").asLong() > 0);
+
+        MicroCertificate fresh = chip.authenticate(Instant.now());
+        assertEquals(200, client.postJson(node.url("/v1/authenticate"),
+                "{\"certificate\":\"" + b64(fresh.encode()) + "\"}", null).statusCode());
+    }
+
+    @Test
+    void badDeviceRequestsGetSpecificErrors() throws Exception {
+        SensorChip chip = provisioned();
+        byte[] forged = chip.authenticate(Instant.now()).encode();
+        forged[forged.length - 1] ^= 1;
+        assertError(authenticateBinary(forged), 403, "BAD_TAG");
+        assertError(authenticateBinary(new byte[] {1, 2, 3}), 400, "MALFORMED");
+        SensorChip stranger = TestFleet.chip(0x7777_0000L, Instant.now());
+        HttpResponse<String> unknown = authenticateBinary(stranger.authenticate(Instant.now()).encode());
+        assertError(unknown, 404, "UNKNOWN_SENSOR");
+        assertEquals("REJECTED", json(unknown).get("outcome").asText());
+        assertError(client.send("POST", node.url("/v1/authenticate"), "text/plain", new byte[32], null),
+                415, "UNSUPPORTED_MEDIA_TYPE");
+        assertError(client.send("POST", node.url("/v1/authenticate"), "application/octet-stream",
+                new byte[64 * 1024], null), 413, "BODY_TOO_LARGE");
+        assertError(client.postJson(node.url("/v1/authenticate"), "{\"certificate\":", null), 400, "BAD_JSON");
+        assertError(client.postJson(node.url("/v1/authenticate"), "{\"certificat\":\"AAAA\"}", null), 400, "BAD_JSON");
+        assertError(client.postJson(node.url("/v1/authenticate"), "{}", null), 400, "BAD_JSON");
+        assertError(client.postJson(node.url("/v1/authenticate"), "{\"certificate\":\"not base64!\"}", null),
+                400, "BAD_BASE64");
+        assertError(client.postJson(node.url("/v1/authenticate"), "[1,2]", null), 400, "BAD_JSON");
+        assertError(client.get(node.url("/v1/authenticate"), null), 405, "METHOD_NOT_ALLOWED");
+        assertError(client.get(node.url("/v1/nothing-here"), null), 404, "NOT_FOUND");
+    }
+
+    @Test
+    void signaturesAndPayloadsTravelBothWays() throws Exception {
+        SensorChip chip = provisioned();
+        byte[] data = "temperature=21.5".getBytes(StandardCharsets.UTF_8);
+        MicroCertificate sign = chip.sign(data, Instant.now());
+        HttpResponse<String> ok = client.postJson(node.url("/v1/verify"),
+                "{\"certificate\":\"" + b64(sign.encode()) + "\",\"data\":\"" + b64(data) + "\"}", null);
+        assertEquals(200, ok.statusCode(), ok.body());
+        MicroCertificate sign2 = chip.sign(data, Instant.now());
+        assertError(client.postJson(node.url("/v1/verify"), "{\"certificate\":\"" + b64(sign2.encode())
+                + "\",\"data\":\"" + b64("temperature=99".getBytes(StandardCharsets.UTF_8)) + "\"}", null), 403, "BAD_TAG");
+
+        byte[] up = "hello".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> dec = client.send("POST", node.url("/v1/decrypt"), "application/octet-stream",
+                chip.encrypt(up, Instant.now()).encode(), null);
+        assertEquals(200, dec.statusCode(), dec.body());
+        assertArrayEquals(up, Base64.getDecoder().decode(json(dec).get("plaintext").asText()));
+
+        byte[] down = "to the sensor".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> enc = client.postJson(node.url("/v1/sensors/" + chip.sensorId() + "/encrypt"),
+                "{\"plaintext\":\"" + b64(down) + "\"}", OPERATOR);
+        assertEquals(200, enc.statusCode(), enc.body());
+        byte[] cert = Base64.getDecoder().decode(json(enc).get("certificate").asText());
+        assertArrayEquals(down, chip.decrypt(MicroCertificate.decode(cert), Instant.now()));
+    }
+
+    @Test
+    void batchAnswersEachCertificateInOrder() throws Exception {
+        SensorChip a = provisioned();
+        SensorChip b = provisioned();
+        byte[] good = a.authenticate(Instant.now()).encode();
+        byte[] forged = b.authenticate(Instant.now()).encode();
+        forged[forged.length - 1] ^= 1;
+        String body = "{\"certificates\":[\"" + b64(good) + "\",\"" + b64(forged) + "\",\"%%%\",\"" + b64(good) + "\"]}";
+        HttpResponse<String> r = client.postJson(node.url("/v1/authenticate/batch"), body, null);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode results = json(r).get("results");
+        assertEquals(1, json(r).get("accepted").asInt());
+        assertEquals(3, json(r).get("rejected").asInt());
+        assertEquals("ACCEPTED", results.get(0).get("outcome").asText());
+        assertEquals("BAD_TAG", results.get(1).get("reason").asText());
+        assertEquals("MALFORMED", results.get(2).get("reason").asText());
+        assertEquals("REPLAY", results.get(3).get("reason").asText());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i, results.get(i).get("index").asInt());
+        }
+
+        StringBuilder big = new StringBuilder("{\"certificates\":[");
+        for (int i = 0; i < 1001; i++) {
+            big.append(i == 0 ? "" : ",").append("\"AAAA\"");
+        }
+        assertError(client.postJson(node.url("/v1/authenticate/batch"), big.append("]}").toString(), null),
+                400, "BATCH_TOO_LARGE");
+        assertError(client.postJson(node.url("/v1/authenticate/batch"), "{\"certificates\":[]}", null), 400, "BAD_JSON");
+    }
+
+    @Test
+    void operatorApiNeedsATokenWithTheRightRole() throws Exception {
+        SensorChip chip = provisioned();
+        String status = node.url("/v1/sensors/" + chip.sensorId());
+        HttpResponse<String> none = client.get(status, null);
+        assertError(none, 401, "UNAUTHENTICATED");
+        assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+        assertError(client.get(status, "wrong-token"), 401, "UNAUTHENTICATED");
+        HttpResponse<String> byAuditor = client.get(status, AUDITOR);
+        assertEquals(200, byAuditor.statusCode(), byAuditor.body());
+        assertEquals("ACTIVE", json(byAuditor).get("status").asText());
+        assertError(client.postJson(status + "/revoke", "{}", AUDITOR), 403, "FORBIDDEN");
+        assertError(client.get(node.url("/v1/sensors/not-a-sensor-id"), OPERATOR), 400, "BAD_SENSOR_ID");
+        assertError(client.get(node.url("/v1/sensors/00000000deadbeef"), OPERATOR), 404, "UNKNOWN_SENSOR");
+    }
+
+    @Test
+    void statusNeverShowsSecretsAndProvisioningTwiceConflicts() throws Exception {
+        SensorChip chip = provisioned();
+        JsonNode s = json(client.get(node.url("/v1/sensors/" + chip.sensorId()), OPERATOR));
+        List<String> fields = new ArrayList<>();
+        s.fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("sensorId", "status", "seedVersion", "pendingSeedVersion", "suite", "epochYear",
+                "keyVersion", "provisionedAt", "updatedAt", "counters"), fields);
+        assertError(client.postJson(node.url("/v1/sensors"),
+                "{\"envelope\":\"" + b64(fleet.transportEnvelope(chip)) + "\"}", OPERATOR), 409, "ALREADY_PROVISIONED");
+        assertError(client.postJson(node.url("/v1/sensors"), "{\"envelope\":\"AAAA\"}", OPERATOR), 400, "BAD_ENVELOPE");
+    }
+
+    @Test
+    void revokeAndSeedUpdateAnswerCommandsTheSensorAccepts() throws Exception {
+        SensorChip chip = provisioned();
+        String base = node.url("/v1/sensors/" + chip.sensorId());
+        HttpResponse<String> started = client.send("POST", base + "/seed-update", null, null, OPERATOR);
+        assertEquals(200, started.statusCode(), started.body());
+        assertEquals(2, json(started).get("pendingSeedVersion").asInt());
+        byte[] command = Base64.getDecoder().decode(json(started).get("command").asText());
+        assertInstanceOf(CommandOrder.SeedUpdate.class, chip.accept(MicroCertificate.decode(command), Instant.now()));
+        HttpResponse<String> done = client.postJson(base + "/seed-update/complete",
+                "{\"envelope\":\"" + b64(chip.pendingUpdate().orElseThrow().encode()) + "\"}", OPERATOR);
+        assertEquals(200, done.statusCode(), done.body());
+        assertEquals(2, json(done).get("seedVersion").asInt());
+        chip.activatePendingSeed();
+        assertEquals(200, authenticateBinary(chip.authenticate(Instant.now()).encode()).statusCode());
+
+        HttpResponse<String> revoked = client.postJson(base + "/revoke", "{\"reason\":\"stolen\"}", OPERATOR);
+        assertEquals(200, revoked.statusCode(), revoked.body());
+        assertEquals("REVOKED", json(revoked).get("status").asText());
+        byte[] revoke = Base64.getDecoder().decode(json(revoked).get("command").asText());
+        assertInstanceOf(CommandOrder.Revoke.class, chip.accept(MicroCertificate.decode(revoke), Instant.now()));
+        assertError(client.postJson(base + "/revoke", "{}", OPERATOR), 409, "REVOKED");
+
+        HttpResponse<String> audit = client.get(node.url("/v1/audit?sensorId=" + chip.sensorId()), AUDITOR);
+        assertEquals(200, audit.statusCode(), audit.body());
+        List<String> actions = new ArrayList<>();
+        for (JsonNode r : json(audit).get("records")) {
+            actions.add(r.get("action").asText() + ":" + r.get("result").asText() + ":" + r.get("actor").asText());
+        }
+        assertEquals(List.of("REVOKE:REVOKED:alice", "REVOKE:OK:alice", "SEED_UPDATE_COMPLETE:OK:alice",
+                "SEED_UPDATE_START:OK:alice", "PROVISION:OK:alice"), actions);
+        assertError(client.get(node.url("/v1/audit?limit=abc"), AUDITOR), 400, "BAD_PARAMETER");
+    }
+
+    @Test
+    void bulkImportStreamsOneResultPerLine() throws Exception {
+        SensorChip a = TestFleet.chip(0x5000_0001L, Instant.now());
+        SensorChip b = TestFleet.chip(0x5000_0002L, Instant.now());
+        String lineA = "{\"envelope\":\"" + b64(fleet.transportEnvelope(a)) + "\"}";
+        String body = lineA + "\n\n" + "{\"envelope\":\"" + b64(fleet.transportEnvelope(b)) + "\"}\n"
+                + "this is not json\n" + lineA + "\n" + "{\"envelope\":\"" + "A".repeat(70_000) + "\"}";
+        HttpResponse<String> r = client.send("POST", node.url("/v1/sensors/import"), "application/x-ndjson",
+                body.getBytes(StandardCharsets.UTF_8), OPERATOR);
+        assertEquals(200, r.statusCode(), r.body());
+        String[] lines = r.body().split("\n");
+        assertEquals(6, lines.length, r.body());
+        assertEquals("PROVISIONED", JSON.readTree(lines[0]).get("result").asText());
+        assertEquals(1, JSON.readTree(lines[0]).get("line").asInt());
+        assertEquals(3, JSON.readTree(lines[1]).get("line").asInt(), "blank lines keep their number");
+        assertEquals("PROVISIONED", JSON.readTree(lines[1]).get("result").asText());
+        assertEquals("BAD_JSON", JSON.readTree(lines[2]).get("error").asText());
+        assertEquals("ALREADY_PROVISIONED", JSON.readTree(lines[3]).get("result").asText());
+        assertEquals("BODY_TOO_LARGE", JSON.readTree(lines[4]).get("error").asText());
+        JsonNode summary = JSON.readTree(lines[5]).get("summary");
+        assertEquals(5, summary.get("lines").asInt());
+        assertEquals(2, summary.get("provisioned").asInt());
+        assertEquals(1, summary.get("alreadyProvisioned").asInt());
+        assertEquals(2, summary.get("failed").asInt());
+        assertEquals(200, authenticateBinary(b.authenticate(Instant.now()).encode()).statusCode());
+        assertError(client.send("POST", node.url("/v1/sensors/import"), "application/json", new byte[] {'{', '}'},
+                OPERATOR), 415, "UNSUPPORTED_MEDIA_TYPE");
+    }
+
+    @Test
+    void healthMetricsAndOpenApiAreServed() throws Exception {
+        HttpResponse<String> alive = client.get(node.url("/health/alive"), null);
+        assertEquals(200, alive.statusCode());
+        HttpResponse<String> ready = client.get(node.url("/health/ready"), null);
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertEquals("Up", json(ready).get("cluster").asText());
+        SensorChip chip = provisioned();
+        authenticateBinary(chip.authenticate(Instant.now()).encode());
+        HttpResponse<String> metrics = client.get(node.url("/metrics"), null);
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        assertTrue(metrics.body().contains(
+                "microcert_verdicts_total{operation=\"authenticate\",outcome=\"ACCEPTED\",reason=\"\"}"), metrics.body());
+        assertTrue(metrics.body().contains("microcert_request_seconds_bucket{route=\"/v1/authenticate\""));
+        assertTrue(metrics.body().contains("microcert_sensor_entities_active"));
+        JsonNode api = json(client.get(node.url("/openapi.json"), null));
+        assertEquals("3.0.3", api.get("openapi").asText());
+        assertTrue(api.get("paths").has("/v1/authenticate/batch"));
+        assertTrue(api.get("paths").has("/v1/sensors/{sensorId}/seed-update/complete"));
+    }
+}
