@@ -80,7 +80,7 @@ public final class MicroCertNode {
     public static CompletionStage<ServerBinding> start(ActorSystem<?> system, EncryptionCard card) {
         Config config = system.settings().config();
         Metrics metrics = Metrics.get(system);
-        SensorSettings settings = SensorSettings.fromConfig(config.getConfig("microcert.sensor"), Clock.systemUTC());
+        SensorSettings settings = SensorSettings.fromConfig(config, Clock.systemUTC());
         SensorEntity.initSharding(system, card, settings);
 
         Config http = config.getConfig("microcert.http");

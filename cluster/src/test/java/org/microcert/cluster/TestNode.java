@@ -56,10 +56,6 @@ public final class TestNode implements AutoCloseable {
                 microcert.http.port = 0
                 microcert.http.interface = "127.0.0.1"
                 microcert.audit.store = auto
-                # until the persistence module's serialization.conf is on the classpath
-                pekko.actor.serialization-bindings {
-                  "org.microcert.persistence.sensor.CborSerializable" = jackson-cbor
-                }
                 """)).withFallback(ConfigFactory.load());
         this.card = card;
         this.system = ActorSystem.create(Behaviors.empty(), name, config);

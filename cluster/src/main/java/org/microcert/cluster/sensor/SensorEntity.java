@@ -125,7 +125,7 @@ public final class SensorEntity
 
     @Override
     public RetentionCriteria retentionCriteria() {
-        return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+        return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
     }
 
     @Override

@@ -55,12 +55,9 @@ class SensorEntityTest {
     @BeforeAll
     static void startTestKit() {
         Config config = EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseString("""
-                pekko.actor.serialization-bindings {
-                  "org.microcert.cluster.ClusterSerializable" = jackson-cbor
-                  "org.microcert.persistence.sensor.CborSerializable" = jackson-cbor
-                }
                 pekko.coordinated-shutdown.exit-jvm = off
-                """));
+                """)).withFallback(ConfigFactory.parseResources("serialization.conf"))
+                .withFallback(ConfigFactory.parseResources("cluster-serialization.conf"));
         testKit = ActorTestKit.create("SensorEntityTest", config);
         fleet = new TestFleet(dir.resolve("card"));
         card = fleet.openCard("entity-test");
@@ -85,7 +82,7 @@ class SensorEntityTest {
     }
 
     SensorSettings settings(boolean keepSeedOpen) {
-        return new SensorSettings(Duration.ofSeconds(120), Duration.ofSeconds(10), 16, keepSeedOpen, 100,
+        return new SensorSettings(Duration.ofSeconds(120), Duration.ofSeconds(10), 16, keepSeedOpen, 100, 2,
                 Duration.ofMillis(100), Duration.ofSeconds(1), clock);
     }
 
