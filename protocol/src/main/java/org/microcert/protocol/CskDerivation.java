@@ -10,9 +10,9 @@ import java.util.Objects;
  * <ol>
  *   <li>Row selection. With (year, month, day) the UTC date of the timestamp: the Y row
  *       {@code year - epochYear} (outside 0..4: {@link SeedExpiredException}), the M row
- *       {@code month - 1}, the D row {@code day - 1}, and four distinct R rows chosen by a partial
- *       Fisher-Yates shuffle of 0..12 driven by the four most significant bytes of the random.</li>
- *   <li>Combination. {@code K = CMAC_{Y}(P || M || D || R_a || R_b || R_c || R_d)} with the suite's
+ *       {@code month - 1}, the D row {@code day - 1}, and {@value #R_SELECTED} distinct R rows chosen by a partial
+ *       Fisher-Yates shuffle of 0..12 driven by the most significant bytes of the random.</li>
+ *   <li>Combination. {@code K = CMAC_{Y}(P || M || D || R_a || R_b)} with the suite's
  *       CMAC, where P is the 32-byte public block (counter, label "CSK", purpose, suite, sensor id,
  *       timestamp, random, output length) laid out like an SP 800-108 counter-mode KDF input.</li>
  * </ol>
@@ -39,7 +39,7 @@ public final class CskDerivation {
 
     /**
      * The indices (0..60, seed order) of the rows a derivation uses, in the order they enter the
-     * combination: Y, M, D, then the four R rows.
+     * combination: Y, M, D, then the R rows.
      *
      * @throws SeedExpiredException if the timestamp's UTC year is outside the seed's five years
      */
