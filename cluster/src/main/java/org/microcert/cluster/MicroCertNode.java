@@ -85,8 +85,10 @@ public final class MicroCertNode {
 
         Config http = config.getConfig("microcert.http");
         boolean cassandra = config.getString("pekko.persistence.journal.plugin").contains("cassandra");
+        // A session of our own (same driver settings): taking the journal's shared session first would
+        // create it without the plugin's schema-autocreate step.
         CassandraSession session = cassandra
-                ? CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra") : null;
+                ? CassandraSessionRegistry.get(system).sessionFor("pekko.connectors.cassandra") : null;
         JournalProbe probe;
         if (session != null && http.getBoolean("journal-probe.enabled")) {
             probe = JournalProbe.start(system, session, http.getDuration("journal-probe.interval"),

@@ -71,16 +71,25 @@ public final class NodeConfig {
             overrides.put("microcert.http.tls.enabled", true);
         }
         String file = flags.getOrDefault("--config", env.get("MICROCERT_CONFIG"));
-        Config base = ConfigFactory.load();
+        Config fromFile = ConfigFactory.empty();
         if (file != null && !file.isBlank()) {
             File f = new File(file);
-            Config fromFile = f.isFile() ? ConfigFactory.parseFile(f) : ConfigFactory.parseResources(file);
+            fromFile = f.isFile() ? ConfigFactory.parseFile(f) : ConfigFactory.parseResources(file);
             if (fromFile.isEmpty()) {
                 throw new UsageException("config file not found (neither a file nor a classpath resource): " + file);
             }
-            base = ConfigFactory.defaultOverrides().withFallback(fromFile).withFallback(ConfigFactory.load()).resolve();
         }
-        return ConfigFactory.parseMap(overrides, "flags and environment").withFallback(base).resolve();
+        return layered(ConfigFactory.parseMap(overrides, "flags and environment").withFallback(fromFile));
+    }
+
+    /**
+     * {@code overrides} above application.conf and the libraries' defaults, with system properties on
+     * top, resolved only once everything is stacked (so a substitution such as the audit table's
+     * autocreate, which follows the journal's, sees an overridden value).
+     */
+    public static Config layered(Config overrides) {
+        return ConfigFactory.defaultOverrides().withFallback(overrides).withFallback(ConfigFactory.defaultApplication())
+                .withFallback(ConfigFactory.defaultReference()).resolve();
     }
 
     /** The usage text for {@code --help}. */

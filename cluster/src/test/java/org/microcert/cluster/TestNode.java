@@ -17,6 +17,7 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.microcert.ops.cassandra.TestCassandra;
 import org.microcert.persistence.card.EncryptionCard;
 
 /**
@@ -25,15 +26,10 @@ import org.microcert.persistence.card.EncryptionCard;
  */
 public final class TestNode implements AutoCloseable {
 
-    /** Journal settings that point pekko-persistence-cassandra at a test Cassandra (autocreate on). */
-    public static String cassandraJournal(String driverAndKeyspaces) {
-        return driverAndKeyspaces + """
-                pekko.persistence.journal.plugin = "pekko.persistence.cassandra.journal"
-                pekko.persistence.snapshot-store.plugin = "pekko.persistence.cassandra.snapshot"
-                pekko.persistence.cassandra.journal { keyspace-autocreate = true, tables-autocreate = true }
-                pekko.persistence.cassandra.snapshot { keyspace-autocreate = true, tables-autocreate = true }
-                pekko.persistence.cassandra.events-by-tag.enabled = false
-                """;
+    /** The journal in the test Cassandra, in keyspaces {@code <prefix>_journal/_snapshot}, autocreate on. */
+    public static Config cassandraJournal(TestCassandra cassandra, String prefix) {
+        return ConfigFactory.parseString(cassandra.pekkoConfig(prefix + "_journal", prefix + "_snapshot"))
+                .withFallback(ConfigFactory.parseResources("persistence-dev.conf"));
     }
 
     /** An in-memory journal and snapshot store (Pekko's persistence testkit). */
@@ -48,7 +44,7 @@ public final class TestNode implements AutoCloseable {
     private final String baseUrl;
 
     public TestNode(String name, Config overrides, EncryptionCard card) {
-        Config config = overrides.withFallback(ConfigFactory.parseString("""
+        Config config = NodeConfig.layered(overrides.withFallback(ConfigFactory.parseString("""
                 pekko.remote.artery.canonical.port = 0
                 pekko.cluster.seed-nodes = []
                 pekko.coordinated-shutdown.exit-jvm = off
@@ -56,7 +52,7 @@ public final class TestNode implements AutoCloseable {
                 microcert.http.port = 0
                 microcert.http.interface = "127.0.0.1"
                 microcert.audit.store = auto
-                """)).withFallback(ConfigFactory.load());
+                """)));
         this.card = card;
         this.system = ActorSystem.create(Behaviors.empty(), name, config);
         Cluster cluster = Cluster.get(system);

@@ -177,6 +177,7 @@ public final class GatewayRoutes extends AllDirectives {
             case "MALFORMED" -> StatusCodes.BAD_REQUEST;
             case "UNKNOWN_SENSOR" -> StatusCodes.NOT_FOUND;
             case "UNAVAILABLE" -> StatusCodes.SERVICE_UNAVAILABLE;
+            case "INTERNAL" -> StatusCodes.INTERNAL_SERVER_ERROR;
             default -> StatusCodes.FORBIDDEN;
         };
         return HttpResponse.create().withStatus(status).withEntity(JSON, Json.bytes(body));
@@ -373,8 +374,8 @@ public final class GatewayRoutes extends AllDirectives {
         }
         Done done = (Done) reply;
         ObjectNode body = statusJson(done.status());
-        if (certificateField != null && done.certificate() != null) {
-            body.put(certificateField, Json.base64(done.certificate()));
+        if (certificateField != null) {
+            body.put(certificateField, done.certificate() == null ? null : Json.base64(done.certificate()));
         }
         HttpResponse response = HttpResponse.create().withStatus(okStatus).withEntity(JSON, Json.bytes(body));
         return okStatus.equals(StatusCodes.CREATED)
