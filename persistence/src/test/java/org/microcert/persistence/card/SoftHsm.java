@@ -108,16 +108,7 @@ final class SoftHsm {
     static void putMissing(String label, CardKeyMaterial keys) {
         Pkcs11Token t = Pkcs11Token.login(token(label), PIN);
         try {
-            Map<String, ?> present = t.keys();
-            if (!present.containsKey(CardKeyMaterial.TRANSPORT_ALIAS)) {
-                t.importKey(CardKeyMaterial.TRANSPORT_ALIAS, CardKeyMaterial.AES, keys.transport());
-                t.importKey(CardKeyMaterial.INTEGRITY_ALIAS, CardKeyMaterial.HMAC, keys.integrity());
-            }
-            keys.store().forEach((v, k) -> {
-                if (!present.containsKey(CardKeyMaterial.storeAlias(v))) {
-                    t.importKey(CardKeyMaterial.storeAlias(v), CardKeyMaterial.AES, k);
-                }
-            });
+            KeyCeremony.importMissing(t, keys);
         } finally {
             t.release();
         }
