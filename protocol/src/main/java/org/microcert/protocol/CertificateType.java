@@ -19,6 +19,9 @@ public enum CertificateType {
     /** Center to sensor: an encrypted payload (AEAD under K_enc_down, header as associated data). */
     ENC_DOWN(5, KeyPurpose.ENC_DOWN);
 
+    /** values() without the copy per call: fromCode runs on every decode. */
+    private static final CertificateType[] VALUES = values();
+
     private final int code;
     private final KeyPurpose purpose;
 
@@ -44,7 +47,7 @@ public enum CertificateType {
 
     /** The type with this 4-bit code, or empty. */
     public static Optional<CertificateType> fromCode(int code) {
-        for (CertificateType t : values()) {
+        for (CertificateType t : VALUES) {
             if (t.code == code) {
                 return Optional.of(t);
             }

@@ -35,9 +35,12 @@ final class Certificates {
         Engines e = Engines.of(cert.suite());
         computeTag(e, seed, cert.type(), cert.sensorId(), cert.timestamp(), cert.random(), cert.bodyUnsafe(),
                 signedData);
-        byte[] expected = Arrays.copyOf(e.mac, cert.suite().tagLength());
+        byte[] expected = e.expectedTag;
+        System.arraycopy(e.mac, 0, expected, 0, expected.length);
         Engines.wipe(e.mac);
-        return MessageDigest.isEqual(expected, cert.tagUnsafe());
+        boolean equal = MessageDigest.isEqual(expected, cert.tagUnsafe());
+        Engines.wipe(expected);
+        return equal;
     }
 
     /** e.mac = CMAC_K(header || body-or-digest) with K = CSK(type's purpose). */
@@ -95,7 +98,7 @@ final class Certificates {
             n += gcm.processBytes(tag, 0, tag.length, out, n);
             gcm.doFinal(out, n);
             return out;
-        } catch (InvalidCipherTextException | RuntimeException e) {
+        } catch (InvalidCipherTextException e) {
             Engines.wipe(out);
             throw new VerificationException(RejectReason.BAD_TAG, cert.type() + " payload failed authentication");
         }

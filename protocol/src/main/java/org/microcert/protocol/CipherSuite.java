@@ -23,6 +23,9 @@ public enum CipherSuite {
     AES128((byte) 0x01),
     SM4((byte) 0x02);
 
+    /** values() without the copy per call: fromCode runs on every decode. */
+    private static final CipherSuite[] VALUES = values();
+
     /** Length of a certificate's MAC tag in bytes: the leftmost bytes of the 16-byte CMAC. */
     public static final int TAG_LENGTH = 10;
     /** Length of an AEAD (GCM) tag in bytes. */
@@ -48,7 +51,7 @@ public enum CipherSuite {
 
     /** The suite named by a suite byte, or empty for a byte no suite uses. */
     public static Optional<CipherSuite> fromCode(byte code) {
-        for (CipherSuite s : values()) {
+        for (CipherSuite s : VALUES) {
             if (s.code == code) {
                 return Optional.of(s);
             }

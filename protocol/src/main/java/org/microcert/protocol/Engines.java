@@ -22,6 +22,8 @@ final class Engines {
     /** 16-byte key or MAC output scratch. */
     final byte[] key = new byte[16];
     final byte[] mac = new byte[16];
+    /** The truncated tag to compare with. */
+    final byte[] expectedTag = new byte[CipherSuite.TAG_LENGTH];
     /** MAC input for SIGN: header and digest. */
     final byte[] macInput = new byte[MicroCertificate.HEADER_LENGTH + CipherSuite.DIGEST_LENGTH];
     final int[] permutation = new int[KeySeed.R_ROWS];

@@ -252,7 +252,7 @@ public final class SeedEnvelope {
             int n = gcm.processBytes(ciphertext, 0, ciphertext.length, out, 0);
             gcm.doFinal(out, n);
             return out;
-        } catch (InvalidCipherTextException | RuntimeException e) {
+        } catch (InvalidCipherTextException e) {
             Arrays.fill(out, (byte) 0);
             throw new VerificationException(RejectReason.BAD_TAG, kind + " envelope failed authentication");
         }

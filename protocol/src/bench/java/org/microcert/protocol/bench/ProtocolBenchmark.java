@@ -29,6 +29,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
@@ -45,13 +47,15 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *   <li>{@code signVerify1KiB}: the same for SIGN over 1 KiB of data (adds the digest).</li>
  * </ul>
  * {@link #main} runs them and prints ops/s and the ratio authVerify / rawCmacFreshKey per suite
- * (target for AES128: at least 0.30). Extra arguments are passed to JMH (e.g. {@code -wi 2 -i 3}).
+ * (target for AES128: at least 0.30), once from the mean of the measurement iterations and once from
+ * the best iteration of each benchmark, which is what survives best when other processes share the
+ * cores (both numerator and denominator are treated alike). Extra arguments are passed to JMH (e.g. {@code -wi 2 -i 3}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 8, time = 1)
 @Fork(1)
 public class ProtocolBenchmark {
 
@@ -123,22 +127,36 @@ public class ProtocolBenchmark {
         Options options = new OptionsBuilder().parent(new CommandLineOptions(args))
                 .include(ProtocolBenchmark.class.getName()).build();
         Collection<RunResult> results = new Runner(options).run();
-        Map<String, Double> score = new HashMap<>();
+        Map<String, Double> mean = new HashMap<>();
+        Map<String, Double> best = new HashMap<>();
         for (RunResult r : results) {
-            String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
-            score.put(name + "/" + r.getParams().getParam("suite"), r.getPrimaryResult().getScore());
+            String key = r.getParams().getBenchmark().replaceAll(".*\\.", "") + "/" + r.getParams().getParam("suite");
+            mean.put(key, r.getPrimaryResult().getScore());
+            double max = 0;
+            for (BenchmarkResult b : r.getBenchmarkResults()) {
+                for (IterationResult it : b.getIterationResults()) {
+                    max = Math.max(max, it.getPrimaryResult().getScore());
+                }
+            }
+            best.put(key, max);
         }
+        print("mean of the measurement iterations", mean);
+        print("best measurement iteration (least disturbed by other processes on a shared machine)", best);
+    }
+
+    private static void print(String title, Map<String, Double> score) {
         System.out.println();
-        System.out.println("MicroCert protocol benchmark (ops/s, 1 thread)");
+        System.out.println("MicroCert protocol benchmark, ops/s, 1 thread, " + title);
         System.out.printf("%-18s %14s %14s%n", "benchmark", "AES128", "SM4");
         for (String b : new String[] {"rawCmacFreshKey", "cskDerive", "authVerify", "signVerify1KiB"}) {
             System.out.printf("%-18s %14.0f %14.0f%n", b, score.getOrDefault(b + "/AES128", Double.NaN),
                     score.getOrDefault(b + "/SM4", Double.NaN));
         }
         for (String s : new String[] {"AES128", "SM4"}) {
-            double ratio = score.getOrDefault("authVerify/" + s, Double.NaN) / score.getOrDefault("rawCmacFreshKey/" + s, Double.NaN);
-            System.out.printf("%s authVerify / rawCmacFreshKey = %.3f%s%n", s, ratio,
-                    s.equals("AES128") ? (ratio >= 0.30 ? "  (target >= 0.30: met)" : "  (target >= 0.30: NOT met)") : "");
+            double ratio = score.getOrDefault("authVerify/" + s, Double.NaN)
+                    / score.getOrDefault("rawCmacFreshKey/" + s, Double.NaN);
+            System.out.printf("%s authVerify / rawCmacFreshKey = %.3f%s%n", s, ratio, s.equals("AES128")
+                    ? (ratio >= 0.30 ? "  (target >= 0.30: met)" : "  (target >= 0.30: NOT met)") : "");
         }
     }
 }
