@@ -22,8 +22,10 @@ import java.util.Set;
  * {@link #activatePendingSeed()} switches to it once the center has it. A REVOKE command destroys
  * the seed for good.
  *
- * <p>Commands are accepted only within the clock-skew window and only once: the chip remembers the
- * newest accepted command timestamp (and the randoms seen at it) and rejects anything not newer.
+ * <p>COMMAND and ENC_DOWN certificates are accepted only within the clock-skew window and only once:
+ * the chip remembers the (timestamp, random) of every one it accepted until it falls out of the
+ * window (at most {@value #MAX_REMEMBERED}; beyond that the oldest are forgotten and everything not
+ * newer than them is refused), so no order relation between center nodes' clocks is needed.
  *
  * <p>Thread-safe (methods are synchronized).
  */
@@ -37,14 +39,25 @@ public final class SensorChip {
     private KeySeed pending;
     private SeedEnvelope pendingEnvelope;
     private boolean revoked;
-    private long lastCommandTimestamp = -1;
-    private final Set<Long> randomsAtLastCommand = new HashSet<>();
+    /** Inbound certificates accepted within the skew window, for replay detection. */
+    private final Set<Seen> seen = new HashSet<>();
+    /** Inbound certificates with a timestamp below this are refused as replays. */
+    private long replayFloor;
+
+    /** How many accepted inbound certificates the chip remembers. */
+    public static final int MAX_REMEMBERED = 4096;
+
+    private record Seen(long timestamp, long random) {
+    }
 
     private SensorChip(SensorId sensorId, CipherSuite suite, KeySeed seed, SecureRandom rng, Duration maxSkew) {
         this.sensorId = Objects.requireNonNull(sensorId, "sensorId");
         this.suite = Objects.requireNonNull(suite, "suite");
         this.seed = Objects.requireNonNull(seed, "seed");
         this.rng = Objects.requireNonNull(rng, "rng");
+        if (maxSkew.isNegative()) {
+            throw new IllegalArgumentException("maxSkew must not be negative");
+        }
         this.maxSkewSeconds = maxSkew.toSeconds();
     }
 
@@ -130,11 +143,15 @@ public final class SensorChip {
     /** Verifies and decrypts an ENC_DOWN certificate from the center. */
     public synchronized byte[] decrypt(MicroCertificate cert, Instant now) throws VerificationException {
         checkInbound(cert, CertificateType.ENC_DOWN, now);
+        byte[] plaintext;
         try {
-            return Certificates.decrypted(seed, cert);
+            plaintext = Certificates.decrypted(seed, cert);
         } catch (SeedExpiredException e) {
             throw CertificateVerifier.expired(e);
         }
+        checkNotReplayed(cert, now);
+        remember(cert);
+        return plaintext;
     }
 
     /**
@@ -144,7 +161,7 @@ public final class SensorChip {
      * @return the order that was carried out
      * @throws VerificationException with WRONG_SEED_VERSION if a seed update does not name version
      *                               current + 1 or a revoke does not name the current version,
-     *                               REPLAYED for a command not newer than the last accepted one,
+     *                               REPLAYED for a command already accepted,
      *                               or the reasons of {@link CertificateVerifier}
      */
     public synchronized CommandOrder accept(MicroCertificate command, Instant now) throws VerificationException {
@@ -158,10 +175,7 @@ public final class SensorChip {
         if (!ok) {
             throw new VerificationException(RejectReason.BAD_TAG, "COMMAND tag does not match");
         }
-        if (command.timestamp() < lastCommandTimestamp
-                || (command.timestamp() == lastCommandTimestamp && randomsAtLastCommand.contains(command.random()))) {
-            throw new VerificationException(RejectReason.REPLAYED, "command is not newer than the last accepted one");
-        }
+        checkNotReplayed(command, now);
         CommandOrder order = command.command();
         if (order instanceof CommandOrder.SeedUpdate u) {
             if (u.newSeedVersion() != seed.version() + 1) {
@@ -176,11 +190,7 @@ public final class SensorChip {
             }
             revoke();
         }
-        if (command.timestamp() > lastCommandTimestamp) {
-            lastCommandTimestamp = command.timestamp();
-            randomsAtLastCommand.clear();
-        }
-        randomsAtLastCommand.add(command.random());
+        remember(command);
         return order;
     }
 
@@ -246,6 +256,23 @@ public final class SensorChip {
             throw new VerificationException(RejectReason.UNSUPPORTED_SUITE, "chip speaks " + suite + " only");
         }
         CertificateVerifier.checkFreshness(cert.timestamp(), now, maxSkewSeconds);
+    }
+
+    private void checkNotReplayed(MicroCertificate cert, Instant now) throws VerificationException {
+        long windowStart = now.getEpochSecond() - maxSkewSeconds;
+        seen.removeIf(s -> s.timestamp() < windowStart);
+        if (cert.timestamp() < replayFloor || seen.contains(new Seen(cert.timestamp(), cert.random()))) {
+            throw new VerificationException(RejectReason.REPLAYED, cert.type() + " certificate was already accepted");
+        }
+    }
+
+    private void remember(MicroCertificate cert) {
+        if (seen.size() >= MAX_REMEMBERED) {
+            long oldest = seen.stream().mapToLong(Seen::timestamp).min().orElse(replayFloor);
+            replayFloor = Math.max(replayFloor, oldest + 1);
+            seen.removeIf(s -> s.timestamp() < replayFloor);
+        }
+        seen.add(new Seen(cert.timestamp(), cert.random()));
     }
 
     private void checkNotRevoked() {

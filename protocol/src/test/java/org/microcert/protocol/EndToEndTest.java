@@ -109,6 +109,7 @@ class EndToEndTest {
         byte[] down = "set interval 60".getBytes(StandardCharsets.UTF_8);
         MicroCertificate downCert = issuer.encryptPayload(p.centerSeed, suite, ID, down, NOW);
         assertArrayEquals(down, p.chip.decrypt(MicroCertificate.decode(downCert.encode()), NOW));
+        assertReason(RejectReason.REPLAYED, () -> p.chip.decrypt(downCert, NOW.plusSeconds(1)));
         // the chip's own uplink cannot be reflected back to it as a downlink
         assertReason(RejectReason.WRONG_TYPE, () -> p.chip.decrypt(enc, NOW));
     }
@@ -160,6 +161,19 @@ class EndToEndTest {
         otherKey[0] ^= 1;
         assertReason(RejectReason.BAD_TAG,
                 () -> SeedEnvelope.openTransport(new SecretKeySpec(otherKey, "AES"), SeedEnvelope.decode(wire)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(CipherSuite.class)
+    void commandsFromCenterNodesWithSkewedClocksAreAcceptedInAnyOrder(CipherSuite suite) throws Exception {
+        Pair p = provisioned(suite);
+        MicroCertificate later = issuer.issueCommand(p.centerSeed, suite, ID, new CommandOrder.SeedUpdate(2), NOW);
+        MicroCertificate earlier = issuer.issueCommand(p.centerSeed, suite, ID, new CommandOrder.SeedUpdate(2),
+                NOW.minusSeconds(5));
+        p.chip.accept(later, NOW);
+        p.chip.accept(earlier, NOW);
+        assertReason(RejectReason.REPLAYED, () -> p.chip.accept(earlier, NOW));
+        assertTrue(p.chip.pendingUpdate().isPresent());
     }
 
     @ParameterizedTest
