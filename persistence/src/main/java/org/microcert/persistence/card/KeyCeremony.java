@@ -77,6 +77,31 @@ public final class KeyCeremony {
      * @return the key check values by key name
      */
     public static SortedMap<String, String> create(Path master, char[] password) {
+        CardKeyMaterial m = createMaster(master, password);
+        try {
+            return checkValues(m);
+        } finally {
+            m.destroy();
+        }
+    }
+
+    /**
+     * For tests and development only: {@link #create} plus the K_trans that the factory station
+     * would load from an export, in one step, without the export file's KDF cost. A production
+     * center runs {@code create} and {@code export-transport} offline instead.
+     *
+     * @return a copy of K_trans (32 bytes); the caller wipes it
+     */
+    public static byte[] createWithTransportKey(Path master, char[] password) {
+        CardKeyMaterial m = createMaster(master, password);
+        try {
+            return m.transport().clone();
+        } finally {
+            m.destroy();
+        }
+    }
+
+    private static CardKeyMaterial createMaster(Path master, char[] password) {
         if (Files.exists(master)) {
             throw new CardException(CardException.Reason.INVALID_ARGUMENT, master + " already exists; not replacing it");
         }
@@ -86,9 +111,10 @@ public final class KeyCeremony {
         CardKeyMaterial m = CardKeyMaterial.generate(RANDOM);
         try {
             SoftwareCard.writeKeystore(master, password, m);
-            return checkValues(m);
-        } finally {
+            return m;
+        } catch (RuntimeException e) {
             m.destroy();
+            throw e;
         }
     }
 

@@ -217,4 +217,17 @@ class KeyCeremonyTest {
                 CardFixtures.reasonOf(() -> FactoryTransportKey.load(dir.resolve("none"), pw)));
         assertFalse(contains(Files.readAllBytes(f), kTrans));
     }
+
+    @Test
+    void developmentCenterComesWithTheFactorysTransportKey() {
+        char[] pw = "dev password".toCharArray();
+        byte[] kTrans = KeyCeremony.createWithTransportKey(master, pw);
+        try (SoftwareCard card = SoftwareCard.open(master, pw, dir.resolve("dev.state"))) {
+            KeySeed seed = CardFixtures.seed(1);
+            SealedSeed sealed = card.provision(CardFixtures.transportEnvelope(kTrans, new SensorId(7), seed));
+            assertTrue(card.open(sealed).sameSecretAs(seed));
+        }
+        assertEquals(CardException.Reason.INVALID_ARGUMENT,
+                CardFixtures.reasonOf(() -> KeyCeremony.createWithTransportKey(master, pw)));
+    }
 }
