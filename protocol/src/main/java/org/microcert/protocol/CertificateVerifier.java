@@ -47,7 +47,7 @@ public final class CertificateVerifier {
         if (maxSkew.isNegative()) {
             throw new IllegalArgumentException("maxSkew must not be negative");
         }
-        this.maxSkewSeconds = maxSkew.toSeconds();
+        this.maxSkewSeconds = Math.min(maxSkew.getSeconds(), CskDerivation.MAX_TIMESTAMP); // any wider window means "no limit"
         this.acceptedSuites = acceptedSuites.isEmpty() ? Set.of() : EnumSet.copyOf(acceptedSuites);
     }
 

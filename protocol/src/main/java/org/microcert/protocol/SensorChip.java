@@ -58,7 +58,7 @@ public final class SensorChip {
         if (maxSkew.isNegative()) {
             throw new IllegalArgumentException("maxSkew must not be negative");
         }
-        this.maxSkewSeconds = maxSkew.toSeconds();
+        this.maxSkewSeconds = Math.min(maxSkew.getSeconds(), CskDerivation.MAX_TIMESTAMP); // any wider window means "no limit"
     }
 
     /**
