@@ -4,21 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,13 +34,7 @@ class RunCommandTest {
     @BeforeAll
     static void factoryExport() throws Exception {
         new SecureRandom().nextBytes(kTrans);
-        KeyStore ks = KeyStore.getInstance("BCFKS", new BouncyCastleProvider());
-        ks.load(null, null);
-        ks.setEntry("k_trans", new KeyStore.SecretKeyEntry(new SecretKeySpec(kTrans, "AES")),
-                new KeyStore.PasswordProtection("pw-123".toCharArray()));
-        try (OutputStream out = Files.newOutputStream(dir.resolve("ktrans.bcfks"))) {
-            ks.store(out, "pw-123".toCharArray());
-        }
+        TransportKeyExport.write(dir.resolve("ktrans.mctk"), kTrans, "pw-123".toCharArray());
         Files.writeString(dir.resolve("ktrans.pw"), "pw-123\n");
         Files.writeString(dir.resolve("token"), "operator-token-1\n");
     }
@@ -53,7 +43,7 @@ class RunCommandTest {
         CommandLine cli = SimulatorMain.commandLine();
         cli.setErr(new PrintWriter(err, true));
         List<String> all = new ArrayList<>(Arrays.asList(args));
-        all.addAll(List.of("--transport-key", dir.resolve("ktrans.bcfks").toString(), "--transport-key-password-file",
+        all.addAll(List.of("--transport-key", dir.resolve("ktrans.mctk").toString(), "--transport-key-password-file",
                 dir.resolve("ktrans.pw").toString(), "--operator-token-file", dir.resolve("token").toString(),
                 "--progress-interval", "1s", "--ramp", "1s"));
         return cli.execute(all.toArray(String[]::new));
