@@ -83,8 +83,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-steps", defaultValue = "30", paramLabel = "N", description = "Steps per sweep at most.")
     int maxSteps;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the results as JSON here (also printed).")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the results as JSON here.")
     Path outFile;
+
+    @Option(names = "--attach", paramLabel = "NAME=FILE",
+            description = "Include another benchmark's output in the results under NAME (JSON if it parses, else its lines).")
+    Map<String, Path> attachments = new java.util.LinkedHashMap<>();
 
     private PrintStream out;
 
@@ -146,6 +150,16 @@ public final class BenchCommand implements Callable<Integer> {
                     p99Limit.toMillis());
             out.printf(Locale.ROOT, "batch (%d per request)    %,10.0f certificates/s sustained (target >= 100,000)%n",
                     batchSize, certsPerSecond);
+            ObjectNode others = result.putObject("others");
+            for (Map.Entry<String, Path> a : attachments.entrySet()) {
+                String text = Files.readString(a.getValue());
+                try {
+                    others.set(a.getKey(), ReportWriter.json().readTree(text));
+                } catch (java.io.IOException notJson) {
+                    ArrayNode lines = others.putObject(a.getKey()).putArray("output");
+                    text.lines().forEach(lines::add);
+                }
+            }
             String json = ReportWriter.json().writeValueAsString(result);
             if (outFile != null) {
                 Files.createDirectories(outFile.toAbsolutePath().getParent());

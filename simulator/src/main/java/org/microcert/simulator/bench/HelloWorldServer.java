@@ -10,6 +10,7 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,16 +34,14 @@ public final class HelloWorldServer extends AllDirectives implements Callable<In
     String host;
 
     Route route() {
-        return extractDataBytes(bytes -> completeWithFuture(
-                bytes.runFold(0, (n, b) -> n + b.size(), system).thenApply(n -> HttpResponse.create()
-                        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ANSWER)))));
+        // reads the body like a gateway route does (Unmarshaller to bytes), then answers a constant
+        return entity(Unmarshaller.entityToByteString(),
+                body -> complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, ANSWER))));
     }
-
-    private ActorSystem<Void> system;
 
     @Override
     public Integer call() throws Exception {
-        system = ActorSystem.create(Behaviors.empty(), "hello");
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "hello");
         CountDownLatch stopped = new CountDownLatch(1);
         Http.get(system).newServerAt(host, port).bind(route()).toCompletableFuture().get();
         System.out.println("hello-world baseline listening on http://" + host + ":" + port);

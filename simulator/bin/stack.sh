@@ -1,0 +1,112 @@
+# Shared by ops/bin/demo, ops/bin/local-cluster and ops/bin/bench (sourced, not run): build, key
+# ceremony, operator token, Cassandra and node processes on loopback. Every process started is
+# recorded so that the caller's trap can stop exactly those.
+# shellcheck shell=bash
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+sim="$root/simulator/bin/microcert-sim"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { echo "error: $*" >&2; exit 3; }
+
+# Builds what the scripts run: the node (cluster and what it needs), the simulator, the ops tools.
+build_all() {
+  say "building (mvn package -DskipTests: cluster, simulator, ops)"
+  (cd "$root" && mvn -B -q -ntp -pl cluster,simulator,ops -am package -DskipTests) || die "the build failed (see above)"
+}
+
+# make_secret FILE: a random password/token in FILE (mode 600), kept if it already exists.
+make_secret() {
+  [ -s "$1" ] && return 0
+  (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$1")
+}
+
+# ensure_keys DIR: a throwaway center made by the key ceremony in DIR (unless already there):
+# master keystore, one software card, the factory export of K_trans, an operator token and the
+# node's tokens file. Passwords live in DIR (mode 600): a demo/dev set-up, not a production one.
+ensure_keys() {
+  local d="$1"
+  mkdir -p "$d"; chmod 700 "$d"
+  make_secret "$d/master.pw"; make_secret "$d/card.pw"; make_secret "$d/ktrans.pw"; make_secret "$d/operator.token"
+  if [ ! -f "$d/master.bcfks" ]; then
+    say "key ceremony: throwaway master keystore, card and K_trans export in $d"
+    MC_MASTER_PW="$(cat "$d/master.pw")" MC_CARD_PW="$(cat "$d/card.pw")" MC_KTRANS_PW="$(cat "$d/ktrans.pw")" bash -c '
+      set -e
+      "$0/ops/bin/key-ceremony" create --master "$1/master.bcfks" --password-env MC_MASTER_PW >/dev/null
+      "$0/ops/bin/key-ceremony" distribute --master "$1/master.bcfks" --password-env MC_MASTER_PW \
+          --software "$1/card.bcfks" --password-env MC_CARD_PW >/dev/null
+      "$0/ops/bin/key-ceremony" export-transport --master "$1/master.bcfks" --password-env MC_MASTER_PW \
+          --out "$1/ktrans.mctk" --password-env MC_KTRANS_PW >/dev/null' "$root" "$d" \
+      || { rm -f "$d/master.bcfks" "$d/card.bcfks" "$d/ktrans.mctk"; die "the key ceremony failed"; }
+  fi
+  if [ ! -f "$d/tokens" ]; then
+    (umask 077; printf '%s operator simulator\n' "$(tr -d '\n' < "$d/operator.token" | sha256sum | cut -d' ' -f1)" > "$d/tokens")
+  fi
+}
+
+# start_cassandra DIR CQL_PORT STORAGE_PORT JMX_PORT: starts one unless one already runs in DIR.
+# Sets cassandra_started=1 when this call started it.
+cassandra_started=0
+start_cassandra() {
+  local d="$1" cql="$2" storage="$3" jmx="$4"
+  if "$root/ops/bin/cassandra" status --dir "$d" >/dev/null 2>&1; then
+    say "Cassandra already running in $d (CQL $cql): reusing it"
+    return 0
+  fi
+  say "starting Cassandra 5 (CQL 127.0.0.1:$cql, data in $d)"
+  "$root/ops/bin/cassandra" start --dir "$d" --cql-port "$cql" --storage-port "$storage" --jmx-port "$jmx" --heap 1g \
+    || die "Cassandra did not start (log: $d)"
+  cassandra_started=1
+}
+
+stop_cassandra() {
+  "$root/ops/bin/cassandra" stop --dir "$1" >/dev/null 2>&1 || true
+}
+
+# start_node NAME LOG_DIR HTTP_PORT ARGS...: starts ops/bin/node in the background, records its pid
+# in LOG_DIR/NAME.pid, waits until /health/ready answers 200 (or the process dies).
+start_node() {
+  local name="$1" dir="$2" port="$3"; shift 3
+  say "starting node $name (HTTP 127.0.0.1:$port, log $dir/$name.log)"
+  # own session: stop_pidfile signals the whole group (the script and the JVM it starts)
+  setsid nohup "$root/ops/bin/node" --http-port "$port" "$@" > "$dir/$name.log" 2>&1 < /dev/null &
+  echo $! > "$dir/$name.pid"
+  wait_ready "$name" "$dir" "$port" 240
+}
+
+# wait_ready NAME DIR PORT SECONDS
+wait_ready() {
+  local name="$1" dir="$2" port="$3" limit="$4" pid
+  pid="$(cat "$dir/$name.pid")"
+  for _ in $(seq 1 "$limit"); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 30 "$dir/$name.log" >&2
+      die "node $name exited during start-up (log: $dir/$name.log)"
+    fi
+    if curl -fsS -o /dev/null "http://127.0.0.1:$port/health/ready" 2>/dev/null; then
+      return 0
+    fi
+    sleep 1
+  done
+  die "node $name was not ready after $limit s (log: $dir/$name.log)"
+}
+
+# start_bg NAME DIR COMMAND...: any other background process, in its own session, pid in DIR/NAME.pid.
+start_bg() {
+  local name="$1" dir="$2"; shift 2
+  setsid nohup "$@" > "$dir/$name.log" 2>&1 < /dev/null &
+  echo $! > "$dir/$name.pid"
+}
+
+# stop_pidfile FILE: TERM, then KILL after 20 s, the process group recorded in FILE (if alive).
+stop_pidfile() {
+  local f="$1" pid
+  [ -f "$f" ] || return 0
+  pid="$(cat "$f")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
