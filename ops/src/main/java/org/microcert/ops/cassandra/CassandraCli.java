@@ -2,6 +2,7 @@ package org.microcert.ops.cassandra;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -101,7 +102,7 @@ public final class CassandraCli {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        return new CassandraServer.Settings(dir, s.host(), cql, storage, jmx, heap, timeout, false);
+        return new CassandraServer.Settings(dir, s.host(), cql, storage, jmx, heap, timeout, false, List.of());
     }
 
     private static int number(String option, String value) {

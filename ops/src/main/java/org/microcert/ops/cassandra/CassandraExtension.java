@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -91,7 +92,10 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
                         .withPorts(ports[0], ports[1], ports[2])
                         .withHeap(System.getProperty("microcert.test.cassandra.heap", "1g"))
                         .withStartTimeout(Duration.ofMinutes(4))
-                        .withStopWithParent(true);
+                        .withStopWithParent(true)
+                        // no fsync of system tables: schema changes take a fraction of the time;
+                        // test data is thrown away anyway
+                        .withExtraJvmOptions(List.of("-Dcassandra.unsafesystem=true"));
                 try {
                     return CassandraServer.start(settings);
                 } catch (CassandraException e) {

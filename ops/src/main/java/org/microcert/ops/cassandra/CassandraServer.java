@@ -41,10 +41,11 @@ public final class CassandraServer implements AutoCloseable {
 
     /** Where and how to run Cassandra. */
     public record Settings(Path directory, String host, int cqlPort, int storagePort, int jmxPort,
-                           String heap, Duration startTimeout, boolean stopWithParent) {
+                           String heap, Duration startTimeout, boolean stopWithParent, List<String> extraJvmOptions) {
 
         public Settings {
             directory = directory.toAbsolutePath().normalize();
+            extraJvmOptions = List.copyOf(extraJvmOptions);
             for (int port : new int[] {cqlPort, storagePort, jmxPort}) {
                 if (port < 1 || port > 65535) {
                     throw new CassandraException(Reason.BAD_SETTINGS, "port " + port + " is not in 1..65535");
@@ -60,24 +61,29 @@ public final class CassandraServer implements AutoCloseable {
 
         /** 127.0.0.1 with Cassandra's usual ports 9042 / 7000 / 7199, a 1 GB heap, 3 minutes to start. */
         public static Settings defaults(Path directory) {
-            return new Settings(directory, "127.0.0.1", 9042, 7000, 7199, "1g", Duration.ofMinutes(3), false);
+            return new Settings(directory, "127.0.0.1", 9042, 7000, 7199, "1g", Duration.ofMinutes(3), false, List.of());
         }
 
         public Settings withPorts(int cql, int storage, int jmx) {
-            return new Settings(directory, host, cql, storage, jmx, heap, startTimeout, stopWithParent);
+            return new Settings(directory, host, cql, storage, jmx, heap, startTimeout, stopWithParent, extraJvmOptions);
         }
 
         public Settings withHeap(String newHeap) {
-            return new Settings(directory, host, cqlPort, storagePort, jmxPort, newHeap, startTimeout, stopWithParent);
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, newHeap, startTimeout, stopWithParent, extraJvmOptions);
         }
 
         public Settings withStartTimeout(Duration timeout) {
-            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, timeout, stopWithParent);
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, timeout, stopWithParent, extraJvmOptions);
         }
 
         /** Whether the Cassandra JVM exits by itself when this JVM dies (tests: yes; the CLI: no). */
         public Settings withStopWithParent(boolean stop) {
-            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stop);
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stop, extraJvmOptions);
+        }
+
+        /** Extra JVM options for the Cassandra process, e.g. {@code -Dcassandra.unsafesystem=true} in tests. */
+        public Settings withExtraJvmOptions(List<String> options) {
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stopWithParent, options);
         }
 
         Path logFile() {
@@ -342,6 +348,7 @@ public final class CassandraServer implements AutoCloseable {
                 "java.base/java.lang.reflect", "java.base/java.net", "jdk.management/com.sun.management.internal")) {
             cmd.add("--add-opens=" + p + "=ALL-UNNAMED");
         }
+        cmd.addAll(s.extraJvmOptions());
         String main = DAEMON;
         String classpath = cassandraClasspath();
         if (s.stopWithParent()) {
