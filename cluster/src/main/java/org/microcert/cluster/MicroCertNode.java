@@ -116,6 +116,15 @@ public final class MicroCertNode {
             public boolean journalUp() {
                 return probe.isUp();
             }
+
+            @Override
+            public int upMembers() {
+                int n = 0;
+                for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+                    n += m.status() == MemberStatus.up() ? 1 : 0;
+                }
+                return n;
+            }
         };
         SensorClient sensors = new SensorClient(system, http.getDuration("ask-timeout"));
         GatewayRoutes routes = new GatewayRoutes(sensors, tokens, audit, metrics, readiness,

@@ -93,6 +93,9 @@ public final class GatewayRoutes extends AllDirectives {
 
         /** True when the last journal probe answered. */
         boolean journalUp();
+
+        /** Cluster members with status Up, as this node sees them. */
+        int upMembers();
     }
 
     private final SensorClient sensors;
@@ -404,6 +407,7 @@ public final class GatewayRoutes extends AllDirectives {
         o.put("suite", s.suite()).put("epochYear", s.epochYear()).put("keyVersion", s.keyVersion())
                 .put("provisionedAt", String.valueOf(s.provisionedAt())).put("updatedAt", String.valueOf(s.updatedAt()));
         o.putObject("counters").put("accepted", s.accepted()).put("rejected", s.rejected());
+        o.put("hostedBy", s.hostedBy());
         return o;
     }
 
@@ -486,7 +490,7 @@ public final class GatewayRoutes extends AllDirectives {
         boolean ready = clusterUp && journalUp;
         return json(ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, Json.object()
                 .put("status", ready ? "READY" : "NOT_READY").put("cluster", readiness.clusterStatus())
-                .put("journal", journalUp ? "UP" : "DOWN"));
+                .put("journal", journalUp ? "UP" : "DOWN").put("upMembers", readiness.upMembers()));
     }
 
     // ---------------------------------------------------------------- building blocks

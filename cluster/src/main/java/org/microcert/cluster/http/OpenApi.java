@@ -38,7 +38,8 @@ final class OpenApi {
                 prop("pendingSeedVersion", integer().put("nullable", true)), prop("suite", enumOf("AES128", "SM4")),
                 prop("epochYear", integer()), prop("keyVersion", integer()), prop("provisionedAt", dateTime()),
                 prop("updatedAt", dateTime()), prop("command", base64()), prop("certificate", base64()),
-                prop("counters", object(prop("accepted", integer()), prop("rejected", integer())))));
+                prop("counters", object(prop("accepted", integer()), prop("rejected", integer()))),
+                prop("hostedBy", string())));
         schemas.set("AuditRecords", object(prop("records", Json.object().put("type", "array").set("items", object(
                 prop("time", dateTime()), prop("actor", string()), prop("role", string()), prop("action", string()),
                 prop("sensorId", sensorId()), prop("result", string()), prop("detail", string()),

@@ -98,6 +98,7 @@ public final class SensorEntity
     private final CertificateVerifier verifier;
     private final CenterIssuer issuer = new CenterIssuer();
     private final Metrics metrics;
+    private final String hostedBy;
 
     // In memory only, per incarnation.
     private ReplayGuard replay;
@@ -116,6 +117,8 @@ public final class SensorEntity
         this.settings = settings;
         this.verifier = new CertificateVerifier(settings.clockSkew());
         this.metrics = Metrics.get(context.getSystem());
+        var address = context.getSystem().address();
+        this.hostedBy = address.getHost().orElse("local") + ":" + address.getPort().map(String::valueOf).orElse("0");
     }
 
     @Override
@@ -455,7 +458,7 @@ public final class SensorEntity
         return new SensorStatus(sensorId.toString(), s.status().name(), s.seedVersion(),
                 s.pendingSeedVersion() == 0 ? null : s.pendingSeedVersion(), seed == null ? null : seed.suite().name(),
                 seed == null ? 0 : seed.epochYear(), seed == null ? 0 : seed.keyVersion(), s.provisionedAt(),
-                s.changedAt(), accepted, rejected);
+                s.changedAt(), accepted, rejected, hostedBy);
     }
 
     private static boolean isProvisioned(SensorRecord s) {

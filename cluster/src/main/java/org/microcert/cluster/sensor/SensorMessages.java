@@ -89,9 +89,10 @@ public final class SensorMessages {
     /**
      * What an operator may see of a sensor. {@code status} is ACTIVE, UPDATE_PENDING or REVOKED;
      * {@code pendingSeedVersion} is null unless an update is pending; counters are since the entity
-     * was last loaded.
+     * was last loaded; {@code hostedBy} is the cluster address (host:port) of the node holding the
+     * entity now.
      */
     public record SensorStatus(String sensorId, String status, int seedVersion, Integer pendingSeedVersion,
                                String suite, int epochYear, int keyVersion, Instant provisionedAt,
-                               Instant updatedAt, long accepted, long rejected) {}
+                               Instant updatedAt, long accepted, long rejected, String hostedBy) {}
 }

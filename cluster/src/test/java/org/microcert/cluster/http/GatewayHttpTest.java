@@ -214,7 +214,7 @@ class GatewayHttpTest {
         List<String> fields = new ArrayList<>();
         s.fieldNames().forEachRemaining(fields::add);
         assertEquals(List.of("sensorId", "status", "seedVersion", "pendingSeedVersion", "suite", "epochYear",
-                "keyVersion", "provisionedAt", "updatedAt", "counters"), fields);
+                "keyVersion", "provisionedAt", "updatedAt", "counters", "hostedBy"), fields);
         assertError(client.postJson(node.url("/v1/sensors"),
                 "{\"envelope\":\"" + b64(fleet.transportEnvelope(chip)) + "\"}", OPERATOR), 409, "ALREADY_PROVISIONED");
         assertError(client.postJson(node.url("/v1/sensors"), "{\"envelope\":\"AAAA\"}", OPERATOR), 400, "BAD_ENVELOPE");
