@@ -9,8 +9,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
+import org.microcert.persistence.card.FactoryTransportKey;
+import org.microcert.persistence.card.KeyCeremony;
 import org.microcert.persistence.card.SoftwareCard;
-import org.microcert.persistence.card.TestCardBridge;
 import org.microcert.protocol.CipherSuite;
 import org.microcert.protocol.SensorChip;
 import org.microcert.protocol.SensorId;
@@ -34,7 +35,13 @@ public final class TestFleet {
             throw new UncheckedIOException(e);
         }
         this.keystore = dir.resolve("card.bcfks");
-        this.transportKey = TestCardBridge.writeKeystore(keystore, PASSWORD);
+        // The key ceremony: the master keystore is itself a software card; K_trans goes to the
+        // factory station (here: the tests) wrapped under a password.
+        KeyCeremony.create(keystore, PASSWORD.clone());
+        Path export = dir.resolve("factory-transport.key");
+        char[] exportPassword = "factory station password".toCharArray();
+        KeyCeremony.exportTransport(keystore, PASSWORD.clone(), export, exportPassword, FactoryTransportKey.MIN_ITERATIONS);
+        this.transportKey = FactoryTransportKey.load(export, exportPassword);
     }
 
     public Path keystore() {

@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -272,7 +273,7 @@ public final class GatewayRoutes extends AllDirectives {
         return concat(
                 pathEnd(() -> get(() -> authorized(ANY_ROLE, requestId, p -> {
                     SensorId id = Json.sensorId(idText);
-                    return operatorReply(sensors.status(id), StatusCodes.OK, null);
+                    return operatorReply(() -> sensors.status(id), StatusCodes.OK, null);
                 }))),
                 path("revoke", () -> post(() -> authorized(OPERATOR, requestId, p -> {
                     SensorId id = Json.sensorId(idText);
@@ -281,13 +282,13 @@ public final class GatewayRoutes extends AllDirectives {
                         if (reason != null && reason.length() > 200) {
                             throw ApiError.badJson("'reason' is longer than 200 characters");
                         }
-                        return audited(p, "REVOKE", id, reason, requestId, sensors.revoke(id, reason, p.name()), "command");
+                        return audited(p, "REVOKE", id, reason, requestId, () -> sensors.revoke(id, reason, p.name()), "command");
                     });
                 }))),
                 path("seed-update", () -> post(() -> authorized(OPERATOR, requestId, p -> {
                     SensorId id = Json.sensorId(idText);
                     return optionalJsonBody(Json.EmptyBody.class, b ->
-                            audited(p, "SEED_UPDATE_START", id, null, requestId, sensors.startSeedUpdate(id, p.name()), "command"));
+                            audited(p, "SEED_UPDATE_START", id, null, requestId, () -> sensors.startSeedUpdate(id, p.name()), "command"));
                 }))),
                 path(PathMatchers.segment("seed-update").slash("complete"), () -> post(() -> authorized(OPERATOR, requestId, p -> {
                     SensorId id = Json.sensorId(idText);
@@ -299,7 +300,7 @@ public final class GatewayRoutes extends AllDirectives {
                                     "the envelope is for sensor " + env.sensorId() + ", not " + id);
                         }
                         return audited(p, "SEED_UPDATE_COMPLETE", id, null, requestId,
-                                sensors.completeSeedUpdate(id, envelope, p.name()), null);
+                                () -> sensors.completeSeedUpdate(id, envelope, p.name()), null);
                     });
                 }))),
                 path("encrypt", () -> post(() -> authorized(OPERATOR, requestId, p -> {
@@ -309,7 +310,7 @@ public final class GatewayRoutes extends AllDirectives {
                         if (plaintext.length > MicroCertificate.MAX_PAYLOAD) {
                             throw ApiError.badJson("'plaintext' is longer than " + MicroCertificate.MAX_PAYLOAD + " bytes");
                         }
-                        return audited(p, "ENCRYPT", id, null, requestId, sensors.encrypt(id, plaintext), "certificate");
+                        return audited(p, "ENCRYPT", id, null, requestId, () -> sensors.encrypt(id, plaintext), "certificate");
                     });
                 }))));
     }
@@ -319,7 +320,7 @@ public final class GatewayRoutes extends AllDirectives {
             byte[] envelope = Json.base64(b.envelope(), "envelope");
             SeedEnvelope env = envelope(envelope, SeedEnvelope.Kind.TRANSPORT);
             return audited(p, "PROVISION", env.sensorId(), null, requestId,
-                    sensors.provision(env.sensorId(), envelope, p.name()), null, StatusCodes.CREATED);
+                    () -> sensors.provision(env.sensorId(), envelope, p.name()), null, StatusCodes.CREATED);
         });
     }
 
@@ -338,15 +339,15 @@ public final class GatewayRoutes extends AllDirectives {
     }
 
     private Route audited(Principal p, String action, SensorId id, String detail, String requestId,
-                          CompletionStage<OperatorReply> op, String certificateField) {
+                          Supplier<CompletionStage<OperatorReply>> op, String certificateField) {
         return audited(p, action, id, detail, requestId, op, certificateField, StatusCodes.OK);
     }
 
-    /** Runs a key-management operation, writes its audit record, then answers. */
+    /** Runs a key-management operation (only when the journal answers), writes its audit record, then answers. */
     private Route audited(Principal p, String action, SensorId id, String detail, String requestId,
-                          CompletionStage<OperatorReply> op, String certificateField, StatusCode okStatus) {
+                          Supplier<CompletionStage<OperatorReply>> op, String certificateField, StatusCode okStatus) {
         requireJournal();
-        return completeWithFuture(auditAfter(p, action, id, detail, requestId, op)
+        return completeWithFuture(auditAfter(p, action, id, detail, requestId, op.get())
                 .thenApplyAsync(reply -> operatorHttp(reply, okStatus, certificateField), SAME_THREAD));
     }
 
@@ -366,9 +367,9 @@ public final class GatewayRoutes extends AllDirectives {
         }, SAME_THREAD).thenComposeAsync(Function.identity(), SAME_THREAD);
     }
 
-    private Route operatorReply(CompletionStage<OperatorReply> op, StatusCode okStatus, String certificateField) {
+    private Route operatorReply(Supplier<CompletionStage<OperatorReply>> op, StatusCode okStatus, String certificateField) {
         requireJournal();
-        return completeWithFuture(op.thenApplyAsync(r -> operatorHttp(r, okStatus, certificateField), SAME_THREAD));
+        return completeWithFuture(op.get().thenApplyAsync(r -> operatorHttp(r, okStatus, certificateField), SAME_THREAD));
     }
 
     private static HttpResponse operatorHttp(OperatorReply reply, StatusCode okStatus, String certificateField) {

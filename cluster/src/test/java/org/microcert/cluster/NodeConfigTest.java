@@ -1,0 +1,68 @@
+package org.microcert.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node's configuration layers: flags over environment over file over application.conf. */
+class NodeConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void flagsBeatEnvironmentWhichBeatsTheFileWhichBeatsTheDefaults() throws Exception {
+        Path file = dir.resolve("node.conf");
+        Files.writeString(file, "microcert.http.port = 7001\npekko.remote.artery.canonical.port = 7002\n"
+                + "microcert.sensor.clock-skew = 30s\n");
+        Config c = NodeConfig.load(new String[] {"--config", file.toString(), "--http-port", "7100"},
+                Map.of("MICROCERT_HTTP_PORT", "7200", "MICROCERT_REMOTE_PORT", "7300",
+                        "MICROCERT_SEED_NODES", "10.0.0.1:2551,10.0.0.2:2551", "MICROCERT_CASSANDRA", "db:9042"));
+        assertEquals(7100, c.getInt("microcert.http.port"), "flag");
+        assertEquals(7300, c.getInt("pekko.remote.artery.canonical.port"), "environment over file");
+        assertEquals(30, c.getDuration("microcert.sensor.clock-skew").toSeconds(), "file over defaults");
+        assertEquals(10, c.getDuration("microcert.sensor.reservation-ahead").toSeconds(), "defaults");
+        assertEquals(List.of("pekko://MicroCert@10.0.0.1:2551", "pekko://MicroCert@10.0.0.2:2551"),
+                c.getStringList("pekko.cluster.seed-nodes"));
+        assertEquals(List.of("db:9042"), c.getStringList("datastax-java-driver.basic.contact-points"));
+        assertEquals("keep-majority", c.getString("pekko.cluster.split-brain-resolver.active-strategy"));
+    }
+
+    @Test
+    void localConfigsNameThreeNodesOnLoopback() {
+        for (int i = 1; i <= 3; i++) {
+            Config c = NodeConfig.load(new String[] {"--config", "local" + i + ".conf"}, Map.of());
+            assertEquals(2550 + i, c.getInt("pekko.remote.artery.canonical.port"));
+            assertEquals(8080 + i, c.getInt("microcert.http.port"));
+        }
+    }
+
+    @Test
+    void aTlsKeystoreTurnsHttpsOn() {
+        Config c = NodeConfig.load(new String[] {"--tls-keystore", "/etc/microcert/gw.p12"}, Map.of());
+        assertTrue(c.getBoolean("microcert.http.tls.enabled"));
+    }
+
+    @Test
+    void badOptionsAreRefusedByName() {
+        assertTrue(assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
+                new String[] {"--card-password", "secret"}, Map.of())).getMessage().startsWith("unknown option --card-password"));
+        assertTrue(assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
+                new String[] {"--http-port", "http"}, Map.of())).getMessage().contains("not a port number: http"));
+        assertTrue(assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
+                new String[] {"--seed-nodes", "nohostport"}, Map.of())).getMessage().contains("host:port"));
+        assertTrue(assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
+                new String[] {"--config", dir.resolve("missing.conf").toString()}, Map.of())).getMessage()
+                .contains("config file not found"));
+        assertTrue(assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
+                new String[] {"--http-port"}, Map.of())).getMessage().contains("needs a value"));
+    }
+}

@@ -1,0 +1,177 @@
+package org.microcert.cluster.bench;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.microcert.cluster.TestFleet;
+import org.microcert.cluster.TestNode;
+import org.microcert.cluster.sensor.SensorClient;
+import org.microcert.protocol.SensorChip;
+
+/**
+ * Benchmark, not a test ({@code ops/bin/bench-cluster}): in one JVM and one run,
+ * <ol>
+ *   <li>authenticate through sharding (asks to the sensor entities, no HTTP),</li>
+ *   <li>a Pekko HTTP hello-world endpoint (the baseline),</li>
+ *   <li>HTTP authenticate through the gateway (binary body), and the ratio to the baseline
+ *       (target: at least 0.5),</li>
+ *   <li>HTTP batch authenticate (100 certificates per request), certificates/s.</li>
+ * </ol>
+ * One node, in-memory journal (replay reservations are one write per sensor per 10 s, so the
+ * journal is not what is measured here; the persistence module benchmarks Cassandra). The load
+ * generator is a closed loop of {@code concurrency} requests in flight on the same machine: the
+ * client shares the CPU with the server, for the baseline and the gateway alike.
+ */
+public final class ClusterBenchmark {
+
+    /** Continuations are tiny: run them where the future completes (no thread per callback on 2 cores). */
+    private static final java.util.concurrent.Executor SAME_THREAD = Runnable::run;
+
+    private ClusterBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        int sensors = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        Path dir = Files.createTempDirectory("bench-cluster");
+        TestFleet fleet = new TestFleet(dir.resolve("card"));
+        System.out.printf("bench-cluster: %d s per measurement (after %d s warm-up), %d in flight, %d sensors, %d cores%n",
+                seconds, seconds / 2, concurrency, sensors, Runtime.getRuntime().availableProcessors());
+        try (TestNode node = new TestNode("Bench", TestNode.inMemoryJournal().withFallback(ConfigFactory.parseString(
+                """
+                pekko.loglevel = WARNING
+                pekko.http.host-connection-pool { max-connections = %d, max-open-requests = 1024 }
+                """.formatted(concurrency))), fleet.openCard("bench"))) {
+            ActorSystem<Void> system = node.system();
+            List<SensorChip> chips = provision(node, fleet, sensors);
+            SensorClient client = new SensorClient(system, Duration.ofSeconds(10));
+            AllDirectives d = new AllDirectives() { };
+            ServerBinding hello = Http.get(system).newServerAt("127.0.0.1", 0)
+                    .bind(d.path("hello", () -> d.get(() -> d.complete("Hello, World!"))))
+                    .toCompletableFuture().get();
+            String helloUrl = "http://127.0.0.1:" + hello.localAddress().getPort() + "/hello";
+
+            double sharding = measure(system, "sharding authenticate", seconds, concurrency, certificates(chips),
+                    cert -> client.authenticate(cert.sensor(), cert.bytes()).thenApplyAsync(v -> v.accepted(), SAME_THREAD));
+            double baseline = measure(system, "HTTP hello-world", seconds, concurrency, i -> null,
+                    x -> http(system, HttpRequest.GET(helloUrl)));
+            String authUrl = node.url("/v1/authenticate");
+            double gateway = measure(system, "HTTP authenticate", seconds, concurrency, certificates(chips),
+                    cert -> http(system, HttpRequest.POST(authUrl).withEntity(
+                            HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, cert.bytes()))));
+            String batchUrl = node.url("/v1/authenticate/batch");
+            Function<Integer, String> batches = batchBodies(chips, 100);
+            double batch = measure(system, "HTTP batch (100/request)", seconds, Math.max(4, concurrency / 8), batches,
+                    body -> http(system, HttpRequest.create(batchUrl).withMethod(HttpMethods.POST)
+                            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body)))) * 100;
+            System.out.printf("%nRESULT sharding authenticate        %10.0f /s%n", sharding);
+            System.out.printf("RESULT HTTP hello-world (baseline)  %10.0f req/s%n", baseline);
+            System.out.printf("RESULT HTTP authenticate            %10.0f req/s   ratio to hello-world %.2f (target >= 0.50)%n",
+                    gateway, gateway / baseline);
+            System.out.printf("RESULT HTTP batch authenticate      %10.0f certificates/s%n", batch);
+            hello.unbind();
+        }
+    }
+
+    record Cert(org.microcert.protocol.SensorId sensor, byte[] bytes) {}
+
+    static List<SensorChip> provision(TestNode node, TestFleet fleet, int n) throws Exception {
+        List<SensorChip> chips = new ArrayList<>();
+        StringBuilder manifest = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            SensorChip chip = TestFleet.chip(0xBE00_0000L + i, Instant.now());
+            chips.add(chip);
+            manifest.append("{\"envelope\":\"").append(Base64.getEncoder().encodeToString(fleet.transportEnvelope(chip)))
+                    .append("\"}\n");
+        }
+        // Provisioned through the entities directly (the benchmark node has no operator tokens).
+        SensorClient client = new SensorClient(node.system(), Duration.ofSeconds(30));
+        List<CompletionStage<?>> pending = new ArrayList<>();
+        for (SensorChip chip : chips) {
+            pending.add(client.provision(chip.sensorId(), fleet.transportEnvelope(chip), "bench"));
+        }
+        for (CompletionStage<?> p : pending) {
+            p.toCompletableFuture().get();
+        }
+        return chips;
+    }
+
+    /** Fresh certificates, round-robin over the sensors, made on demand by the generator. */
+    static Function<Integer, Cert> certificates(List<SensorChip> chips) {
+        return i -> {
+            SensorChip chip = chips.get(Math.floorMod(i, chips.size()));
+            try {
+                return new Cert(chip.sensorId(), chip.authenticate(Instant.now()).encode());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    static Function<Integer, String> batchBodies(List<SensorChip> chips, int size) {
+        Function<Integer, Cert> certs = certificates(chips);
+        return i -> {
+            StringBuilder b = new StringBuilder("{\"certificates\":[");
+            for (int k = 0; k < size; k++) {
+                b.append(k == 0 ? "\"" : ",\"").append(Base64.getEncoder().encodeToString(certs.apply(i * size + k).bytes()))
+                        .append('"');
+            }
+            return b.append("]}").toString();
+        };
+    }
+
+    static CompletionStage<Boolean> http(ActorSystem<?> system, HttpRequest request) {
+        return Http.get(system).singleRequest(request).thenComposeAsync(r -> r.entity().discardBytes(system)
+                .completionStage().thenApplyAsync(d -> r.status().intValue() == 200, SAME_THREAD), SAME_THREAD);
+    }
+
+    /** Warm-up for half the time, then counts successful operations for {@code seconds}. */
+    static <T> double measure(ActorSystem<?> system, String name, int seconds, int concurrency,
+                              Function<Integer, T> inputs, Function<T, CompletionStage<Boolean>> op) throws Exception {
+        run(system, seconds / 2.0, concurrency, inputs, op);
+        long[] counts = run(system, seconds, concurrency, inputs, op);
+        double rate = counts[0] / (double) seconds;
+        System.out.printf("%-28s %10.0f /s  (%d ok, %d failed)%n", name, rate, counts[0], counts[1]);
+        return rate;
+    }
+
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    static <T> long[] run(ActorSystem<?> system, double seconds, int concurrency, Function<Integer, T> inputs,
+                          Function<T, CompletionStage<Boolean>> op) throws Exception {
+        AtomicLong ok = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        Source.repeat(0).takeWhile(x -> System.nanoTime() < end)
+                .map(x -> inputs.apply(SEQUENCE.getAndIncrement()))
+                .mapAsyncUnordered(concurrency, in -> op.apply(in).handleAsync((accepted, e) -> {
+                    if (e == null && accepted) {
+                        ok.incrementAndGet();
+                    } else {
+                        failed.incrementAndGet();
+                    }
+                    return 0;
+                }, SAME_THREAD))
+                .runWith(Sink.ignore(), system).toCompletableFuture().get();
+        return new long[] {ok.get(), failed.get()};
+    }
+}
