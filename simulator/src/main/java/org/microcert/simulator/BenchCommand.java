@@ -100,7 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             GatewayClient node = new GatewayClient(gateway.uris(), gateway.timeout, io, gateway.operatorToken());
             GatewayClient baseline = new GatewayClient(List.of(hello), gateway.timeout, io, null);
-            node.checkReady();
+            node.awaitReady(gateway.waitReady);
             TrafficMix authOnly = TrafficMix.of(Map.of(TrafficKind.AUTHENTICATE, 1), 0, List.of());
             FleetLoader.Loaded loaded = fleet.load(authOnly, node, out, spec);
             Fleet f = loaded.fleet();

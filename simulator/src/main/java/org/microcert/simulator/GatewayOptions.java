@@ -33,6 +33,10 @@ public final class GatewayOptions {
             description = "Per-request timeout; a request that takes longer counts as a failure (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--wait-ready", defaultValue = "0s", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "How long to wait for every gateway's /health/ready before giving up (default: check once).")
+    Duration waitReady;
+
     @Option(names = "--operator-token-file", paramLabel = "FILE",
             description = {"File holding the operator bearer token (needed to provision and revoke). "
                     + "Or set MICROCERT_OPERATOR_TOKEN. Not a command-line value, so it never shows in ps."})

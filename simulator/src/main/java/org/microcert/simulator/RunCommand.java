@@ -136,7 +136,7 @@ public final class RunCommand implements Callable<Integer> {
             GatewayClient client = new GatewayClient(gateway.uris(), gateway.timeout, io, gateway.operatorToken());
             FleetLoader.Loaded loaded;
             try {
-                client.checkReady();
+                client.awaitReady(gateway.waitReady);
                 loaded = fleet.load(trafficMix, client, out, spec);
             } catch (GatewayClient.GatewayException e) {
                 System.err.println("error: " + e.getMessage());

@@ -132,7 +132,7 @@ public final class FleetLoader {
             List<Future<GatewayClient.ImportResult>> results = new ArrayList<>();
             for (int from = 0; from < chips.size(); from += spec.importChunk()) {
                 List<SensorChip> chunk = chips.subList(from, Math.min(chips.size(), from + spec.importChunk()));
-                results.add(pool.submit(() -> gateway.importManifest(
+                results.add(pool.submit(() -> importChunk(gateway,
                         chunk.stream().map(c -> c.transportEnvelope(transportKey).encode()).toList())));
             }
             long[] counts = new long[3];
@@ -160,13 +160,37 @@ public final class FleetLoader {
         }
     }
 
+    /** One chunk, re-sending the lines the center answered UNAVAILABLE (its shards were busy). */
+    private static GatewayClient.ImportResult importChunk(GatewayClient gateway, List<byte[]> envelopes)
+            throws InterruptedException {
+        GatewayClient.ImportResult r = gateway.importManifest(envelopes);
+        long provisioned = r.provisioned();
+        long already = r.alreadyProvisioned();
+        for (int attempt = 1; attempt < GatewayClient.RETRIES && !r.retryable().isEmpty(); attempt++) {
+            Thread.sleep(500L * attempt);
+            List<byte[]> again = new ArrayList<>();
+            for (int i : r.retryable()) {
+                again.add(envelopes.get(i));
+            }
+            envelopes = again;
+            r = gateway.importManifest(envelopes);
+            // a retried line may have landed although its first answer said UNAVAILABLE: same seed, fine
+            provisioned += r.provisioned() + r.alreadyProvisioned();
+        }
+        return new GatewayClient.ImportResult(provisioned + already + r.failed(), provisioned, already, r.failed(),
+                r.failures(), r.retryable());
+    }
+
     private static void revokeAll(List<SensorChip> chips, GatewayClient gateway, int parallelism)
             throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(parallelism);
         try {
             List<Future<?>> results = new ArrayList<>();
             for (SensorChip c : chips) {
-                results.add(pool.submit(() -> gateway.revoke(c.sensorId().toString(), "simulator: revoked-sensor traffic")));
+                results.add(pool.submit(() -> {
+                    gateway.revoke(c.sensorId().toString(), "simulator: revoked-sensor traffic");
+                    return null;
+                }));
             }
             for (Future<?> f : results) {
                 get(f);

@@ -218,7 +218,27 @@ public final class GatewayClient {
     // ---- operator and health calls (blocking; used before and after the timed run) ----
 
     /**
-     * {@code GET /health/ready} on every gateway.
+     * {@code GET /health/ready} on every gateway, polled until all are ready or {@code wait} is over.
+     *
+     * @throws GatewayException naming the gateway that is unreachable or not ready
+     */
+    public void awaitReady(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            try {
+                checkReady();
+                return;
+            } catch (GatewayException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(500); // polling a remote condition
+            }
+        }
+    }
+
+    /**
+     * {@code GET /health/ready} on every gateway, once.
      *
      * @throws GatewayException naming the gateway that is unreachable or not ready
      */
@@ -248,16 +268,25 @@ public final class GatewayClient {
      *
      * @throws GatewayException when the center refuses (other than "already revoked")
      */
-    public void revoke(String sensorId, String reason) {
+    public void revoke(String sensorId, String reason) throws InterruptedException {
         ObjectNode body = JSON.createObjectNode().put("reason", reason);
-        HttpRequest req = withToken(HttpRequest.newBuilder(next("/v1/sensors/" + sensorId + "/revoke"))
-                .timeout(timeout).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))).build();
-        HttpResponse<byte[]> resp = sendBlocking(req, "revoke " + sensorId);
-        if (resp.statusCode() != 200 && !httpError(resp).endsWith("-REVOKED")) {
-            throw new GatewayException("revoking " + sensorId + " failed: " + httpError(resp));
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest req = withToken(HttpRequest.newBuilder(next("/v1/sensors/" + sensorId + "/revoke"))
+                    .timeout(timeout).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString()))).build();
+            HttpResponse<byte[]> resp = sendBlocking(req, "revoke " + sensorId);
+            if (resp.statusCode() == 200 || httpError(resp).endsWith("-REVOKED")) {
+                return;
+            }
+            if (resp.statusCode() != 503 || attempt == RETRIES) {
+                throw new GatewayException("revoking " + sensorId + " failed: " + httpError(resp));
+            }
+            Thread.sleep(500L * attempt); // 503: the key database is busy, retry later (docs/http-api.md)
         }
     }
+
+    /** Attempts of a set-up call answered 503 (or a manifest line answered UNAVAILABLE). */
+    public static final int RETRIES = 6;
 
     /**
      * {@code POST /v1/sensors/import} of one chunk of a factory manifest.
@@ -308,12 +337,16 @@ public final class GatewayClient {
         }
     }
 
-    /** The summary of one import request, plus the per-line failures (error codes). */
+    /**
+     * The summary of one import request, the per-line failures (error codes), and the lines
+     * (0-based) that failed only because the shard was busy ({@code UNAVAILABLE}: retry them).
+     */
     public record ImportResult(long lines, long provisioned, long alreadyProvisioned, long failed,
-                               List<String> failures) {
+                               List<String> failures, List<Integer> retryable) {
 
         static ImportResult parse(String ndjson) {
             List<String> failures = new ArrayList<>();
+            List<Integer> retryable = new ArrayList<>();
             long lines = 0;
             long provisioned = 0;
             long already = 0;
@@ -337,6 +370,9 @@ public final class GatewayClient {
                     case "ALREADY_PROVISIONED" -> already++;
                     default -> {
                         failed++;
+                        if (n.path("error").asText("").equals("UNAVAILABLE") && n.path("line").isInt()) {
+                            retryable.add(n.path("line").asInt() - 1);
+                        }
                         if (failures.size() < 10) {
                             failures.add("line " + n.path("line").asText("?") + ": " + n.path("error").asText("?")
                                     + " " + n.path("message").asText(""));
@@ -344,7 +380,7 @@ public final class GatewayClient {
                     }
                 }
             }
-            return new ImportResult(lines, provisioned, already, failed, failures);
+            return new ImportResult(lines, provisioned, already, failed, failures, retryable);
         }
     }
 }

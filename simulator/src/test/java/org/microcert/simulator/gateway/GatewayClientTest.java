@@ -108,7 +108,7 @@ class GatewayClientTest {
     }
 
     @Test
-    void operatorCallsCarryTheTokenAndReportRefusals() {
+    void operatorCallsCarryTheTokenAndReportRefusals() throws InterruptedException {
         client.revoke("00000000000004d2", "simulator"); // already revoked is fine
         assertEquals("Bearer s3cret-token", lastAuthorization.get());
         GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class,
