@@ -51,7 +51,9 @@ abstract class JceCard implements EncryptionCard {
     private final Path stateFile;
     private final SecureRandom random = new SecureRandom();
     private final Object ledgerLock = new Object();
+    private final Object flushLock = new Object();
     private CardStateFile.State state;
+    private long flushedGeneration;
     private volatile boolean closed;
 
     /**
@@ -77,6 +79,7 @@ abstract class JceCard implements EncryptionCard {
         }
         this.currentVersion = activeVersion == 0 ? this.storeKeys.lastKey() : activeVersion;
         this.state = CardStateFile.read(stateFile, this::hmac);
+        this.flushedGeneration = state.generation();
     }
 
     @Override
@@ -252,14 +255,30 @@ abstract class JceCard implements EncryptionCard {
         updateLedger(b -> accepted.toBuilder());
     }
 
+    /**
+     * Applies a change in memory, then makes sure the state file holds it before returning. Writes
+     * are group-committed: callers that arrive while a write is in progress are covered by one
+     * following write, so concurrent entities share one fsync instead of queueing for one each. If
+     * the write fails the change stays in memory (the record it describes is stored) and reaches the
+     * file with the next successful write; the caller sees the {@code IO} failure.
+     */
     private void updateLedger(java.util.function.UnaryOperator<SetDigest.Builder> change) {
         checkOpen();
+        long generation;
         synchronized (ledgerLock) {
-            // Write first, then publish: the in-memory state never runs ahead of the file.
-            CardStateFile.State next = new CardStateFile.State(state.generation() + 1,
-                    change.apply(state.digest().toBuilder()).build());
-            CardStateFile.write(stateFile, next, this::hmac);
-            state = next;
+            state = new CardStateFile.State(state.generation() + 1, change.apply(state.digest().toBuilder()).build());
+            generation = state.generation();
+        }
+        synchronized (flushLock) {
+            if (flushedGeneration >= generation) {
+                return;
+            }
+            CardStateFile.State latest;
+            synchronized (ledgerLock) {
+                latest = state;
+            }
+            CardStateFile.write(stateFile, latest, this::hmac);
+            flushedGeneration = latest.generation();
         }
     }
 

@@ -102,10 +102,11 @@ final class Pkcs11Token {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(pinSalt);
-            byte[] utf8 = new String(pin).getBytes(StandardCharsets.UTF_8);
-            byte[] h = sha.digest(utf8);
-            java.util.Arrays.fill(utf8, (byte) 0);
-            return h;
+            // Encode without an intermediate String, so the PIN copy can be wiped.
+            java.nio.ByteBuffer utf8 = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(pin));
+            sha.update(utf8.duplicate());
+            java.util.Arrays.fill(utf8.array(), (byte) 0);
+            return sha.digest();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

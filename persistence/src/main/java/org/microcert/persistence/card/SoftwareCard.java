@@ -136,11 +136,14 @@ public final class SoftwareCard extends JceCard {
             throw new CardException(CardException.Reason.WRONG_SECRET, "keystore " + keystore
                     + " refused the password for " + alias);
         }
-        if (!(k instanceof SecretKey sk) || sk.getEncoded() == null
-                || sk.getEncoded().length != CardKeyMaterial.KEY_BYTES) {
+        byte[] raw = k instanceof SecretKey sk ? sk.getEncoded() : null;
+        if (raw == null || raw.length != CardKeyMaterial.KEY_BYTES) {
+            if (raw != null) {
+                java.util.Arrays.fill(raw, (byte) 0);
+            }
             throw new CardException(CardException.Reason.INVALID_CARD, keystore + " has no 256-bit key " + alias);
         }
-        return sk.getEncoded();
+        return raw;
     }
 
     /**

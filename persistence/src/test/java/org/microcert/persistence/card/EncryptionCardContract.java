@@ -373,4 +373,31 @@ abstract class EncryptionCardContract {
                 CardFixtures.reasonOf(() -> c.card.verifyMac(edited, mac)));
         assertEquals(d, SetDigest.fromBytes(d.toBytes()));
     }
+
+    @Test
+    void concurrentLedgerUpdatesAreAllKeptAcrossReopening() throws Exception {
+        CardKeyMaterial keys = CardFixtures.ceremony();
+        EncryptionCard card = card("a", keys);
+        List<SealedSeed> records = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            records.add(card.seal(new SensorId(i), CipherSuite.AES128, CardFixtures.seed(1)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (SealedSeed r : records) {
+                done.add(pool.submit(() -> card.recordStored(r)));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(List.of(), SetDigestAudit.compare(card, card.setDigest(), records));
+        card.close();
+        EncryptionCard again = card("a", keys);
+        assertEquals(64, again.setDigest().count());
+        assertEquals(List.of(), SetDigestAudit.compare(again, again.setDigest(), records));
+    }
 }
