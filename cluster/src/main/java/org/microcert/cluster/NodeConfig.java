@@ -46,7 +46,7 @@ public final class NodeConfig {
             new Option("--tls-password-file", "MICROCERT_TLS_PASSWORD_FILE", "microcert.http.tls.password-file", s -> s,
                     "file holding the PKCS#12 password"),
             new Option("--dev-card", "MICROCERT_DEV_CARD", "microcert.card.dev-directory", s -> s,
-                    "DEV ONLY: directory for a throwaway card made on first start"));
+                    "DEV ONLY: throwaway card made on first start; creates the schema"));
 
     private NodeConfig() {}
 
@@ -79,7 +79,10 @@ public final class NodeConfig {
                 throw new UsageException("config file not found (neither a file nor a classpath resource): " + file);
             }
         }
-        return layered(ConfigFactory.parseMap(overrides, "flags and environment").withFallback(fromFile));
+        // A dev card means a single development node: let it create its keyspaces and tables too.
+        Config dev = overrides.containsKey("microcert.card.dev-directory")
+                ? ConfigFactory.parseResources("persistence-dev.conf") : ConfigFactory.empty();
+        return layered(ConfigFactory.parseMap(overrides, "flags and environment").withFallback(fromFile).withFallback(dev));
     }
 
     /**

@@ -52,6 +52,16 @@ class NodeConfigTest {
     }
 
     @Test
+    void aDevCardNodeCreatesItsOwnSchemaAndAProductionNodeDoesNot() {
+        Config dev = NodeConfig.load(new String[] {"--dev-card", "var/dev"}, Map.of());
+        assertTrue(dev.getBoolean("pekko.persistence.cassandra.journal.tables-autocreate"));
+        assertTrue(dev.getBoolean("microcert.audit.tables-autocreate"), "the audit table follows the journal");
+        Config prod = NodeConfig.load(new String[0], Map.of());
+        assertEquals(false, prod.getBoolean("pekko.persistence.cassandra.journal.tables-autocreate"));
+        assertEquals(false, prod.getBoolean("microcert.audit.tables-autocreate"));
+    }
+
+    @Test
     void badOptionsAreRefusedByName() {
         assertTrue(assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
                 new String[] {"--card-password", "secret"}, Map.of())).getMessage().startsWith("unknown option --card-password"));

@@ -72,7 +72,7 @@ public final class ClusterBenchmark {
 
             double sharding = measure(system, "sharding authenticate", seconds, concurrency, certificates(chips),
                     cert -> client.authenticate(cert.sensor(), cert.bytes()).thenApplyAsync(v -> v.accepted(), SAME_THREAD));
-            double baseline = measure(system, "HTTP hello-world", seconds, concurrency, i -> null,
+            double baseline = measure(system, "HTTP hello-world", seconds, concurrency, i -> i,
                     x -> http(system, HttpRequest.GET(helloUrl)));
             String authUrl = node.url("/v1/authenticate");
             double gateway = measure(system, "HTTP authenticate", seconds, concurrency, certificates(chips),
