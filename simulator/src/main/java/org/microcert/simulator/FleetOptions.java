@@ -53,11 +53,11 @@ public final class FleetOptions {
             description = "File holding the password of the --transport-key export.")
     Path transportKeyPassword;
 
-    @Option(names = "--import-chunk", defaultValue = "1000", paramLabel = "N",
+    @Option(names = "--import-chunk", defaultValue = "250", paramLabel = "N",
             description = "Manifest lines per bulk-import request (default: ${DEFAULT-VALUE}).")
     int importChunk;
 
-    @Option(names = "--import-parallelism", defaultValue = "2", paramLabel = "N",
+    @Option(names = "--import-parallelism", defaultValue = "4", paramLabel = "N",
             description = "Bulk-import requests in flight at once (default: ${DEFAULT-VALUE}).")
     int importParallelism;
 

@@ -12,8 +12,9 @@ import org.microcert.simulator.traffic.TrafficKind;
 /**
  * Everything a run measures. Latencies are in microseconds, from the time a request was
  * <em>due</em> to the time its answer arrived, so time spent waiting for a connection or behind a
- * slow answer counts (no coordinated omission). The send lag (actual send minus due time) tells
- * whether the simulator itself kept up.
+ * slow answer counts (no coordinated omission). The send lag (time the scheduler released a request
+ * minus its due time; a wait for a free connection is not in it) tells whether the simulator itself
+ * kept up.
  */
 public final class LoadMetrics {
 

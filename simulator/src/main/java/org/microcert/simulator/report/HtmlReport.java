@@ -45,7 +45,8 @@ public final class HtmlReport {
                 s.all().maxMs());
         sb.append("</tr></table>");
         sb.append("<p>Latency runs from the time each request was <em>due</em> (open loop), so queueing is included. ")
-                .append("Send lag (actual send minus due time): p99 ").append(s.sendLag().p99Ms())
+                .append("Send lag (when the simulator's scheduler released a request minus its due time; ")
+                .append("waits for a free connection are not in it, they are in the latency): p99 ").append(s.sendLag().p99Ms())
                 .append(" ms, max ").append(s.sendLag().maxMs())
                 .append(" ms. A send lag close to the latencies means the simulator, not the center, was the limit.</p>");
         RunReport.Provisioning p = r.provisioning();

@@ -26,8 +26,8 @@ public record RunReport(String tool, int formatVersion, String startedAt, Settin
 
     /**
      * @param good     latency of good traffic only (what a real fleet would see)
-     * @param sendLag  actual send time minus due time: a p99 near the latencies means the simulator,
-     *                 not the center, was the limit
+     * @param sendLag  time the scheduler released each request minus its due time: a p99 near the
+     *                 latencies means the simulator, not the center, was the limit
      */
     public record Summary(double elapsedSeconds, long requests, long items, double requestsPerSecond,
                           double itemsPerSecond, long wrongOutcomes, long failures, long unanswered,
