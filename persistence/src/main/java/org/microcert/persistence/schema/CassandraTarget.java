@@ -3,6 +3,8 @@ package org.microcert.persistence.schema;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -46,6 +48,27 @@ public record CassandraTarget(String host, int port, String datacenter, String j
         return new CassandraTarget(contact.substring(0, colon), port, options.getOrDefault("--datacenter", "datacenter1"),
                 options.getOrDefault("--journal-keyspace", DEFAULT_JOURNAL),
                 options.getOrDefault("--snapshot-keyspace", DEFAULT_SNAPSHOT));
+    }
+
+    /**
+     * Pekko configuration for an offline tool: {@code persistence.conf} and {@code serialization.conf}
+     * pointed at this Cassandra and these keyspaces, with {@code overrides} on top.
+     */
+    public Config pekkoConfig(String overrides) {
+        return ConfigFactory.parseString(overrides)
+                .withFallback(ConfigFactory.parseString("""
+                        datastax-java-driver.basic.contact-points = ["%s:%d"]
+                        datastax-java-driver.basic.load-balancing-policy.local-datacenter = "%s"
+                        datastax-java-driver.basic.request.timeout = 30s
+                        pekko.persistence.cassandra.journal.keyspace = "%s"
+                        pekko.persistence.cassandra.snapshot.keyspace = "%s"
+                        pekko.loglevel = WARNING
+                        pekko.coordinated-shutdown.exit-jvm = off
+                        """.formatted(host, port, datacenter, journalKeyspace, snapshotKeyspace)))
+                .withFallback(ConfigFactory.parseResources("persistence.conf"))
+                .withFallback(ConfigFactory.parseResources("serialization.conf"))
+                .withFallback(ConfigFactory.load())
+                .resolve();
     }
 
     /** A session with generous timeouts (schema changes and full scans on a busy machine). */

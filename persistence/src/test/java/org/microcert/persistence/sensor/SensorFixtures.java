@@ -18,11 +18,16 @@ final class SensorFixtures {
     }
 
     static SealedSeed sealed(int seedVersion, int keyVersion, byte fill) {
+        return sealed(SENSOR, seedVersion, keyVersion, fill);
+    }
+
+    /** A record shaped like a sealed seed (not a real ciphertext: for serialization and state tests). */
+    static SealedSeed sealed(SensorId sensor, int seedVersion, int keyVersion, byte fill) {
         byte[] ciphertext = new byte[61 * 16 + 16 + 8];
         Arrays.fill(ciphertext, fill);
         byte[] nonce = new byte[12];
         Arrays.fill(nonce, (byte) 0x11);
-        return new SealedSeed(SENSOR, seedVersion, keyVersion, CipherSuite.AES128, 2026, nonce, ciphertext);
+        return new SealedSeed(sensor, seedVersion, keyVersion, CipherSuite.AES128, 2026, nonce, ciphertext);
     }
 
     static SensorRecord record() {

@@ -1,0 +1,87 @@
+package org.microcert.persistence.audit;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.persistence.card.Pkcs11Card;
+import org.microcert.persistence.card.Pkcs11Config;
+import org.microcert.persistence.card.SetDigest;
+import org.microcert.persistence.card.SoftwareCard;
+
+/**
+ * The card options of the audit, backup and restore commands: {@code --card-keystore FILE
+ * --card-password-env VAR} (software card) or {@code --pkcs11 CONFIG --pin-env VAR [--key-version N]},
+ * and {@code --card-state FILE} (the card's state file). {@code --state-files A,B,...} names the
+ * state files of every node of the center, whose set digests add up to the expected one. Secrets
+ * are read from the named environment variables, never from the command line.
+ */
+public final class CardOptions {
+
+    /** The option names this class reads. */
+    public static final Set<String> OPTIONS = Set.of("--card-keystore", "--card-password-env", "--pkcs11", "--pin-env",
+            "--key-version", "--card-state", "--state-files");
+
+    private CardOptions() {
+    }
+
+    /**
+     * Opens the card the options name, reading secrets through {@code environment} (normally {@code System::getenv}).
+     *
+     * @throws IllegalArgumentException naming a missing option or variable
+     */
+    public static EncryptionCard open(Map<String, String> options, Function<String, String> environment) {
+        Path state = Path.of(required(options, "--card-state"));
+        if (options.containsKey("--card-keystore")) {
+            char[] password = secret(options, "--card-password-env", environment);
+            try {
+                return SoftwareCard.open(Path.of(options.get("--card-keystore")), password, state);
+            } finally {
+                java.util.Arrays.fill(password, '\0');
+            }
+        }
+        if (options.containsKey("--pkcs11")) {
+            char[] pin = secret(options, "--pin-env", environment);
+            try {
+                int version = Integer.parseInt(options.getOrDefault("--key-version", "1"));
+                return Pkcs11Card.open(Pkcs11Config.load(Path.of(options.get("--pkcs11"))), pin, state, version);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--key-version needs a number");
+            } finally {
+                java.util.Arrays.fill(pin, '\0');
+            }
+        }
+        throw new IllegalArgumentException("name a card: --card-keystore FILE --card-password-env VAR, or --pkcs11 CONFIG --pin-env VAR");
+    }
+
+    /** The digest the cards expect: the named nodes' state files combined, else this card's own. */
+    public static SetDigest expectedDigest(EncryptionCard card, Map<String, String> options) {
+        String files = options.get("--state-files");
+        if (files == null) {
+            return card.setDigest();
+        }
+        SetDigest total = SetDigest.empty();
+        for (String f : files.split(",")) {
+            total = total.combine(card.readStateFile(Path.of(f.trim())));
+        }
+        return total;
+    }
+
+    private static String required(Map<String, String> options, String name) {
+        String v = options.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("missing " + name);
+        }
+        return v;
+    }
+
+    private static char[] secret(Map<String, String> options, String name, Function<String, String> environment) {
+        String variable = required(options, name);
+        String value = environment.apply(variable);
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("environment variable " + variable + " (" + name + ") is not set");
+        }
+        return value.toCharArray();
+    }
+}

@@ -1,0 +1,88 @@
+package org.microcert.persistence.backup;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.microcert.persistence.audit.CardOptions;
+import org.microcert.persistence.card.CardException;
+import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.persistence.schema.CassandraTarget;
+import org.microcert.persistence.schema.SchemaException;
+import org.microcert.persistence.schema.ToolOptions;
+
+/**
+ * {@code ops/bin/backup --file F ...} and {@code ops/bin/restore --file F ...}: see {@link Backups}.
+ * Exit 0 done, 1 refused or failed (the message says why), 2 usage error.
+ */
+public final class BackupTool {
+
+    static final String USAGE = """
+            usage: ops/bin/backup  --file FILE [CASSANDRA] CARD
+                   ops/bin/restore --file FILE [CASSANDRA] CARD [--snapshot-every N]
+            CASSANDRA: [--contact-point HOST:PORT] [--datacenter DC] [--journal-keyspace K] [--snapshot-keyspace K]
+            CARD: (--card-keystore FILE --card-password-env VAR | --pkcs11 CONFIG --pin-env VAR [--key-version N])
+                  --card-state FILE [--state-files NODE1.state,...]
+            backup refuses a journal that fails the audit; restore refuses a non-empty keyspace and any
+            file that does not verify completely, before writing anything.""";
+
+    private BackupTool() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System::getenv));
+    }
+
+    static int run(String[] args, Function<String, String> environment) {
+        if (args.length == 0 || !(args[0].equals("backup") || args[0].equals("restore"))) {
+            System.err.println(USAGE);
+            return 2;
+        }
+        boolean backup = args[0].equals("backup");
+        String name = args[0];
+        Map<String, String> options;
+        CassandraTarget target;
+        int snapshotEvery;
+        try {
+            Set<String> known = new HashSet<>(CassandraTarget.OPTIONS);
+            known.addAll(CardOptions.OPTIONS);
+            known.add("--file");
+            known.add("--snapshot-every");
+            options = ToolOptions.parse(Arrays.copyOfRange(args, 1, args.length), known, Set.of());
+            target = CassandraTarget.fromOptions(options);
+            if (!options.containsKey("--file")) {
+                throw new IllegalArgumentException("missing --file");
+            }
+            snapshotEvery = Integer.parseInt(options.getOrDefault("--snapshot-every", "100"));
+        } catch (IllegalArgumentException | SchemaException e) {
+            System.err.println(name + ": " + e.getMessage() + "\n" + USAGE);
+            return 2;
+        }
+        Path file = Path.of(options.get("--file"));
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, target.pekkoConfig(""));
+        try (EncryptionCard card = CardOptions.open(options, environment); CqlSession session = target.openSession()) {
+            if (backup) {
+                BackupFile.Summary s = Backups.backup(session, system, target, card, CardOptions.expectedDigest(card, options), file);
+                System.out.printf("backup written: %s, %d sensors, set digest %s%n", file, s.records(), s.setDigest());
+            } else {
+                Backups.Restored r = Backups.restore(session, system, target, card, file, snapshotEvery);
+                System.out.printf("restored %d sensors from %s; card set digest set to %s%n", r.records(), file, r.setDigest());
+            }
+            return 0;
+        } catch (IllegalArgumentException e) {
+            System.err.println(name + ": " + e.getMessage() + "\n" + USAGE);
+            return 2;
+        } catch (BackupException | CardException | DriverException e) {
+            System.err.println(name + ": " + e.getMessage());
+            return 1;
+        } finally {
+            system.terminate();
+        }
+    }
+}

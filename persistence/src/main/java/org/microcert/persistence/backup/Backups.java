@@ -1,0 +1,107 @@
+package org.microcert.persistence.backup;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.microcert.persistence.audit.JournalAudit;
+import org.microcert.persistence.audit.JournalScan;
+import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.persistence.card.SetDigest;
+import org.microcert.persistence.schema.CassandraTarget;
+import org.microcert.persistence.sensor.SensorJournal;
+import org.microcert.persistence.sensor.SensorRecord;
+
+/**
+ * Backup and disaster recovery of all sensors' key state (sealed seeds only).
+ * <ul>
+ *   <li>{@link #backup}: scans the journal, refuses unless the audit against the cards' set digest is
+ *       clean (a backup of a tampered journal would preserve the tampering), writes a {@link BackupFile}.</li>
+ *   <li>{@link #restore}: refuses unless the journal and snapshot tables are empty, verifies the whole
+ *       file with the card first, then writes one {@code Restored} event per sensor through Pekko
+ *       Persistence (so the entity reads it like its own state) and sets the card's set digest to the
+ *       backup's.</li>
+ * </ul>
+ */
+public final class Backups {
+
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(60);
+    private static final int PARALLELISM = 32;
+
+    private Backups() {
+    }
+
+    /** What a restore did. */
+    public record Restored(int records, SetDigest setDigest) {
+    }
+
+    /**
+     * @param expected the cards' set digest (all nodes combined)
+     * @throws BackupException AUDIT_FAILED with the audit's lines when the journal does not match
+     */
+    public static BackupFile.Summary backup(CqlSession session, ActorSystem<?> system, CassandraTarget target,
+                                            EncryptionCard card, SetDigest expected, Path file) {
+        Serialization serialization = SerializationExtension.get(system);
+        JournalScan.Result scan = JournalScan.scan(session, serialization, target.journalKeyspace(), target.snapshotKeyspace());
+        JournalAudit.Report report = JournalAudit.audit(card, expected, scan);
+        if (!report.clean()) {
+            throw new BackupException(BackupException.Reason.AUDIT_FAILED, "the journal fails the audit; no backup written:\n"
+                    + String.join("\n", report.lines()));
+        }
+        List<SensorRecord> records = new ArrayList<>();
+        scan.sensors().values().forEach(s -> {
+            if (s.record().status() != SensorRecord.Status.NOT_PROVISIONED) {
+                records.add(s.record());
+            }
+        });
+        return BackupFile.write(file, records, card, serialization);
+    }
+
+    /**
+     * @throws BackupException TARGET_NOT_EMPTY, or any refusal of {@link BackupFile#verify}; nothing
+     *     is written then
+     */
+    public static Restored restore(CqlSession session, ActorSystem<?> system, CassandraTarget target, EncryptionCard card,
+                                   Path file, int snapshotEvery) {
+        for (String table : List.of(target.journalKeyspace() + ".messages", target.snapshotKeyspace() + ".snapshots")) {
+            if (session.execute("SELECT persistence_id FROM " + table + " LIMIT 1").one() != null) {
+                throw new BackupException(BackupException.Reason.TARGET_NOT_EMPTY, table
+                        + " is not empty; restore only loads into empty keyspaces");
+            }
+        }
+        Serialization serialization = SerializationExtension.get(system);
+        List<SensorRecord> records = new ArrayList<>();
+        BackupFile.Summary summary = BackupFile.read(file, card, serialization, records::add); // throws before any write
+        int written = Source.from(records)
+                .mapAsyncUnordered(PARALLELISM, r -> restoreOne(system, r, snapshotEvery))
+                .runWith(Sink.fold(0, (n, ok) -> n + 1), system)
+                .toCompletableFuture().join();
+        card.resetSetDigest(summary.setDigest());
+        return new Restored(written, summary.setDigest());
+    }
+
+    private static CompletionStage<SensorRecord> restoreOne(ActorSystem<?> system, SensorRecord record, int snapshotEvery) {
+        ActorRef<SensorJournal.Command> journal = system.systemActorOf(SensorJournal.create(record.sensorId(), snapshotEvery, 2),
+                "restore-" + record.sensorId(), Props.empty());
+        return AskPattern.<SensorJournal.Command, SensorRecord>ask(journal, r -> new SensorJournal.RestoreIfEmpty(record, r),
+                ASK_TIMEOUT, system.scheduler())
+                .thenApplyAsync(state -> {
+                    journal.tell(new SensorJournal.Stop());
+                    if (!state.equals(record)) {
+                        throw new BackupException(BackupException.Reason.IO, "sensor " + record.sensorId()
+                                + " already had a journal during the restore");
+                    }
+                    return state;
+                }, system.executionContext());
+    }
+}
