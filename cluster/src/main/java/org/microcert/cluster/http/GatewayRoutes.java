@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaType;
@@ -80,6 +81,7 @@ public final class GatewayRoutes extends AllDirectives {
 
     private static final ContentType JSON = ContentTypes.APPLICATION_JSON;
     private static final MediaType NDJSON = MediaTypes.applicationWithOpenCharset("x-ndjson");
+    private static final String REQUEST_ID = "X-Request-Id";
     private static final Pattern SENSOR_SEGMENT = Pattern.compile("/[0-9A-Fa-f]{16}(?=/|$)");
     private static final Set<Role> ANY_ROLE = Set.of(Role.OPERATOR, Role.AUDITOR);
     private static final Set<Role> OPERATOR = Set.of(Role.OPERATOR);
@@ -107,6 +109,7 @@ public final class GatewayRoutes extends AllDirectives {
     private final Backups backups;
     private final int importParallelism;
     private final byte[] openApi;
+    private final Route route;
 
     public GatewayRoutes(SensorClient sensors, BearerTokens tokens, AuditTrail audit, Metrics metrics,
                          Readiness readiness, Backups backups, int importParallelism) {
@@ -118,13 +121,19 @@ public final class GatewayRoutes extends AllDirectives {
         this.backups = backups;
         this.importParallelism = importParallelism;
         this.openApi = OpenApi.document();
+        this.route = buildRoute();
     }
 
-    /** The whole API. */
+    /** The whole API, built once (building routes per request would cost more than serving them). */
     public Route route() {
-        return instrumented(requestId -> handleExceptions(exceptionHandler(requestId),
+        return route;
+    }
+
+    private Route buildRoute() {
+        return instrumented(handleExceptions(exceptionHandler(),
                 () -> handleRejections(rejectionHandler(), () -> concat(
-                        pathPrefix("v1", () -> concat(deviceRoutes(), operatorRoutes(requestId))),
+                        pathPrefix("v1", () -> concat(deviceRoutes(),
+                                headerValueByName(REQUEST_ID, this::operatorRoutes))),
                         pathPrefix("health", () -> concat(
                                 path("alive", () -> get(() -> json(StatusCodes.OK, Json.object().put("status", "ALIVE")))),
                                 path("ready", () -> get(this::ready)))),
@@ -535,7 +544,11 @@ public final class GatewayRoutes extends AllDirectives {
                     throw ApiError.tooLarge(limit);
                 }
             });
-            return extractStrictEntity(BODY_TIMEOUT, limit, strict -> inner.apply(type, strict.getData().toArray()));
+            if (entity instanceof HttpEntity.Strict strict) {
+                // Small bodies usually arrive whole: skip the toStrict machinery.
+                return inner.apply(type, strict.getData().toArray());
+            }
+            return extractStrictEntity(BODY_TIMEOUT, limit, s -> inner.apply(type, s.getData().toArray()));
         });
     }
 
@@ -583,8 +596,8 @@ public final class GatewayRoutes extends AllDirectives {
         return t;
     }
 
-    private ExceptionHandler exceptionHandler(String requestId) {
-        return ExceptionHandler.newBuilder().matchAny(failure -> {
+    private ExceptionHandler exceptionHandler() {
+        return ExceptionHandler.newBuilder().matchAny(failure -> headerValueByName(REQUEST_ID, requestId -> {
             Throwable t = unwrap(failure);
             if (t instanceof ApiError e) {
                 return complete(errorResponse(e.status(), e.code(), e.getMessage()));
@@ -600,7 +613,7 @@ public final class GatewayRoutes extends AllDirectives {
             LOG.error("request {} failed", requestId, t);
             return complete(errorResponse(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL",
                     "internal error (request " + requestId + ")"));
-        }).build();
+        })).build();
     }
 
     private RejectionHandler rejectionHandler() {
@@ -621,21 +634,25 @@ public final class GatewayRoutes extends AllDirectives {
                 .build();
     }
 
-    /** Request id (echoed when the client sent a sane one), metrics per route, X-Request-Id on every answer. */
-    private Route instrumented(Function<String, Route> inner) {
+    /**
+     * Request id (echoed when the client sent a sane one, made up otherwise; passed to the inner
+     * routes as the request's only X-Request-Id header), metrics per route, X-Request-Id on every answer.
+     */
+    private Route instrumented(Route inner) {
         return extractRequest(request -> {
             long start = System.nanoTime();
             String requestId = requestId(request);
             String label = routeLabel(request.getUri().path());
-            return mapResponse(response -> {
-                metrics.request(label, response.status().intValue(), System.nanoTime() - start);
-                return response.addHeader(RawHeader.create("X-Request-Id", requestId));
-            }, () -> inner.apply(requestId));
+            return mapRequest(r -> r.removeHeader(REQUEST_ID).addHeader(RawHeader.create(REQUEST_ID, requestId)),
+                    () -> mapResponse(response -> {
+                        metrics.request(label, response.status().intValue(), System.nanoTime() - start);
+                        return response.addHeader(RawHeader.create(REQUEST_ID, requestId));
+                    }, () -> inner));
         });
     }
 
     private static String requestId(HttpRequest request) {
-        Optional<String> given = request.getHeader("X-Request-Id").map(h -> h.value());
+        Optional<String> given = request.getHeader(REQUEST_ID).map(h -> h.value());
         if (given.isPresent() && given.get().length() <= 64 && given.get().matches("[A-Za-z0-9._-]+")) {
             return given.get();
         }

@@ -15,10 +15,6 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.HttpMethods;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -38,8 +34,9 @@ import org.microcert.protocol.SensorChip;
  * </ol>
  * One node, in-memory journal (replay reservations are one write per sensor per 10 s, so the
  * journal is not what is measured here; the persistence module benchmarks Cassandra). The load
- * generator is a closed loop of {@code concurrency} requests in flight on the same machine: the
- * client shares the CPU with the server, for the baseline and the gateway alike.
+ * HTTP load comes from {@link RawHttpLoad} (blocking keep-alive sockets, requests prepared before
+ * each run) on the same machine: the client shares the CPU with the server, for the baseline and the
+ * gateway alike.
  */
 public final class ClusterBenchmark {
 
@@ -59,8 +56,7 @@ public final class ClusterBenchmark {
         try (TestNode node = new TestNode("Bench", TestNode.inMemoryJournal().withFallback(ConfigFactory.parseString(
                 """
                 pekko.loglevel = WARNING
-                pekko.http.host-connection-pool { max-connections = %d, max-open-requests = 1024 }
-                """.formatted(concurrency))), fleet.openCard("bench"))) {
+                """)), fleet.openCard("bench"))) {
             ActorSystem<Void> system = node.system();
             List<SensorChip> chips = provision(node, fleet, sensors);
             SensorClient client = new SensorClient(system, Duration.ofSeconds(10));
@@ -68,21 +64,27 @@ public final class ClusterBenchmark {
             ServerBinding hello = Http.get(system).newServerAt("127.0.0.1", 0)
                     .bind(d.path("hello", () -> d.get(() -> d.complete("Hello, World!"))))
                     .toCompletableFuture().get();
-            String helloUrl = "http://127.0.0.1:" + hello.localAddress().getPort() + "/hello";
+            int helloPort = hello.localAddress().getPort();
+            int gatewayPort = Integer.parseInt(node.url("").substring(node.url("").lastIndexOf(':') + 1));
 
             double sharding = measure(system, "sharding authenticate", seconds, concurrency, certificates(chips),
                     cert -> client.authenticate(cert.sensor(), cert.bytes()).thenApplyAsync(v -> v.accepted(), SAME_THREAD));
-            double baseline = measure(system, "HTTP hello-world", seconds, concurrency, i -> i,
-                    x -> http(system, HttpRequest.GET(helloUrl)));
-            String authUrl = node.url("/v1/authenticate");
-            double gateway = measure(system, "HTTP authenticate", seconds, concurrency, certificates(chips),
-                    cert -> http(system, HttpRequest.POST(authUrl).withEntity(
-                            HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, cert.bytes()))));
-            String batchUrl = node.url("/v1/authenticate/batch");
+            int connections = Math.max(1, concurrency / 2);
+            byte[] helloRequest = RawHttpLoad.request("GET", "/hello", null, null);
+            double baseline = measureHttp("HTTP hello-world", helloPort, seconds, connections, n -> i -> helloRequest);
+            double gateway = measureHttp("HTTP authenticate", gatewayPort, seconds, connections, n -> {
+                List<byte[]> reqs = pregenerate(n, i -> RawHttpLoad.request("POST", "/v1/authenticate",
+                        "application/octet-stream", certificates(chips).apply(i).bytes()));
+                return i -> reqs.get(i % reqs.size());
+            });
             Function<Integer, String> batches = batchBodies(chips, 100);
-            double batch = measure(system, "HTTP batch (100/request)", seconds, Math.max(4, concurrency / 8), batches,
-                    body -> http(system, HttpRequest.create(batchUrl).withMethod(HttpMethods.POST)
-                            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body)))) * 100;
+            double batch = measureHttp("HTTP batch (100/request)", gatewayPort, seconds, Math.max(2, connections / 4),
+                    n -> {
+                        List<byte[]> reqs = pregenerate(Math.max(1, n / 100), i -> RawHttpLoad.request("POST",
+                                "/v1/authenticate/batch", "application/json",
+                                batches.apply(i).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                        return i -> reqs.get(i % reqs.size());
+                    }) * 100;
             System.out.printf("%nRESULT sharding authenticate        %10.0f /s%n", sharding);
             System.out.printf("RESULT HTTP hello-world (baseline)  %10.0f req/s%n", baseline);
             System.out.printf("RESULT HTTP authenticate            %10.0f req/s   ratio to hello-world %.2f (target >= 0.50)%n",
@@ -139,9 +141,27 @@ public final class ClusterBenchmark {
         };
     }
 
-    static CompletionStage<Boolean> http(ActorSystem<?> system, HttpRequest request) {
-        return Http.get(system).singleRequest(request).thenComposeAsync(r -> r.entity().discardBytes(system)
-                .completionStage().thenApplyAsync(d -> r.status().intValue() == 200, SAME_THREAD), SAME_THREAD);
+    /** Requests prepared before a run (fresh certificates cost CMACs the client should not spend during it). */
+    static List<byte[]> pregenerate(int n, java.util.function.IntFunction<byte[]> make) {
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(make.apply(SEQUENCE.getAndIncrement()));
+        }
+        return out;
+    }
+
+    /**
+     * Warm-up for half the time, then counts 200 answers for {@code seconds}; {@code requests} gets
+     * the number of requests to prepare (enough for about 15,000 per second) and returns them by index.
+     */
+    static double measureHttp(String name, int port, int seconds, int connections,
+                              java.util.function.IntFunction<java.util.function.IntFunction<byte[]>> requests)
+            throws Exception {
+        RawHttpLoad.run(port, connections, seconds / 2.0, requests.apply(seconds * 7_500));
+        long[] counts = RawHttpLoad.run(port, connections, seconds, requests.apply(seconds * 15_000));
+        double rate = counts[0] / (double) seconds;
+        System.out.printf("%-28s %10.0f /s  (%d ok, %d other)%n", name, rate, counts[0], counts[1]);
+        return rate;
     }
 
     /** Warm-up for half the time, then counts successful operations for {@code seconds}. */
