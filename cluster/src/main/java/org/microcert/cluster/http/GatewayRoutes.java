@@ -458,10 +458,23 @@ public final class GatewayRoutes extends AllDirectives {
 
     private Route backup(Principal p, String requestId) {
         requireJournal();
+        org.apache.pekko.stream.javadsl.Source<org.apache.pekko.util.ByteString, ?> stream;
+        String result = "STARTED";
+        ApiError refused = null;
+        try {
+            stream = backups.stream();
+        } catch (ApiError e) {
+            stream = null;
+            refused = e;
+            result = e.code();
+        }
+        var body = stream;
+        ApiError error = refused;
         return completeWithFuture(audit.record(new AuditRecord(Instant.now(), p.name(), p.role().name().toLowerCase(),
-                        "BACKUP", null, "STARTED", null, requestId))
-                .thenApplyAsync(done -> HttpResponse.create().withEntity(HttpEntities.createChunked(
-                        ContentTypes.APPLICATION_OCTET_STREAM, backups.stream())), SAME_THREAD));
+                        "BACKUP", null, result, null, requestId))
+                .handleAsync((done, auditFailure) -> error != null ? errorResponse(error.status(), error.code(),
+                        error.getMessage()) : HttpResponse.create().withEntity(HttpEntities.createChunked(
+                        ContentTypes.APPLICATION_OCTET_STREAM, body)), SAME_THREAD));
     }
 
     private static Instant instantParam(Map<String, String> params, String name, Instant fallback) {

@@ -252,6 +252,13 @@ class GatewayHttpTest {
         assertEquals(List.of("REVOKE:REVOKED:alice", "REVOKE:OK:alice", "SEED_UPDATE_COMPLETE:OK:alice",
                 "SEED_UPDATE_START:OK:alice", "PROVISION:OK:alice"), actions);
         assertError(client.get(node.url("/v1/audit?limit=abc"), AUDITOR), 400, "BAD_PARAMETER");
+        assertError(client.send("POST", node.url("/v1/backup"), null, null, OPERATOR), 501, "NOT_AVAILABLE");
+        assertEquals("BACKUP:NOT_AVAILABLE", actionOf(json(client.get(node.url("/v1/audit?limit=1"), AUDITOR))));
+    }
+
+    static String actionOf(JsonNode audit) {
+        JsonNode r = audit.get("records").get(0);
+        return r.get("action").asText() + ":" + r.get("result").asText();
     }
 
     @Test
