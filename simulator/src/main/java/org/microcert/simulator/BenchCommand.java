@@ -122,7 +122,9 @@ public final class BenchCommand implements Callable<Integer> {
             result.set("helloWorld", helloSweep.json());
             result.set("authenticate", authSweep.json());
             ObjectNode ratios = result.putObject("ratios");
-            ratios.put("authenticateVsHelloWorld", round(ratio)).put("target", 0.5).put("met", ratio >= 0.5);
+            ratios.put("authenticateVsHelloWorld", round(ratio)).put("target", 0.5).put("met", ratio >= 0.5)
+                    .put("peakAuthenticateVsPeakHelloWorld", helloSweep.peakAnswered() == 0 ? 0
+                            : round(authSweep.peakAnswered() / helloSweep.peakAnswered()));
             ObjectNode half50 = result.putObject("authenticateAtHalfHelloWorldRate");
             half50.put("rate", round(half)).put("answeredPerSecond", atHalf.summary().requestsPerSecond())
                     .put("p50Ms", atHalf.summary().good().p50Ms()).put("p99Ms", atHalf.summary().good().p99Ms())
@@ -140,10 +142,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + (ratio >= 0.9 ? " (CAUTION: ratio near 1, the client or the box may be the limit)" : ""));
 
             out.println();
-            out.printf(Locale.ROOT, "hello-world baseline      %,10.0f requests/s sustained (p99 <= %d ms)%n",
-                    helloSweep.maxRate(), p99Limit.toMillis());
-            out.printf(Locale.ROOT, "authenticate (HTTP)       %,10.0f requests/s sustained -> %.1f%% of baseline (target >= 50%%)%n",
-                    authSweep.maxRate(), 100 * ratio);
+            out.printf(Locale.ROOT, "hello-world baseline      %,10.0f requests/s sustained (p99 <= %d ms); peak answered %,.0f/s%n",
+                    helloSweep.maxRate(), p99Limit.toMillis(), helloSweep.peakAnswered());
+            out.printf(Locale.ROOT, "authenticate (HTTP)       %,10.0f requests/s sustained -> %.1f%% of baseline (target >= 50%%); "
+                    + "peak answered %,.0f/s -> %.1f%% of the baseline's peak%n", authSweep.maxRate(), 100 * ratio,
+                    authSweep.peakAnswered(), helloSweep.peakAnswered() == 0 ? 0
+                            : 100 * authSweep.peakAnswered() / helloSweep.peakAnswered());
             out.printf(Locale.ROOT, "authenticate at %,.0f/s   answered %,.0f/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms "
                             + "(target p99 <= %d ms)%n", half, atHalf.summary().requestsPerSecond(),
                     atHalf.summary().good().p50Ms(), atHalf.summary().good().p99Ms(), atHalf.summary().good().p999Ms(),
@@ -192,14 +196,21 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  %-22s step %2d: %,9.0f/s -> answered %,9.0f/s, items %,10.0f/s, p99 %8.2f ms, failures %d: %s%n",
                     name, i + 1, rate, r.summary().requestsPerSecond(), r.summary().itemsPerSecond(),
                     r.summary().all().p99Ms(), r.summary().failures(), ok ? "sustained" : "NOT sustained");
-            if (!ok) {
+            s.peak(r.summary().requestsPerSecond(), r.summary().itemsPerSecond());
+            if (ok) {
+                s.pass(rate, batch ? rate * batchSize : rate);
+                rate *= stepFactor;
+            } else if (s.maxRate() == 0 && rate / 2 >= MIN_RATE) {
+                rate /= 2; // the first step was already too fast: look below it
+            } else {
                 break;
             }
-            s.pass(rate, batch ? rate * batchSize : rate);
-            rate *= stepFactor;
         }
         return s;
     }
+
+    /** Lowest step rate a sweep tries when even its first step is not sustained. */
+    private static final double MIN_RATE = 10;
 
     private RunReport step(TrafficFactory factory, double rate, Duration duration) throws InterruptedException {
         Simulation sim = new Simulation(new RateSchedule(rate, Duration.ofSeconds(1), duration), gateway.connections,
@@ -220,6 +231,8 @@ public final class BenchCommand implements Callable<Integer> {
         private final ArrayNode steps;
         private double maxRate;
         private double maxItems;
+        private double peakAnswered;
+        private double peakItems;
 
         Sweep(String name, ArrayNode steps) {
             this.name = name;
@@ -235,6 +248,16 @@ public final class BenchCommand implements Callable<Integer> {
             maxItems = items;
         }
 
+        /** The best answered rate of any step, sustained or not (what the target could do at all). */
+        void peak(double answered, double items) {
+            peakAnswered = Math.max(peakAnswered, answered);
+            peakItems = Math.max(peakItems, items);
+        }
+
+        double peakAnswered() {
+            return peakAnswered;
+        }
+
         double maxRate() {
             return maxRate;
         }
@@ -245,7 +268,8 @@ public final class BenchCommand implements Callable<Integer> {
 
         ObjectNode json() {
             ObjectNode n = ReportWriter.json().createObjectNode();
-            n.put("name", name).put("maxSustainedRate", round(maxRate)).put("maxSustainedItemsPerSecond", round(maxItems));
+            n.put("name", name).put("maxSustainedRate", round(maxRate)).put("maxSustainedItemsPerSecond", round(maxItems))
+                    .put("peakAnsweredPerSecond", round(peakAnswered)).put("peakItemsPerSecond", round(peakItems));
             n.set("steps", steps);
             return n;
         }
