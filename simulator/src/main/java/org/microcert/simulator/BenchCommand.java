@@ -105,6 +105,10 @@ public final class BenchCommand implements Callable<Integer> {
             FleetLoader.Loaded loaded = fleet.load(authOnly, node, out, spec);
             Fleet f = loaded.fleet();
 
+            // warm both JVMs (and the client's) up before anything is measured: not recorded
+            out.println("warming up the baseline and the node (not measured)...");
+            step(new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), startRate / 4, stepDuration.multipliedBy(2));
+            step(new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), startRate / 4, stepDuration.multipliedBy(2));
             Sweep helloSweep = sweep("hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), false);
             Sweep authSweep = sweep("authenticate", new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), false);
             double half = Math.max(1, helloSweep.maxRate() / 2);
