@@ -74,7 +74,7 @@ class ClusterFailoverTest {
                 pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
                 pekko.loglevel = INFO
                 microcert.sensor.reservation-ahead = 2s
-                microcert.http.ask-timeout = 4s
+                microcert.http.ask-timeout = 8s
                 microcert.http.interface = "127.0.0.1"
                 microcert.http.journal-probe.interval = 500ms
                 microcert.http.tokens-file = "%s"
@@ -195,10 +195,18 @@ class ClusterFailoverTest {
         }
     }
 
+    /** The node hosting a sensor; retried while its shard is handed over (503), e.g. rebalancing after joins. */
     static String hostOf(SensorChip chip, NodeProcess via) throws Exception {
-        HttpResponse<String> r = client.get(via.url("/v1/sensors/" + chip.sensorId()), TOKEN);
-        assertEquals(200, r.statusCode(), r.body());
-        return JSON.readTree(r.body()).get("hostedBy").asText();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            HttpResponse<String> r = client.get(via.url("/v1/sensors/" + chip.sensorId()), TOKEN);
+            if (r.statusCode() != 503) {
+                assertEquals(200, r.statusCode(), r.body());
+                return JSON.readTree(r.body()).get("hostedBy").asText();
+            }
+            assertTrue(System.nanoTime() < deadline, r.body());
+            Thread.sleep(100);
+        }
     }
 
     @Test
