@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -144,11 +147,17 @@ public final class MicroCertNode {
         String keyspace = audit.getString("keyspace");
         CassandraAuditTrail trail = new CassandraAuditTrail(session, keyspace, system.executionContext());
         if (audit.getBoolean("tables-autocreate")) {
-            trail.createTables(keyspace).whenCompleteAsync((ok, failure) -> {
-                if (failure != null) {
-                    LOG.error("could not create the audit_trail table: {}", failure.getMessage());
-                }
-            }, system.executionContext());
+            // Wait before the gateway binds: a key-management call answered before the table exists
+            // would lose its Cassandra audit record (schema changes take seconds on a busy node).
+            try {
+                trail.createTables(keyspace).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while creating the audit_trail table");
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.error("could not create the audit_trail table: {}",
+                        e instanceof ExecutionException ? e.getCause().toString() : "timed out after 60 s");
+            }
         }
         return trail;
     }

@@ -212,11 +212,21 @@ class ClusterFailoverTest {
     @Test
     void killedNodesSensorsAnswerAgainFromTheOthersWithNothingLostAndNoReplayAccepted() throws Exception {
         NodeProcess victim = nodes[2];
+        // Shards allocated before the third node joined move to it only when the coordinator
+        // rebalances (every few seconds): wait for that instead of assuming it already happened.
         List<SensorChip> onVictim = new ArrayList<>();
-        for (SensorChip chip : chips) {
-            if (hostOf(chip, nodes[0]).equals(address(2))) {
-                onVictim.add(chip);
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            onVictim.clear();
+            for (SensorChip chip : chips) {
+                if (hostOf(chip, nodes[0]).equals(address(2))) {
+                    onVictim.add(chip);
+                }
             }
+            if (!onVictim.isEmpty() || System.nanoTime() > deadline) {
+                break;
+            }
+            Thread.sleep(1000);
         }
         assertFalse(onVictim.isEmpty(), "sharding placed no sensor on the third node");
 
