@@ -4,6 +4,8 @@ import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +48,8 @@ public final class PersistenceBenchmark {
     static final String USAGE = """
             usage: ops/bin/bench-persistence [--contact-point HOST:PORT] [--datacenter DC]
                      [--sensors N (1000)] [--seconds S (15)] [--warmup S (5)] [--batch-size N (Pekko max-message-batch-size, 100)]
+                     [--snapshot-every N (100, as microcert.persistence.snapshot-every-n-events)]
+                     [--pekko-config HOCON (extra settings for the Pekko side, e.g. dispatcher or driver tuning)]
             Writes into keyspaces bench_journal / bench_snapshot (created if missing, truncated first).""";
 
     private PersistenceBenchmark() {
@@ -58,9 +62,11 @@ public final class PersistenceBenchmark {
         Duration measure;
         Duration warmup;
         int batch;
+        int snapshotEvery;
+        String extraConfig;
         try {
             Set<String> known = new HashSet<>(CassandraTarget.OPTIONS);
-            known.addAll(Set.of("--sensors", "--seconds", "--warmup", "--batch-size"));
+            known.addAll(Set.of("--sensors", "--seconds", "--warmup", "--batch-size", "--snapshot-every", "--pekko-config"));
             o = ToolOptions.parse(args, known, Set.of());
             o.putIfAbsent("--journal-keyspace", "bench_journal");
             o.putIfAbsent("--snapshot-keyspace", "bench_snapshot");
@@ -69,13 +75,16 @@ public final class PersistenceBenchmark {
             measure = Duration.ofSeconds(Integer.parseInt(o.getOrDefault("--seconds", "15")));
             warmup = Duration.ofSeconds(Integer.parseInt(o.getOrDefault("--warmup", "5")));
             batch = Integer.parseInt(o.getOrDefault("--batch-size", "100"));
-        } catch (IllegalArgumentException | SchemaException e) {
+            snapshotEvery = Integer.parseInt(o.getOrDefault("--snapshot-every", "100"));
+            extraConfig = o.getOrDefault("--pekko-config", "");
+            ConfigFactory.parseString(extraConfig); // a HOCON error is bad input, reported before anything runs
+        } catch (IllegalArgumentException | SchemaException | ConfigException e) {
             System.err.println("bench-persistence: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
             return;
         }
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench", target.pekkoConfig(
-                "pekko.persistence.cassandra.journal.max-message-batch-size = " + batch));
+                extraConfig + "\npekko.persistence.cassandra.journal.max-message-batch-size = " + batch));
         try (CqlSession session = target.openSession()) {
             Schema.apply(session, target.journalKeyspace(), target.snapshotKeyspace(), Replication.simple(1));
             session.execute("TRUNCATE " + target.journalKeyspace() + ".messages");
@@ -85,7 +94,7 @@ public final class PersistenceBenchmark {
                     + " CPU cores %d%n", sensors, warmup.toSeconds(), measure.toSeconds(), Runtime.getRuntime().availableProcessors());
             double raw = rawDriver(session, system, target, sensors, warmup, measure);
             System.out.printf("raw java-driver async inserts: %,.0f writes/s%n", raw);
-            double pekko = pekko(system, sensors, warmup, measure);
+            double pekko = pekko(system, sensors, snapshotEvery, warmup, measure);
             System.out.printf("Pekko Persistence (SensorJournal): %,.0f events/s%n", pekko);
             System.out.printf("ratio Pekko / raw: %.0f%%%n", 100 * pekko / raw);
         } finally {
@@ -114,12 +123,17 @@ public final class PersistenceBenchmark {
         }, executor);
     }
 
-    static double pekko(ActorSystem<?> system, int sensors, Duration warmup, Duration measure) {
+    static double pekko(ActorSystem<?> system, int sensors, int snapshotEvery, Duration warmup, Duration measure) {
         List<ActorRef<SensorJournal.Command>> journals = new ArrayList<>();
         for (int i = 0; i < sensors; i++) {
-            journals.add(system.systemActorOf(SensorJournal.create(new SensorId(0xbe_0000_0000_0000L + i), 100, 2),
+            journals.add(system.systemActorOf(SensorJournal.create(new SensorId(0xbe_0000_0000_0000L + i), snapshotEvery, 2),
                     "bench-" + i, Props.empty()));
         }
+        // Every journal recovered before the clock starts: recoveries (throttled by the plugin's
+        // max-concurrent-recoveries) are not steady-state writes and the raw side has none.
+        CompletableFuture.allOf(journals.stream().map(j -> AskPattern.<SensorJournal.Command, SensorRecord>ask(j,
+                SensorJournal.Get::new, Duration.ofSeconds(120), system.scheduler()).toCompletableFuture())
+                .toArray(CompletableFuture[]::new)).join();
         Executor executor = system.executionContext();
         return run(sensors, warmup, measure, (i, seq) -> AskPattern.<SensorJournal.Command, SensorRecord>ask(journals.get(i),
                 r -> new SensorJournal.Append(List.of(new SensorEvent.ReplayReservationExtended(1_795_000_000L + seq)), r),
@@ -145,11 +159,23 @@ public final class PersistenceBenchmark {
         sleep(warmup);
         counting.set(true);
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         sleep(measure);
         long writes = done.sum();
+        long failedLoops = loops.stream().filter(CompletableFuture::isCompletedExceptionally).count();
+        long cpu = processCpuNanos() - cpuStart;
         double seconds = (System.nanoTime() - start) / 1e9;
         running.set(false);
         CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).join();
+        // CPU per write of this JVM (client side only): on a machine shared with Cassandra, the
+        // client's CPU is what the Pekko side spends beyond the raw driver, and unlike the rates
+        // it hardly depends on what else the machine is doing.
+        System.out.printf("  (this JVM: %,.0f us CPU per write, %.2f cores)%n", cpu / 1e3 / Math.max(1, writes), cpu / 1e9 / seconds);
+        if (failedLoops > 0) {
+            System.out.printf("  WARNING: %d of %d writers failed during the run (their first error: %s); the rate is not valid%n",
+                    failedLoops, sensors, loops.stream().filter(CompletableFuture::isCompletedExceptionally).findFirst()
+                            .map(f -> f.handle((r, e) -> String.valueOf(e)).join()).orElse("?"));
+        }
         return writes / seconds;
     }
 
@@ -169,6 +195,11 @@ public final class PersistenceBenchmark {
             }
             loop(sensor, seq + 1, write, done, counting, running, finished, executor);
         }, executor);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void sleep(Duration d) {
