@@ -81,6 +81,11 @@ public final class MicroCertNode {
      * {@code card}. Used by {@link #main} and by tests that run nodes in-process.
      */
     public static CompletionStage<ServerBinding> start(ActorSystem<?> system, EncryptionCard card) {
+        return start(system, card, null);
+    }
+
+    /** As {@link #start(ActorSystem, EncryptionCard)}, with this audit trail instead of the configured one (tests). */
+    public static CompletionStage<ServerBinding> start(ActorSystem<?> system, EncryptionCard card, AuditTrail auditTrail) {
         Config config = system.settings().config();
         Metrics metrics = Metrics.get(system);
         SensorSettings settings = SensorSettings.fromConfig(config, Clock.systemUTC());
@@ -100,7 +105,7 @@ public final class MicroCertNode {
             probe = JournalProbe.alwaysUp();
             metrics.journalUp(true);
         }
-        AuditTrail audit = auditTrail(system, config.getConfig("microcert.audit"), session);
+        AuditTrail audit = auditTrail != null ? auditTrail : auditTrail(system, config.getConfig("microcert.audit"), session);
         BearerTokens tokens = tokens(http.getString("tokens-file"));
 
         Cluster cluster = Cluster.get(system);

@@ -17,6 +17,7 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.microcert.cluster.audit.AuditTrail;
 import org.microcert.ops.cassandra.TestCassandra;
 import org.microcert.persistence.card.EncryptionCard;
 
@@ -44,6 +45,11 @@ public final class TestNode implements AutoCloseable {
     private final String baseUrl;
 
     public TestNode(String name, Config overrides, EncryptionCard card) {
+        this(name, overrides, card, null);
+    }
+
+    /** A node whose gateway writes to {@code audit} (null: the configured audit trail). */
+    public TestNode(String name, Config overrides, EncryptionCard card, AuditTrail audit) {
         Config config = NodeConfig.layered(overrides.withFallback(ConfigFactory.parseString("""
                 pekko.remote.artery.canonical.port = 0
                 pekko.cluster.seed-nodes = []
@@ -58,7 +64,7 @@ public final class TestNode implements AutoCloseable {
         Cluster cluster = Cluster.get(system);
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
         try {
-            this.binding = MicroCertNode.start(system, card).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            this.binding = MicroCertNode.start(system, card, audit).toCompletableFuture().get(30, TimeUnit.SECONDS);
             awaitUp(cluster);
         } catch (Exception e) {
             system.terminate();

@@ -2,6 +2,9 @@ package org.microcert.cluster.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -40,6 +43,9 @@ import org.apache.pekko.http.javadsl.server.Rejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import org.microcert.cluster.audit.AuditRecord;
 import org.microcert.cluster.audit.AuditTrail;
 import org.microcert.cluster.http.BearerTokens.Principal;
@@ -49,6 +55,7 @@ import org.microcert.cluster.sensor.SensorClient;
 import org.microcert.cluster.sensor.SensorMessages.Done;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
 import org.microcert.cluster.sensor.SensorMessages.Refused;
+import org.microcert.cluster.sensor.SensorMessages.Rewrapped;
 import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
 import org.microcert.cluster.sensor.SensorMessages.Verdict;
 import org.microcert.protocol.MalformedCertificateException;
@@ -352,22 +359,109 @@ public final class GatewayRoutes extends AllDirectives {
         return audited(p, action, id, detail, requestId, op, certificateField, StatusCodes.OK);
     }
 
-    /** Runs a key-management operation (only when the journal answers), writes its audit record, then answers. */
+    /**
+     * Runs a key-management operation (only when the journal answers) between its two audit records
+     * ({@link #auditAround}), then answers.
+     */
     private Route audited(Principal p, String action, SensorId id, String detail, String requestId,
                           Supplier<CompletionStage<OperatorReply>> op, String certificateField, StatusCode okStatus) {
         requireJournal();
-        return completeWithFuture(auditAfter(p, action, id, detail, requestId, op.get())
-                .thenApplyAsync(reply -> operatorHttp(reply, okStatus, certificateField), SAME_THREAD));
+        return completeWithFuture(auditAround(p, action, id, detail, requestId, op, GatewayRoutes::resultOf)
+                .thenApplyAsync(o -> withAuditWarning(operatorHttp(o.reply(), okStatus, certificateField,
+                        o.outcomeUnrecorded()), o), SAME_THREAD));
     }
 
+    /** A key-management reply, and whether its outcome record could not be written. */
+    record Audited<T>(T reply, boolean outcomeUnrecorded) {}
+
+    static final String AUDIT_WARNING = "AUDIT_OUTCOME_NOT_RECORDED";
+
+    /**
+     * No key-management change without an audit record: the intent ({@code REQUESTED}) is written
+     * first and the operation runs only once it is stored; if it cannot be stored the call fails with
+     * {@code 503 AUDIT_UNAVAILABLE} and nothing is asked of the sensor. After the operation its
+     * outcome is recorded; when that write fails the change has still happened, so the answer stays
+     * the operation's own, marked {@link Audited#outcomeUnrecorded()} (counted, logged without secrets).
+     */
+    private <T> CompletionStage<Audited<T>> auditAround(Principal p, String action, SensorId id, String detail,
+                                                        String requestId, Supplier<CompletionStage<T>> op,
+                                                        Function<T, String> resultOf) {
+        return store(auditRecord(p, action, id, "REQUESTED", detail, requestId)).handleAsync((ok, failure) -> {
+            if (failure != null) {
+                metrics.keyOperation(action, "AUDIT_UNAVAILABLE");
+                LOG.error("request {}: {} refused, its audit intent could not be stored ({})", requestId, action,
+                        unwrap(failure).getClass().getSimpleName());
+                throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "AUDIT_UNAVAILABLE",
+                        "the audit trail cannot be written; nothing was changed; retry later");
+            }
+            return ok;
+        }, SAME_THREAD).thenComposeAsync(ok -> start(op), SAME_THREAD).handleAsync((reply, failure) -> {
+            if (failure != null && unwrap(failure) instanceof ApiError a && a.code().equals("AUDIT_UNAVAILABLE")) {
+                return CompletableFuture.<Audited<T>>failedFuture(a);
+            }
+            String result = failure != null ? failureCode(failure) : resultOf.apply(reply);
+            metrics.keyOperation(action, result);
+            return store(auditRecord(p, action, id, result, detail, requestId)).handleAsync((ok, auditFailure) -> {
+                if (auditFailure != null) {
+                    metrics.auditOutcomeUnrecorded(action);
+                    LOG.error("request {}: the outcome {} of {} on sensor {} is not in the audit trail ({})", requestId,
+                            result, action, id, unwrap(auditFailure).getClass().getSimpleName());
+                }
+                if (failure != null) {
+                    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                }
+                return new Audited<>(reply, auditFailure != null);
+            }, SAME_THREAD);
+        }, SAME_THREAD).thenComposeAsync(Function.identity(), SAME_THREAD);
+    }
+
+    private static String resultOf(OperatorReply reply) {
+        return reply instanceof Refused r ? r.error() : "OK";
+    }
+
+    /** Runs {@code op}, turning a synchronous throw into a failed stage. */
+    private static <T> CompletionStage<T> start(Supplier<CompletionStage<T>> op) {
+        try {
+            return op.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletionStage<Void> store(AuditRecord r) {
+        try {
+            return audit.record(r);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static AuditRecord auditRecord(Principal p, String action, SensorId id, String result, String detail,
+                                           String requestId) {
+        return new AuditRecord(Instant.now(), p.name(), p.role().name().toLowerCase(), action,
+                id == null ? null : id.toString(), result, detail, requestId);
+    }
+
+    /** Marks an answer whose audit outcome is missing: a {@code Warning} header (the JSON field is set by the caller). */
+    private static HttpResponse withAuditWarning(HttpResponse response, Audited<?> o) {
+        return !o.outcomeUnrecorded() ? response : response.addHeader(RawHeader.create("Warning",
+                "199 microcert \"the outcome of this operation is not in the audit trail\""));
+    }
+
+    /**
+     * The bulk import's audit: it starts each provisioning itself, so only the outcome can be recorded
+     * (ManifestImport.Audited hands over an operation already running).
+     */
     private CompletionStage<OperatorReply> auditAfter(Principal p, String action, SensorId id, String detail,
                                                       String requestId, CompletionStage<OperatorReply> op) {
         return op.handleAsync((reply, failure) -> {
-            String result = failure != null ? failureCode(failure) : reply instanceof Refused r ? r.error() : "OK";
+            String result = failure != null ? failureCode(failure) : resultOf(reply);
             metrics.keyOperation(action, result);
-            return audit.record(new AuditRecord(Instant.now(), p.name(), p.role().name().toLowerCase(), action,
-                            id == null ? null : id.toString(), result, detail, requestId))
+            return store(auditRecord(p, action, id, result, detail, requestId))
                     .handleAsync((ok, auditFailure) -> {
+                        if (auditFailure != null) {
+                            metrics.auditOutcomeUnrecorded(action);
+                        }
                         if (failure != null) {
                             throw failure instanceof CompletionException c ? c : new CompletionException(failure);
                         }
@@ -378,20 +472,34 @@ public final class GatewayRoutes extends AllDirectives {
 
     private Route operatorReply(Supplier<CompletionStage<OperatorReply>> op, StatusCode okStatus, String certificateField) {
         requireJournal();
-        return completeWithFuture(op.get().thenApplyAsync(r -> operatorHttp(r, okStatus, certificateField), SAME_THREAD));
+        return completeWithFuture(op.get().thenApplyAsync(r -> operatorHttp(r, okStatus, certificateField, false),
+                SAME_THREAD));
     }
 
-    private static HttpResponse operatorHttp(OperatorReply reply, StatusCode okStatus, String certificateField) {
+    private static HttpResponse operatorHttp(OperatorReply reply, StatusCode okStatus, String certificateField,
+                                             boolean auditWarning) {
+        ObjectNode body;
+        StatusCode status = okStatus;
         if (reply instanceof Refused r) {
-            return errorResponse(refusedStatus(r.error()), r.error(), r.message());
+            body = Json.error(r.error(), r.message());
+            status = refusedStatus(r.error());
+        } else if (reply instanceof Rewrapped w) {
+            body = statusJson(w.status()).put("previousKeyVersion", w.previousKeyVersion()).put("rewrapped", w.changed());
+        } else {
+            Done done = (Done) reply;
+            body = statusJson(done.status());
+            if (certificateField != null) {
+                body.put(certificateField, done.certificate() == null ? null : Json.base64(done.certificate()));
+            }
         }
-        Done done = (Done) reply;
-        ObjectNode body = statusJson(done.status());
-        if (certificateField != null) {
-            body.put(certificateField, done.certificate() == null ? null : Json.base64(done.certificate()));
+        if (auditWarning) {
+            body.put("auditWarning", AUDIT_WARNING);
         }
-        HttpResponse response = HttpResponse.create().withStatus(okStatus).withEntity(JSON, Json.bytes(body));
-        return okStatus.equals(StatusCodes.CREATED)
+        HttpResponse response = HttpResponse.create().withStatus(status).withEntity(JSON, Json.bytes(body));
+        if (status.equals(StatusCodes.SERVICE_UNAVAILABLE)) {
+            response = response.addHeader(RawHeader.create("Retry-After", "2"));
+        }
+        return status.equals(StatusCodes.CREATED) && reply instanceof Done done
                 ? response.addHeader(RawHeader.create("Location", "/v1/sensors/" + done.status().sensorId()))
                 : response;
     }
@@ -458,23 +566,18 @@ public final class GatewayRoutes extends AllDirectives {
 
     private Route backup(Principal p, String requestId) {
         requireJournal();
-        org.apache.pekko.stream.javadsl.Source<org.apache.pekko.util.ByteString, ?> stream;
-        String result = "STARTED";
-        ApiError refused = null;
-        try {
-            stream = backups.stream();
-        } catch (ApiError e) {
-            stream = null;
-            refused = e;
-            result = e.code();
-        }
-        var body = stream;
-        ApiError error = refused;
-        return completeWithFuture(audit.record(new AuditRecord(Instant.now(), p.name(), p.role().name().toLowerCase(),
-                        "BACKUP", null, result, null, requestId))
-                .handleAsync((done, auditFailure) -> error != null ? errorResponse(error.status(), error.code(),
-                        error.getMessage()) : HttpResponse.create().withEntity(HttpEntities.createChunked(
-                        ContentTypes.APPLICATION_OCTET_STREAM, body)), SAME_THREAD));
+        return completeWithFuture(auditAround(p, "BACKUP", null, null, requestId, backups::take, b -> "OK")
+                .thenApplyAsync(o -> {
+                    Backup b = o.reply();
+                    Source<ByteString, ?> data = FileIO.fromPath(b.file()).watchTermination((mat, done) -> {
+                        done.whenComplete((d, f) -> b.delete());
+                        return mat;
+                    });
+                    HttpResponse r = HttpResponse.create()
+                            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, b.size(), data))
+                            .addHeader(RawHeader.create("Content-Disposition", "attachment; filename=\"" + b.filename() + "\""));
+                    return withAuditWarning(r, o);
+                }, SAME_THREAD));
     }
 
     private static Instant instantParam(Map<String, String> params, String name, Instant fallback) {
@@ -688,8 +791,23 @@ public final class GatewayRoutes extends AllDirectives {
         return System.currentTimeMillis() / 1000;
     }
 
-    /** Streams the backup file (the persistence module's format). */
+    /** Takes backups for {@code POST /v1/backup}. */
     public interface Backups {
-        org.apache.pekko.stream.javadsl.Source<org.apache.pekko.util.ByteString, ?> stream();
+        /**
+         * Writes a complete backup file (the persistence module's format) and completes with it, or
+         * fails with an {@link ApiError} saying why none was written.
+         */
+        CompletionStage<Backup> take();
+    }
+
+    /** A finished backup file to stream; {@link #delete()} runs once it was sent (or the send failed). */
+    public record Backup(Path file, long size, String filename) {
+        public void delete() {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.warn("could not delete the streamed backup file {}: {}", file, e.getMessage());
+            }
+        }
     }
 }

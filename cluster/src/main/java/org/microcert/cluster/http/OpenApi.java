@@ -39,7 +39,8 @@ final class OpenApi {
                 prop("epochYear", integer()), prop("keyVersion", integer()), prop("provisionedAt", dateTime()),
                 prop("updatedAt", dateTime()), prop("command", base64()), prop("certificate", base64()),
                 prop("counters", object(prop("accepted", integer()), prop("rejected", integer()))),
-                prop("hostedBy", string())));
+                prop("hostedBy", string()), prop("auditWarning", enumOf(GatewayRoutes.AUDIT_WARNING).put("description",
+                        "present when the change happened but its outcome could not be written to the audit trail"))));
         schemas.set("AuditRecords", object(prop("records", Json.object().put("type", "array").set("items", object(
                 prop("time", dateTime()), prop("actor", string()), prop("role", string()), prop("action", string()),
                 prop("sensorId", sensorId()), prop("result", string()), prop("detail", string()),

@@ -49,6 +49,10 @@ public final class Metrics implements Extension {
     private final Counter keyOperations = Counter.builder().name("microcert_key_operations_total")
             .help("Key-management operations by action and result").labelNames("action", "result").register(registry);
 
+    private final Counter auditOutcomesUnrecorded = Counter.builder().name("microcert_audit_outcome_unrecorded_total")
+            .help("Key-management operations that happened but whose outcome record could not be stored")
+            .labelNames("action").register(registry);
+
     private Metrics() {
         GaugeWithCallback.builder().name("microcert_sensor_entities_active").help("Sensor entities in memory on this node")
                 .callback(cb -> cb.call(activeEntities.get())).register(registry);
@@ -70,6 +74,10 @@ public final class Metrics implements Extension {
 
     public void keyOperation(String action, String result) {
         keyOperations.labelValues(action, result).inc();
+    }
+
+    public void auditOutcomeUnrecorded(String action) {
+        auditOutcomesUnrecorded.labelValues(action).inc();
     }
 
     public void entityStarted() {

@@ -62,4 +62,8 @@ public final class SensorClient {
     public CompletionStage<SensorMessages.OperatorReply> encrypt(SensorId sensor, byte[] plaintext) {
         return ask(sensor, r -> new SensorMessages.Encrypt(plaintext, r));
     }
+
+    public CompletionStage<SensorMessages.OperatorReply> rewrap(SensorId sensor, String actor) {
+        return ask(sensor, r -> new SensorMessages.RewrapSeed(actor, r));
+    }
 }

@@ -32,6 +32,8 @@ import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
 import org.microcert.cluster.sensor.SensorMessages.Provision;
 import org.microcert.cluster.sensor.SensorMessages.Refused;
 import org.microcert.cluster.sensor.SensorMessages.Revoke;
+import org.microcert.cluster.sensor.SensorMessages.RewrapSeed;
+import org.microcert.cluster.sensor.SensorMessages.Rewrapped;
 import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
 import org.microcert.cluster.sensor.SensorMessages.StartSeedUpdate;
 import org.microcert.cluster.sensor.SensorMessages.Verdict;
@@ -169,6 +171,7 @@ public final class SensorEntity
                 .onCommand(CompleteSeedUpdate.class, this::completeSeedUpdate)
                 .onCommand(Revoke.class, this::revoke)
                 .onCommand(Encrypt.class, this::encrypt)
+                .onCommand(RewrapSeed.class, this::rewrap)
                 .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), isProvisioned(s)
                         ? new Done(status(s), null) : unknown()))
                 .build();
@@ -364,6 +367,33 @@ public final class SensorEntity
                     wipeSeed();
                 })
                 .thenReply(c.replyTo(), s -> new Done(status(s), order));
+    }
+
+    /**
+     * K_store rotation: reseals the same seed under the card's current key version. Only moves
+     * forward: a record under a version newer than the current one (a node still pinned to the old
+     * version during a rolling rotation) is left alone rather than downgraded. The opened seed in
+     * memory stays valid (same seed).
+     */
+    private ReplyEffect<SensorEvent, SensorRecord> rewrap(SensorRecord state, RewrapSeed c) {
+        Refused refused = refusal(state);
+        if (refused != null) {
+            return Effect().reply(c.replyTo(), refused);
+        }
+        SealedSeed previous = state.seed();
+        if (previous.keyVersion() >= card.currentKeyVersion()) {
+            return Effect().reply(c.replyTo(), new Rewrapped(status(state), previous.keyVersion()));
+        }
+        SealedSeed current;
+        try {
+            current = card.rewrap(previous);
+        } catch (CardException e) {
+            return cardRefusal(c.replyTo(), e);
+        }
+        String digest = card.digest(current).toString();
+        return Effect().persist(new SensorEvent.SeedRewrapped(current, digest))
+                .thenRun(s -> card.recordReplaced(previous, current))
+                .thenReply(c.replyTo(), s -> new Rewrapped(status(s), previous.keyVersion()));
     }
 
     private ReplyEffect<SensorEvent, SensorRecord> encrypt(SensorRecord state, Encrypt c) {

@@ -43,6 +43,12 @@ public final class SensorMessages {
     /** Revoke the sensor: answers the COMMAND certificate ordering it to destroy its seed. */
     public record Revoke(String reason, String actor, ActorRef<OperatorReply> replyTo) implements Command {}
 
+    /**
+     * Reseal the sealed seed under the card's current K_store version (after a K_store rotation);
+     * answers {@link Rewrapped}, without an event when the seed already is under that version.
+     */
+    public record RewrapSeed(String actor, ActorRef<OperatorReply> replyTo) implements Command {}
+
     /** The sensor's status; never secret material. */
     public record GetStatus(ActorRef<OperatorReply> replyTo) implements Command {}
 
@@ -80,6 +86,17 @@ public final class SensorMessages {
         @Override
         public String toString() {
             return "Done[" + status + (certificate == null ? "" : ", certificate of " + certificate.length + " bytes") + "]";
+        }
+    }
+
+    /**
+     * The answer to {@link RewrapSeed}: the status after it; {@code previousKeyVersion} is the K_store
+     * version the seed was sealed under before (equal to {@code status.keyVersion()} when nothing changed).
+     */
+    public record Rewrapped(SensorStatus status, int previousKeyVersion) implements OperatorReply {
+        /** Whether the seed was resealed under a newer K_store version. */
+        public boolean changed() {
+            return previousKeyVersion != status.keyVersion();
         }
     }
 

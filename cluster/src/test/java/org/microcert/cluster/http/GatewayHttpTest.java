@@ -249,8 +249,11 @@ class GatewayHttpTest {
         for (JsonNode r : json(audit).get("records")) {
             actions.add(r.get("action").asText() + ":" + r.get("result").asText() + ":" + r.get("actor").asText());
         }
-        assertEquals(List.of("REVOKE:REVOKED:alice", "REVOKE:OK:alice", "SEED_UPDATE_COMPLETE:OK:alice",
-                "SEED_UPDATE_START:OK:alice", "PROVISION:OK:alice"), actions);
+        // Every call leaves its intent (REQUESTED) before the operation, then its outcome.
+        assertEquals(List.of("REVOKE:REVOKED:alice", "REVOKE:REQUESTED:alice", "REVOKE:OK:alice",
+                "REVOKE:REQUESTED:alice", "SEED_UPDATE_COMPLETE:OK:alice", "SEED_UPDATE_COMPLETE:REQUESTED:alice",
+                "SEED_UPDATE_START:OK:alice", "SEED_UPDATE_START:REQUESTED:alice", "PROVISION:OK:alice",
+                "PROVISION:REQUESTED:alice"), actions);
         assertError(client.get(node.url("/v1/audit?limit=abc"), AUDITOR), 400, "BAD_PARAMETER");
         assertError(client.send("POST", node.url("/v1/backup"), null, null, OPERATOR), 501, "NOT_AVAILABLE");
         assertEquals("BACKUP:NOT_AVAILABLE", actionOf(json(client.get(node.url("/v1/audit?limit=1"), AUDITOR))));
