@@ -48,21 +48,31 @@ public final class AuditTool {
             System.err.println("audit: " + e.getMessage() + "\n" + USAGE);
             return 2;
         }
-        ActorSystem system = ActorSystem.create("audit", target.pekkoConfig(""));
-        try (EncryptionCard card = CardOptions.open(options, environment); CqlSession session = target.openSession()) {
-            JournalScan.Result scan = JournalScan.scan(session, SerializationExtension.get(system),
-                    target.journalKeyspace(), target.snapshotKeyspace());
-            JournalAudit.Report report = JournalAudit.audit(card, CardOptions.expectedDigest(card, options), scan);
-            report.lines().forEach(System.out::println);
-            return report.clean() ? 0 : FINDINGS;
-        } catch (IllegalArgumentException e) {
-            System.err.println("audit: " + e.getMessage() + "\n" + USAGE);
+        ActorSystem system = null;
+        // the card first: a wrong PIN or password fails fast, before any connection to the cluster
+        try (EncryptionCard card = CardOptions.open(options, environment)) {
+            system = ActorSystem.create("audit", target.pekkoConfig(""));
+            return audit(card, options, target, system);
+        } catch (IllegalArgumentException e) { // a card option: one line, the usage would bury it
+            System.err.println("audit: " + e.getMessage());
             return 2;
         } catch (CardException | DriverException e) {
             System.err.println("audit: " + e.getMessage());
             return 1;
         } finally {
-            system.terminate();
+            if (system != null) {
+                system.terminate();
+            }
+        }
+    }
+
+    private static int audit(EncryptionCard card, Map<String, String> options, CassandraTarget target, ActorSystem system) {
+        try (CqlSession session = target.openSession()) {
+            JournalScan.Result scan = JournalScan.scan(session, SerializationExtension.get(system),
+                    target.journalKeyspace(), target.snapshotKeyspace());
+            JournalAudit.Report report = JournalAudit.audit(card, CardOptions.expectedDigest(card, options), scan);
+            report.lines().forEach(System.out::println);
+            return report.clean() ? 0 : FINDINGS;
         }
     }
 }

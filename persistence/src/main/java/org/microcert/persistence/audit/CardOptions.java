@@ -44,7 +44,7 @@ public final class CardOptions {
         if (options.containsKey("--pkcs11")) {
             char[] pin = secret(options, "--pin-env", environment);
             try {
-                int version = Integer.parseInt(options.getOrDefault("--key-version", "1"));
+                int version = Integer.parseInt(options.getOrDefault("--key-version", "0"));
                 return Pkcs11Card.open(Pkcs11Config.load(Path.of(options.get("--pkcs11"))), pin, state, version);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--key-version needs a number");

@@ -39,7 +39,8 @@ public final class BackupTool {
         System.exit(run(args, System::getenv));
     }
 
-    static int run(String[] args, Function<String, String> environment) {
+    /** {@link #main} without the exit: the exit status; secrets are read through {@code environment}. */
+    public static int run(String[] args, Function<String, String> environment) {
         if (args.length == 0 || !(args[0].equals("backup") || args[0].equals("restore"))) {
             System.err.println(USAGE);
             return 2;
@@ -65,8 +66,28 @@ public final class BackupTool {
             return 2;
         }
         Path file = Path.of(options.get("--file"));
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, target.pekkoConfig(""));
-        try (EncryptionCard card = CardOptions.open(options, environment); CqlSession session = target.openSession()) {
+        ActorSystem<Void> system = null;
+        // the card first: a wrong PIN or password fails fast, before any connection to the cluster
+        try (EncryptionCard card = CardOptions.open(options, environment)) {
+            system = ActorSystem.create(Behaviors.empty(), name, target.pekkoConfig(""));
+            runWithCard(backup, card, options, target, system, file, snapshotEvery);
+            return 0;
+        } catch (IllegalArgumentException e) { // a card option: one line, the usage would bury it
+            System.err.println(name + ": " + e.getMessage());
+            return 2;
+        } catch (BackupException | CardException | DriverException e) {
+            System.err.println(name + ": " + e.getMessage());
+            return 1;
+        } finally {
+            if (system != null) {
+                system.terminate();
+            }
+        }
+    }
+
+    private static void runWithCard(boolean backup, EncryptionCard card, Map<String, String> options, CassandraTarget target,
+                                    ActorSystem<Void> system, Path file, int snapshotEvery) {
+        try (CqlSession session = target.openSession()) {
             if (backup) {
                 BackupFile.Summary s = Backups.backup(session, system, target, card, CardOptions.expectedDigest(card, options), file);
                 System.out.printf("backup written: %s, %d sensors, set digest %s%n", file, s.records(), s.setDigest());
@@ -74,15 +95,6 @@ public final class BackupTool {
                 Backups.Restored r = Backups.restore(session, system, target, card, file, snapshotEvery);
                 System.out.printf("restored %d sensors from %s; card set digest set to %s%n", r.records(), file, r.setDigest());
             }
-            return 0;
-        } catch (IllegalArgumentException e) {
-            System.err.println(name + ": " + e.getMessage() + "\n" + USAGE);
-            return 2;
-        } catch (BackupException | CardException | DriverException e) {
-            System.err.println(name + ": " + e.getMessage());
-            return 1;
-        } finally {
-            system.terminate();
         }
     }
 }

@@ -20,13 +20,13 @@ import java.util.stream.Stream;
  * a fresh token directory, and one initialised token per label. Everything happens before the
  * first SunPKCS11 provider loads the library, which reads the configuration only then.
  */
-final class SoftHsm {
+public final class SoftHsm {
 
-    static final char[] PIN = "user-pin-2468".toCharArray();
+    public static final char[] PIN = "user-pin-2468".toCharArray();
     private static final String SO_PIN = "so-pin-1357";
-    /** Token labels: card-a/b/c for the card contract, the others for single tests. */
+    /** Token labels: card-a/b/c for the card contract, the others for single tests (tools: the command-line tools). */
     static final List<String> LABELS = List.of("card-a", "card-b", "card-c", "pin-check", "generated",
-            "ceremony-1", "ceremony-2");
+            "ceremony-1", "ceremony-2", "tools");
     private static final Pattern SLOT = Pattern.compile("reassigned to slot (\\d+)");
     private static Map<String, Long> slots;
 
@@ -34,7 +34,7 @@ final class SoftHsm {
     }
 
     /** The configuration of the token labelled {@code label}. */
-    static synchronized Pkcs11Config token(String label) {
+    public static synchronized Pkcs11Config token(String label) {
         if (slots == null) {
             slots = initialise();
         }
