@@ -21,6 +21,11 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegi
 import org.microcert.cluster.audit.AuditTrail;
 import org.microcert.cluster.audit.CassandraAuditTrail;
 import org.microcert.cluster.audit.InMemoryAuditTrail;
+import java.util.Optional;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.microcert.cluster.http.ApiError;
 import org.microcert.cluster.http.BearerTokens;
 import org.microcert.cluster.http.GatewayRoutes;
 import org.microcert.cluster.http.HttpServer;
@@ -30,6 +35,7 @@ import org.microcert.cluster.sensor.SensorClient;
 import org.microcert.cluster.sensor.SensorEntity;
 import org.microcert.cluster.sensor.SensorSettings;
 import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.persistence.sensor.SensorPersistence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,6 +114,9 @@ public final class MicroCertNode {
         AuditTrail audit = auditTrail != null ? auditTrail : auditTrail(system, config.getConfig("microcert.audit"), session);
         BearerTokens tokens = tokens(http.getString("tokens-file"));
 
+        // This node's share of the cards' set digest, for backups taken on any node.
+        system.systemActorOf(CardDigests.create(card), "card-digests", org.apache.pekko.actor.typed.Props.empty());
+
         Cluster cluster = Cluster.get(system);
         GatewayRoutes.Readiness readiness = new GatewayRoutes.Readiness() {
             @Override
@@ -136,8 +145,24 @@ public final class MicroCertNode {
         };
         SensorClient sensors = new SensorClient(system, http.getDuration("ask-timeout"));
         GatewayRoutes routes = new GatewayRoutes(sensors, tokens, audit, metrics, readiness,
-                NodeBackups.create(system, card), http.getInt("import-parallelism"));
+                NodeBackups.create(system, card, session, config.getString("pekko.persistence.cassandra.journal.keyspace"),
+                        config.getString("pekko.persistence.cassandra.snapshot.keyspace"),
+                        http.getDuration("backup-digest-timeout")), sensorIds(system, cassandra), http.getInt("import-parallelism"),
+                http.getInt("rewrap-parallelism"));
         return HttpServer.start(system, routes.route(), http);
+    }
+
+    /** Sensor ids from the journal's persistence-id index (Cassandra's all_persistence_ids). */
+    private static GatewayRoutes.SensorIds sensorIds(ActorSystem<?> system, boolean cassandra) {
+        if (!cassandra) {
+            return () -> {
+                throw new ApiError(StatusCodes.NOT_IMPLEMENTED, "NOT_AVAILABLE",
+                        "fleet-wide operations need the Cassandra journal");
+            };
+        }
+        return () -> PersistenceQuery.get(system).getReadJournalFor(CassandraReadJournal.class,
+                        CassandraReadJournal.Identifier()).currentPersistenceIds()
+                .map(SensorPersistence::sensorIdOf).filter(Optional::isPresent).map(Optional::get);
     }
 
     private static AuditTrail auditTrail(ActorSystem<?> system, Config audit, CassandraSession session) {

@@ -1,23 +1,112 @@
 package org.microcert.cluster;
 
+import com.datastax.oss.driver.api.core.DriverException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.microcert.cluster.http.ApiError;
 import org.microcert.cluster.http.GatewayRoutes;
+import org.microcert.persistence.backup.BackupException;
+import org.microcert.persistence.backup.BackupFile;
+import org.microcert.persistence.backup.Backups;
 import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.persistence.schema.CassandraTarget;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The backup behind {@code POST /v1/backup}: not wired. The persistence module's backup
- * audits the journal against the set digests of every node's card first, which one gateway node
- * does not hold; backups are taken with {@code ops/bin/backup} (docs/http-api.md says so).
+ * The backup behind {@code POST /v1/backup}: gathers every Up member's card accumulator
+ * ({@link CardDigests}), then runs the persistence module's backup ({@link Backups#backup}: the
+ * journal audit against that combined digest, then the file of {@code ops/bin/backup}) into a
+ * private temporary directory, which the gateway streams and deletes. Nothing is written unless
+ * every member answered and the audit is clean.
  */
 final class NodeBackups {
 
+    private static final Logger LOG = LoggerFactory.getLogger(NodeBackups.class);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
     private NodeBackups() {}
 
-    static GatewayRoutes.Backups create(ActorSystem<?> system, EncryptionCard card) {
-        return () -> CompletableFuture.failedFuture(new ApiError(StatusCodes.NOT_IMPLEMENTED, "NOT_AVAILABLE",
-                "backup through the gateway is not available; use ops/bin/backup"));
+    static GatewayRoutes.Backups create(ActorSystem<?> system, EncryptionCard card, CassandraSession session,
+                                        String journalKeyspace, String snapshotKeyspace, Duration digestTimeout) {
+        if (session == null) {
+            return () -> CompletableFuture.failedFuture(new ApiError(StatusCodes.NOT_IMPLEMENTED, "NOT_AVAILABLE",
+                    "backups need the Cassandra journal"));
+        }
+        // Backups.backup reads only the keyspaces of the target; the scan runs on the node's own session.
+        CassandraTarget target = new CassandraTarget("127.0.0.1", 9042, "unused", journalKeyspace, snapshotKeyspace);
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        return () -> CardDigests.gather(system, card, digestTimeout)
+                .thenCombineAsync(session.underlying(), (gathered, cql) -> {
+                    Path dir = null;
+                    try {
+                        dir = Files.createTempDirectory("microcert-backup-"); // owner-only
+                        String name = "microcert-" + STAMP.format(Instant.now()) + ".backup";
+                        Path file = dir.resolve(name);
+                        BackupFile.Summary s = Backups.backup(cql, system, target, card, gathered.digest(), file);
+                        LOG.info("backup of {} sensors written for streaming (card state of {})", s.records(), gathered.nodes());
+                        return new GatewayRoutes.Backup(file, Files.size(file), name);
+                    } catch (IOException e) {
+                        deleteQuietly(dir);
+                        throw new UncheckedIOException(e);
+                    } catch (RuntimeException e) {
+                        deleteQuietly(dir);
+                        throw e;
+                    }
+                }, blocking)
+                .exceptionally(failure -> {
+                    throw refusal(failure);
+                });
+    }
+
+    /** What the operator is told; internals only in the log. */
+    private static ApiError refusal(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof ApiError a) {
+            return a;
+        }
+        if (t instanceof CardDigests.MissingNodes m) {
+            return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "CARD_STATE_UNAVAILABLE", "no set-digest state from "
+                    + String.join(", ", m.nodes()) + " in time; no backup written (every Up member's card must answer)");
+        }
+        if (t instanceof CardDigests.RejectedDigest r) {
+            return new ApiError(StatusCodes.CONFLICT, "CARD_STATE_REJECTED", r.getMessage() + "; no backup written");
+        }
+        if (t instanceof BackupException b && b.reason() == BackupException.Reason.AUDIT_FAILED) {
+            return new ApiError(StatusCodes.CONFLICT, "AUDIT_FAILED", b.getMessage().replace("\n", "; "));
+        }
+        if (t instanceof DriverException || t instanceof java.util.concurrent.TimeoutException) {
+            return ApiError.unavailable("the key database did not answer the backup scan; retry later");
+        }
+        LOG.error("backup failed", t);
+        return new ApiError(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL", "the backup failed (see the node's log)");
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.warn("could not delete {}: {}", dir, e.getMessage());
+        }
     }
 }

@@ -114,19 +114,24 @@ public final class GatewayRoutes extends AllDirectives {
     private final Metrics metrics;
     private final Readiness readiness;
     private final Backups backups;
+    private final SensorIds sensorIds;
     private final int importParallelism;
+    private final int rewrapParallelism;
     private final byte[] openApi;
     private final Route route;
 
     public GatewayRoutes(SensorClient sensors, BearerTokens tokens, AuditTrail audit, Metrics metrics,
-                         Readiness readiness, Backups backups, int importParallelism) {
+                         Readiness readiness, Backups backups, SensorIds sensorIds, int importParallelism,
+                         int rewrapParallelism) {
         this.sensors = sensors;
         this.tokens = tokens;
         this.audit = audit;
         this.metrics = metrics;
         this.readiness = readiness;
         this.backups = backups;
+        this.sensorIds = sensorIds;
         this.importParallelism = importParallelism;
+        this.rewrapParallelism = rewrapParallelism;
         this.openApi = OpenApi.document();
         this.route = buildRoute();
     }
@@ -282,6 +287,7 @@ public final class GatewayRoutes extends AllDirectives {
                         path("import", () -> post(() -> authorized(OPERATOR, requestId, p -> importManifest(p, requestId)))),
                         pathPrefix(PathMatchers.segment(), idText -> sensorRoutes(idText, requestId)))),
                 path("audit", () -> get(() -> authorized(ANY_ROLE, requestId, p -> auditQuery()))),
+                path("rewrap", () -> post(() -> authorized(OPERATOR, requestId, p -> rewrapAll(p, requestId)))),
                 path("backup", () -> post(() -> authorized(OPERATOR, requestId, p -> backup(p, requestId)))));
     }
 
@@ -318,6 +324,11 @@ public final class GatewayRoutes extends AllDirectives {
                         return audited(p, "SEED_UPDATE_COMPLETE", id, null, requestId,
                                 () -> sensors.completeSeedUpdate(id, envelope, p.name()), null);
                     });
+                }))),
+                path("rewrap", () -> post(() -> authorized(OPERATOR, requestId, p -> {
+                    SensorId id = Json.sensorId(idText);
+                    return optionalJsonBody(Json.EmptyBody.class, b ->
+                            audited(p, "REWRAP", id, null, requestId, () -> sensors.rewrap(id, p.name()), null));
                 }))),
                 path("encrypt", () -> post(() -> authorized(OPERATOR, requestId, p -> {
                     SensorId id = Json.sensorId(idText);
@@ -580,6 +591,89 @@ public final class GatewayRoutes extends AllDirectives {
                 }, SAME_THREAD));
     }
 
+    /**
+     * Rewraps every sensor (K_store rotation): streams one NDJSON line per sensor as its entity answers
+     * (a few in parallel, each audited like a single rewrap), then a summary line. The call's own
+     * intent is recorded first; its outcome (the counts) once the stream ends.
+     */
+    private Route rewrapAll(Principal p, String requestId) {
+        requireJournal();
+        Source<SensorId, ?> ids = sensorIds.current();
+        return completeWithFuture(store(auditRecord(p, "REWRAP_ALL", null, "REQUESTED", null, requestId))
+                .handleAsync((ok, failure) -> {
+                    if (failure != null) {
+                        metrics.keyOperation("REWRAP_ALL", "AUDIT_UNAVAILABLE");
+                        throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "AUDIT_UNAVAILABLE",
+                                "the audit trail cannot be written; nothing was changed; retry later");
+                    }
+                    Source<ByteString, ?> lines = ids
+                            .mapAsync(rewrapParallelism, id -> auditAround(p, "REWRAP", id, null, requestId,
+                                    () -> sensors.rewrap(id, p.name()), GatewayRoutes::resultOf)
+                                    .handleAsync((o, f) -> rewrapLine(id, o, f), SAME_THREAD))
+                            // Count results as lines pass; at the end of the stream emit the summary.
+                            .statefulMap(() -> new java.util.HashMap<String, Long>(), (counts, line) -> {
+                                counts.merge(line.get("result").asText(), 1L, Long::sum);
+                                return org.apache.pekko.japi.Pair.create(counts, line);
+                            }, counts -> Optional.of(rewrapSummary(counts)))
+                            .mapAsync(1, line -> line.has("summary") ? recordRewrapSummary(p, requestId, line)
+                                    : CompletableFuture.completedFuture(ndjsonLine(line)));
+                    return HttpResponse.create().withEntity(HttpEntities.createChunked(ContentTypes.create(
+                            MediaTypes.applicationWithFixedCharset("x-ndjson",
+                                    org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)), lines));
+                }, SAME_THREAD));
+    }
+
+    private static ObjectNode rewrapLine(SensorId id, Audited<OperatorReply> o, Throwable failure) {
+        ObjectNode line = Json.object().put("sensorId", id.toString());
+        if (failure != null) {
+            String code = failureCode(failure);
+            return line.put("result", "FAILED").put("error", code).put("message", code.equals("UNAVAILABLE")
+                    ? "the sensor's shard did not answer in time" : unwrap(failure) instanceof ApiError a ? a.getMessage()
+                    : "internal error");
+        }
+        if (o.reply() instanceof Rewrapped w) {
+            line.put("result", w.changed() ? "REWRAPPED" : "ALREADY_CURRENT").put("keyVersion", w.status().keyVersion())
+                    .put("previousKeyVersion", w.previousKeyVersion());
+        } else if (o.reply() instanceof Refused r) {
+            // Revoked sensors hold no seed: nothing to rewrap.
+            line.put("result", r.error().equals("REVOKED") ? "SKIPPED" : "FAILED").put("error", r.error())
+                    .put("message", r.message());
+        }
+        if (o.outcomeUnrecorded()) {
+            line.put("auditWarning", AUDIT_WARNING);
+        }
+        return line;
+    }
+
+    private static ObjectNode rewrapSummary(Map<String, Long> counts) {
+        ObjectNode line = Json.object();
+        line.putObject("summary")
+                .put("sensors", counts.values().stream().mapToLong(Long::longValue).sum())
+                .put("rewrapped", counts.getOrDefault("REWRAPPED", 0L))
+                .put("alreadyCurrent", counts.getOrDefault("ALREADY_CURRENT", 0L))
+                .put("skipped", counts.getOrDefault("SKIPPED", 0L)).put("failed", counts.getOrDefault("FAILED", 0L));
+        return line;
+    }
+
+    /** The fleet rewrap's outcome record (the summary as detail), then the summary line. */
+    private CompletionStage<ByteString> recordRewrapSummary(Principal p, String requestId, ObjectNode line) {
+        String result = line.get("summary").get("failed").asLong() == 0 ? "OK" : "PARTIAL";
+        metrics.keyOperation("REWRAP_ALL", result);
+        return store(auditRecord(p, "REWRAP_ALL", null, result, line.get("summary").toString(), requestId))
+                .handleAsync((ok, f) -> {
+                    if (f != null) {
+                        metrics.auditOutcomeUnrecorded("REWRAP_ALL");
+                        LOG.error("request {}: the outcome of REWRAP_ALL is not in the audit trail", requestId);
+                        line.put("auditWarning", AUDIT_WARNING);
+                    }
+                    return ndjsonLine(line);
+                }, SAME_THREAD);
+    }
+
+    private static ByteString ndjsonLine(ObjectNode line) {
+        return ByteString.fromArray(Json.bytes(line)).concat(ByteString.fromString("\n"));
+    }
+
     private static Instant instantParam(Map<String, String> params, String name, Instant fallback) {
         String v = params.get(name);
         if (v == null) {
@@ -781,7 +875,8 @@ public final class GatewayRoutes extends AllDirectives {
         return switch (p) {
             case "/v1/authenticate", "/v1/authenticate/batch", "/v1/verify", "/v1/decrypt", "/v1/sensors",
                  "/v1/sensors/import", "/v1/sensors/{id}", "/v1/sensors/{id}/revoke", "/v1/sensors/{id}/seed-update",
-                 "/v1/sensors/{id}/seed-update/complete", "/v1/sensors/{id}/encrypt", "/v1/audit", "/v1/backup",
+                 "/v1/sensors/{id}/seed-update/complete", "/v1/sensors/{id}/encrypt", "/v1/sensors/{id}/rewrap",
+                 "/v1/audit", "/v1/rewrap", "/v1/backup",
                  "/health/alive", "/health/ready", "/metrics", "/openapi.json" -> p;
             default -> "other";
         };
@@ -789,6 +884,16 @@ public final class GatewayRoutes extends AllDirectives {
 
     private static long now() {
         return System.currentTimeMillis() / 1000;
+    }
+
+    /** The ids of every sensor in the journal, for fleet-wide operations. */
+    public interface SensorIds {
+        /**
+         * A finite stream of the sensor ids persisted so far.
+         *
+         * @throws ApiError when this node's journal cannot list them
+         */
+        Source<SensorId, ?> current();
     }
 
     /** Takes backups for {@code POST /v1/backup}. */
@@ -800,11 +905,15 @@ public final class GatewayRoutes extends AllDirectives {
         CompletionStage<Backup> take();
     }
 
-    /** A finished backup file to stream; {@link #delete()} runs once it was sent (or the send failed). */
+    /**
+     * A finished backup file, alone in a private temporary directory, to stream; {@link #delete()}
+     * removes both once it was sent (or the send failed).
+     */
     public record Backup(Path file, long size, String filename) {
         public void delete() {
             try {
                 Files.deleteIfExists(file);
+                Files.deleteIfExists(file.getParent()); // the backup's private temporary directory
             } catch (IOException e) {
                 LOG.warn("could not delete the streamed backup file {}: {}", file, e.getMessage());
             }

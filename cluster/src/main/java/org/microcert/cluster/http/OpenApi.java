@@ -39,7 +39,8 @@ final class OpenApi {
                 prop("epochYear", integer()), prop("keyVersion", integer()), prop("provisionedAt", dateTime()),
                 prop("updatedAt", dateTime()), prop("command", base64()), prop("certificate", base64()),
                 prop("counters", object(prop("accepted", integer()), prop("rejected", integer()))),
-                prop("hostedBy", string()), prop("auditWarning", enumOf(GatewayRoutes.AUDIT_WARNING).put("description",
+                prop("hostedBy", string()), prop("previousKeyVersion", integer()), prop("rewrapped", bool()),
+                prop("auditWarning", enumOf(GatewayRoutes.AUDIT_WARNING).put("description",
                         "present when the change happened but its outcome could not be written to the audit trail"))));
         schemas.set("AuditRecords", object(prop("records", Json.object().put("type", "array").set("items", object(
                 prop("time", dateTime()), prop("actor", string()), prop("role", string()), prop("action", string()),
@@ -81,6 +82,13 @@ final class OpenApi {
         sensorParam(op(paths, "/v1/sensors/{sensorId}/encrypt", "post", operator,
                 "Encrypt a payload to the sensor; answers an ENC_DOWN certificate", jsonBody("EncryptRequest"),
                 "SensorStatus", true, "400", "401", "403", "404", "409", "503"));
+        sensorParam(op(paths, "/v1/sensors/{sensorId}/rewrap", "post", operator,
+                "Reseal the sensor's seed under the card's current K_store version (after a rotation)", null,
+                "SensorStatus", true, "400", "401", "403", "404", "409", "503"));
+        op(paths, "/v1/rewrap", "post", operator,
+                "Rewrap every sensor; streams one NDJSON result per sensor, then a summary", null, null, true,
+                "401", "403", "501", "503").withObjectProperty("responses").withObjectProperty("200").putObject("content")
+                .putObject("application/x-ndjson").putObject("schema").put("type", "string");
         ObjectNode audit = op(paths, "/v1/audit", "get", operator, "Audit trail, newest first (operator, auditor)",
                 null, "AuditRecords", true, "400", "401", "403", "503");
         ArrayNode params = audit.putArray("parameters");
@@ -89,8 +97,11 @@ final class OpenApi {
             param.set("schema", p[0].equals("limit") ? integer().put("minimum", 1).put("maximum", 1000)
                     : p[1] == null ? sensorId() : dateTime());
         }
-        ObjectNode backup = op(paths, "/v1/backup", "post", operator, "Stream a backup of all sealed key state",
-                null, null, true, "401", "403", "503");
+        ObjectNode backup = op(paths, "/v1/backup", "post", operator,
+                "Stream a backup of all sealed key state (the file of ops/bin/backup), after the journal audit "
+                        + "against every Up member's card set digest", null, null, true, "401", "403", "409", "501", "503");
+        backup.withObjectProperty("responses").withObjectProperty("200").putObject("headers")
+                .putObject("Content-Disposition").putObject("schema").put("type", "string");
         backup.withObjectProperty("responses").withObjectProperty("200").putObject("content").putObject("application/octet-stream")
                 .putObject("schema").put("type", "string").put("format", "binary");
         String health = "Health, metrics";
@@ -178,6 +189,10 @@ final class OpenApi {
 
     private static ObjectNode integer() {
         return Json.object().put("type", "integer");
+    }
+
+    private static ObjectNode bool() {
+        return Json.object().put("type", "boolean");
     }
 
     private static ObjectNode base64() {

@@ -255,6 +255,8 @@ class GatewayHttpTest {
                 "SEED_UPDATE_START:OK:alice", "SEED_UPDATE_START:REQUESTED:alice", "PROVISION:OK:alice",
                 "PROVISION:REQUESTED:alice"), actions);
         assertError(client.get(node.url("/v1/audit?limit=abc"), AUDITOR), 400, "BAD_PARAMETER");
+        // Fleet-wide calls need the Cassandra journal (this node runs on the in-memory one).
+        assertError(client.send("POST", node.url("/v1/rewrap"), null, null, OPERATOR), 501, "NOT_AVAILABLE");
         assertError(client.send("POST", node.url("/v1/backup"), null, null, OPERATOR), 501, "NOT_AVAILABLE");
         assertEquals("BACKUP:NOT_AVAILABLE", actionOf(json(client.get(node.url("/v1/audit?limit=1"), AUDITOR))));
     }
@@ -313,5 +315,7 @@ class GatewayHttpTest {
         assertEquals("3.0.3", api.get("openapi").asText());
         assertTrue(api.get("paths").has("/v1/authenticate/batch"));
         assertTrue(api.get("paths").has("/v1/sensors/{sensorId}/seed-update/complete"));
+        assertTrue(api.get("paths").has("/v1/sensors/{sensorId}/rewrap"));
+        assertTrue(api.get("paths").has("/v1/rewrap"));
     }
 }

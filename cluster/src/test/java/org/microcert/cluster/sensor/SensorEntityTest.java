@@ -27,7 +27,11 @@ import org.microcert.cluster.sensor.SensorMessages.Command;
 import org.microcert.cluster.sensor.SensorMessages.Done;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
 import org.microcert.cluster.sensor.SensorMessages.Refused;
+import org.microcert.cluster.sensor.SensorMessages.Rewrapped;
 import org.microcert.cluster.sensor.SensorMessages.Verdict;
+import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.persistence.card.KeyCeremony;
+import org.microcert.persistence.card.SetDigest;
 import org.microcert.persistence.card.SoftwareCard;
 import org.microcert.persistence.sensor.SensorEvent;
 import org.microcert.persistence.sensor.SensorRecord;
@@ -264,6 +268,77 @@ class SensorEntityTest {
                 .status().status(), "status still answers");
         kit.restart();
         assertEquals("REVOKED", authenticate(authBefore).reason(), "revocation survives a restart");
+    }
+
+    @Test
+    void rewrapMovesTheSeedToTheCurrentKeyVersionOnceAndTheSensorStillAuthenticates() throws Exception {
+        // A center whose card holds K_store v1 and v2: the sensor is provisioned by a node pinned to v1,
+        // then a node on v2 rewraps it.
+        Path keystore = dir.resolve("rotation").resolve("card.bcfks");
+        java.nio.file.Files.createDirectories(keystore.getParent());
+        byte[] transport = KeyCeremony.createWithTransportKey(keystore, TestFleet.PASSWORD.clone());
+        assertEquals(2, KeyCeremony.rotate(keystore, TestFleet.PASSWORD.clone(), java.util.List.of()));
+        SensorChip chip = TestFleet.chip(SENSOR + 1, START);
+        SensorId id = chip.sensorId();
+        PersistenceId pid = PersistenceId.of("Sensor", id.toString());
+        try (SoftwareCard v1 = SoftwareCard.open(keystore, TestFleet.PASSWORD.clone(), keystore.resolveSibling("v1.state"), 1);
+             SoftwareCard v2 = SoftwareCard.open(keystore, TestFleet.PASSWORD.clone(), keystore.resolveSibling("v2.state"))) {
+            assertEquals(2, v2.currentKeyVersion());
+            // One entity; the node's card is swapped under it (a restart of the node with the new card).
+            java.util.concurrent.atomic.AtomicReference<EncryptionCard> nodeCard = new java.util.concurrent.atomic.AtomicReference<>(v1);
+            EncryptionCard swappable = (EncryptionCard) java.lang.reflect.Proxy.newProxyInstance(
+                    EncryptionCard.class.getClassLoader(), new Class<?>[] {EncryptionCard.class}, (proxy, method, args) -> {
+                        try {
+                            return method.invoke(nodeCard.get(), args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            kit = EventSourcedBehaviorTestKit.create(testKit.system(), SensorEntity.create(id, pid, swappable, settings(true)));
+            byte[] envelope = chip.transportEnvelope(transport).encode();
+            Done provisioned = (Done) kit.<OperatorReply>runCommand(r -> new SensorMessages.Provision(envelope, "alice", r)).reply();
+            assertEquals(1, provisioned.status().keyVersion());
+            var sealedBefore = kit.getState().seed();
+
+            nodeCard.set(v2);
+            kit.restart();
+            var result = kit.<OperatorReply>runCommand(r -> new SensorMessages.RewrapSeed("olga", r));
+            SensorEvent.SeedRewrapped event = result.eventOfType(SensorEvent.SeedRewrapped.class);
+            assertEquals(2, event.seed().keyVersion());
+            assertEquals(v2.digest(event.seed()).toString(), event.recordDigest());
+            Rewrapped reply = assertInstanceOf(Rewrapped.class, result.reply());
+            assertTrue(reply.changed());
+            assertEquals(1, reply.previousKeyVersion());
+            assertEquals(2, reply.status().keyVersion());
+            assertEquals(1, result.state().rewraps());
+            // The nodes' accumulators add up to the set digest of what is stored now: only the v2 record.
+            assertEquals(new SetDigest.Builder().add(id, v2.digest(event.seed())).build(),
+                    v1.setDigest().combine(v2.setDigest()));
+            assertFalse(new SetDigest.Builder().add(id, v2.digest(sealedBefore)).build()
+                    .equals(v1.setDigest().combine(v2.setDigest())));
+
+            var again = kit.<OperatorReply>runCommand(r -> new SensorMessages.RewrapSeed("olga", r));
+            assertTrue(again.hasNoEvents(), "already under the current version: no event");
+            assertFalse(((Rewrapped) again.reply()).changed());
+
+            kit.restart();
+            assertEquals(2, kit.getState().seed().keyVersion(), "the rewrap survives a restart");
+            MicroCertificate cert = chip.authenticate(clock.instant());
+            Verdict v = kit.<Verdict>runCommand(r -> new SensorMessages.Authenticate(cert.encode(), r)).reply();
+            assertTrue(v.accepted(), String.valueOf(v));
+
+            nodeCard.set(v1);
+            var notDowngraded = kit.<OperatorReply>runCommand(r -> new SensorMessages.RewrapSeed("olga", r));
+            assertTrue(notDowngraded.hasNoEvents(), "a node pinned to v1 never moves a v2 record back");
+            assertEquals(2, ((Rewrapped) notDowngraded.reply()).status().keyVersion());
+
+            kit.<OperatorReply>runCommand(r -> new SensorMessages.Revoke("stolen", "alice", r));
+            assertEquals("REVOKED", ((Refused) kit.<OperatorReply>runCommand(
+                    r -> new SensorMessages.RewrapSeed("olga", r)).reply()).error());
+        }
+        kit = entity(settings(true));
+        assertEquals("UNKNOWN_SENSOR", ((Refused) kit.<OperatorReply>runCommand(
+                r -> new SensorMessages.RewrapSeed("olga", r)).reply()).error());
     }
 
     @Test
