@@ -148,7 +148,7 @@ public final class MicroCertNode {
                 NodeBackups.create(system, card, session, config.getString("pekko.persistence.cassandra.journal.keyspace"),
                         config.getString("pekko.persistence.cassandra.snapshot.keyspace"),
                         http.getDuration("backup-digest-timeout")), sensorIds(system, cassandra), http.getInt("import-parallelism"),
-                http.getInt("rewrap-parallelism"));
+                http.getInt("rewrap-parallelism"), http.getDuration("backup-timeout"));
         return HttpServer.start(system, routes.route(), http);
     }
 

@@ -117,12 +117,13 @@ public final class GatewayRoutes extends AllDirectives {
     private final SensorIds sensorIds;
     private final int importParallelism;
     private final int rewrapParallelism;
+    private final Duration backupTimeout;
     private final byte[] openApi;
     private final Route route;
 
     public GatewayRoutes(SensorClient sensors, BearerTokens tokens, AuditTrail audit, Metrics metrics,
                          Readiness readiness, Backups backups, SensorIds sensorIds, int importParallelism,
-                         int rewrapParallelism) {
+                         int rewrapParallelism, Duration backupTimeout) {
         this.sensors = sensors;
         this.tokens = tokens;
         this.audit = audit;
@@ -132,6 +133,7 @@ public final class GatewayRoutes extends AllDirectives {
         this.sensorIds = sensorIds;
         this.importParallelism = importParallelism;
         this.rewrapParallelism = rewrapParallelism;
+        this.backupTimeout = backupTimeout;
         this.openApi = OpenApi.document();
         this.route = buildRoute();
     }
@@ -288,7 +290,9 @@ public final class GatewayRoutes extends AllDirectives {
                         pathPrefix(PathMatchers.segment(), idText -> sensorRoutes(idText, requestId)))),
                 path("audit", () -> get(() -> authorized(ANY_ROLE, requestId, p -> auditQuery()))),
                 path("rewrap", () -> post(() -> authorized(OPERATOR, requestId, p -> rewrapAll(p, requestId)))),
-                path("backup", () -> post(() -> authorized(OPERATOR, requestId, p -> backup(p, requestId)))));
+                // The answer starts only once the whole journal is scanned and the file written.
+                path("backup", () -> post(() -> withRequestTimeout(backupTimeout,
+                        () -> authorized(OPERATOR, requestId, p -> backup(p, requestId))))));
     }
 
     private Route sensorRoutes(String idText, String requestId) {

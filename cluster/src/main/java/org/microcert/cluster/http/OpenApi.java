@@ -17,7 +17,8 @@ final class OpenApi {
                 .put("description", "Micro-certificate authentication and key management. See docs/http-api.md.");
         ObjectNode schemas = doc.putObject("components").putObject("schemas");
         doc.withObjectProperty("components").putObject("securitySchemes").putObject("bearer").put("type", "http").put("scheme", "bearer");
-        schemas.set("Error", object(prop("error", string()), prop("message", string())).put("description",
+        schemas.set("Error", object(prop("error", string()), prop("message", string()),
+                prop("auditWarning", enumOf(GatewayRoutes.AUDIT_WARNING))).put("description",
                 "Every 4xx/5xx answer; 'error' is a stable code"));
         schemas.set("Verdict", object(prop("outcome", enumOf("ACCEPTED", "REJECTED")), prop("sensorId", sensorId()),
                 prop("timestamp", integer()), prop("seedVersion", integer()), prop("plaintext", base64()),

@@ -126,6 +126,8 @@ class AuditFirstHttpTest {
                 "AUDIT_UNAVAILABLE");
         GatewayHttpTest.assertError(client.send("POST", base + "/rewrap", null, null, OPERATOR), 503,
                 "AUDIT_UNAVAILABLE");
+        GatewayHttpTest.assertError(client.send("POST", node.url("/v1/backup"), null, null, OPERATOR), 503,
+                "AUDIT_UNAVAILABLE");
         SensorChip fresh = chip();
         HttpResponse<String> refused = provision(fresh);
         GatewayHttpTest.assertError(refused, 503, "AUDIT_UNAVAILABLE");
