@@ -16,7 +16,7 @@ import org.microcert.persistence.schema.ToolOptions;
 
 /**
  * {@code ops/bin/audit}: the tamper audit over the journal (see {@link JournalAudit}). Exit 0 when
- * clean, 3 when something was found, 1 when the audit could not run, 2 on a usage error.
+ * clean, 3 when something was found, 4 when only records not confirmed to the cards were found, 1 when the audit could not run, 2 on a usage error.
  */
 public final class AuditTool {
 
@@ -25,9 +25,12 @@ public final class AuditTool {
                                  (--card-keystore FILE --card-password-env VAR | --pkcs11 CONFIG --pin-env VAR [--key-version N])
                                  --card-state FILE [--state-files NODE1.state,NODE2.state,...]
             Recomputes the cards' set digest from the journal and reports records altered, removed, added
-            or rolled back, plus journal problems. Exit 0 clean, 3 findings, 1 failed, 2 usage.""";
+            or rolled back, plus journal problems. Exit 0 clean, 3 findings, 4 only unconfirmed records
+            (no tampering), 1 failed, 2 usage.""";
 
     static final int FINDINGS = 3;
+    /** Only records the cards were not told about (a crash window), no tampering. */
+    static final int UNCONFIRMED = 4;
 
     private AuditTool() {
     }
@@ -70,9 +73,10 @@ public final class AuditTool {
         try (CqlSession session = target.openSession()) {
             JournalScan.Result scan = JournalScan.scan(session, SerializationExtension.get(system),
                     target.journalKeyspace(), target.snapshotKeyspace());
-            JournalAudit.Report report = JournalAudit.audit(card, CardOptions.expectedDigest(card, options), scan);
+            JournalAudit.Report report = JournalAudit.audit(card, CardOptions.expectedDigest(card, options),
+                    CardOptions.expectedReferences(card, options), scan);
             report.lines().forEach(System.out::println);
-            return report.clean() ? 0 : FINDINGS;
+            return report.clean() ? 0 : report.tampered() ? FINDINGS : UNCONFIRMED;
         }
     }
 }

@@ -3,7 +3,11 @@ package org.microcert.persistence.audit;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import java.util.Arrays;
+import java.util.function.BinaryOperator;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import org.microcert.persistence.card.CardReferences;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.Pkcs11Card;
 import org.microcert.persistence.card.Pkcs11Config;
@@ -57,15 +61,20 @@ public final class CardOptions {
 
     /** The digest the cards expect: the named nodes' state files combined, else this card's own. */
     public static SetDigest expectedDigest(EncryptionCard card, Map<String, String> options) {
+        return combined(options, card::setDigest, card::readStateFile, SetDigest::combine);
+    }
+
+    /** The cards' references, read like {@link #expectedDigest}: the named nodes' combined, else this card's own. */
+    public static CardReferences expectedReferences(EncryptionCard card, Map<String, String> options) {
+        return combined(options, card::references, card::readReferences, CardReferences::combine);
+    }
+
+    private static <T> T combined(Map<String, String> options, Supplier<T> own, Function<Path, T> read, BinaryOperator<T> combine) {
         String files = options.get("--state-files");
         if (files == null) {
-            return card.setDigest();
+            return own.get();
         }
-        SetDigest total = SetDigest.empty();
-        for (String f : files.split(",")) {
-            total = total.combine(card.readStateFile(Path.of(f.trim())));
-        }
-        return total;
+        return Arrays.stream(files.split(",")).map(f -> read.apply(Path.of(f.trim()))).reduce(combine).orElseThrow();
     }
 
     private static String required(Map<String, String> options, String name) {

@@ -29,8 +29,8 @@ import org.microcert.persistence.sensor.SensorRecord;
  *       clean (a backup of a tampered journal would preserve the tampering), writes a {@link BackupFile}.</li>
  *   <li>{@link #restore}: refuses unless the journal and snapshot tables are empty, verifies the whole
  *       file with the card first, then writes one {@code Restored} event per sensor through Pekko
- *       Persistence (so the entity reads it like its own state) and sets the card's set digest to the
- *       backup's.</li>
+ *       Persistence (so the entity reads it like its own state) and sets the card's set digest and
+ *       per-sensor references to the backup's records.</li>
  * </ul>
  */
 public final class Backups {
@@ -86,7 +86,11 @@ public final class Backups {
                 .mapAsyncUnordered(PARALLELISM, r -> restoreOne(system, r, snapshotEvery))
                 .runWith(Sink.fold(0, (n, ok) -> n + 1), system)
                 .toCompletableFuture().join();
-        card.resetSetDigest(summary.setDigest());
+        // the set digest and the per-sensor references of the restored records (equal to the backup's MAC'd digest)
+        card.resetTo(records.stream().filter(SensorRecord::hasSeed).map(SensorRecord::seed).toList());
+        if (!card.setDigest().equals(summary.setDigest())) {
+            throw new IllegalStateException("the verified backup's digest differs from its records'"); // verify() checked it
+        }
         return new Restored(written, summary.setDigest());
     }
 

@@ -15,21 +15,26 @@ import java.util.function.UnaryOperator;
 
 /**
  * The card-local file that holds a card's {@link SetDigest} between runs:
- * {@code "MCSD" | format 0x01 | generation u64 | SetDigest.toBytes() | HMAC-SHA-256}, the MAC made
- * with the integrity key over a fixed label and every byte before it. Written to a temporary file,
+ * {@code "MCSD" | format 0x02 | generation u64 | SetDigest.toBytes() | reference log epoch u64 |
+ * entries u64 | chain head (32) | HMAC-SHA-256}, the MAC made with the integrity key over a fixed
+ * label and every byte before it; the reference-log fields authenticate the {@link ReferenceLog}.
+ * Format 0x01 (the same without the reference-log fields) is still read, as a card with an empty
+ * log; the next write turns it into format 0x02. Written to a temporary file,
  * forced to disk and moved into place, so a crash leaves the old or the new state, never half.
  * The MAC stops edits, not the replacement of the whole file by an older genuine copy (see docs).
  */
 final class CardStateFile {
 
     private static final byte[] MAGIC = "MCSD".getBytes(StandardCharsets.US_ASCII);
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT_V1 = 1;
+    private static final byte FORMAT = 2;
     private static final byte[] MAC_LABEL = "microcert/card-state/v1".getBytes(StandardCharsets.US_ASCII);
-    private static final int BODY_BYTES = MAGIC.length + 1 + Long.BYTES + SetDigest.ENCODED_BYTES;
+    private static final int V1_BODY_BYTES = MAGIC.length + 1 + Long.BYTES + SetDigest.ENCODED_BYTES;
+    private static final int BODY_BYTES = V1_BODY_BYTES + 2 * Long.BYTES + 32;
     static final int FILE_BYTES = BODY_BYTES + 32;
 
-    /** A decoded state: the digest and how many times the file was written. */
-    record State(long generation, SetDigest digest) {
+    /** A decoded state: the digest, how many times the file was written, and where the reference log stands. */
+    record State(long generation, SetDigest digest, ReferenceLog.Head references) {
     }
 
     private CardStateFile() {
@@ -41,7 +46,7 @@ final class CardStateFile {
         try {
             all = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return new State(0, SetDigest.empty());
+            return new State(0, SetDigest.empty(), ReferenceLog.start(0));
         } catch (IOException e) {
             throw new CardException(CardException.Reason.IO, "cannot read card state file " + file, e);
         }
@@ -57,27 +62,37 @@ final class CardStateFile {
     }
 
     private static State decode(Path file, byte[] all, UnaryOperator<byte[]> hmac) {
-        if (all.length != FILE_BYTES || !Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)
-                || all[MAGIC.length] != FORMAT) {
+        boolean v1 = all.length == V1_BODY_BYTES + 32 && all.length > MAGIC.length && all[MAGIC.length] == FORMAT_V1;
+        boolean v2 = all.length == FILE_BYTES && all[MAGIC.length] == FORMAT;
+        if (!(v1 || v2) || !Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw new CardException(CardException.Reason.STATE_TAMPERED,
                     "card state file " + file + " is not a MicroCert card state (format or length)");
         }
-        byte[] body = Arrays.copyOf(all, BODY_BYTES);
-        byte[] mac = Arrays.copyOfRange(all, BODY_BYTES, FILE_BYTES);
+        int bodyBytes = all.length - 32;
+        byte[] body = Arrays.copyOf(all, bodyBytes);
+        byte[] mac = Arrays.copyOfRange(all, bodyBytes, all.length);
         if (!MessageDigest.isEqual(mac, hmac.apply(macInput(body)))) {
             throw new CardException(CardException.Reason.STATE_TAMPERED,
                     "card state file " + file + " failed its MAC check: edited, or made by another center's card");
         }
-        ByteBuffer buf = ByteBuffer.wrap(body, MAGIC.length + 1, Long.BYTES + SetDigest.ENCODED_BYTES);
+        ByteBuffer buf = ByteBuffer.wrap(body, MAGIC.length + 1, bodyBytes - MAGIC.length - 1);
         long generation = buf.getLong();
         byte[] digest = new byte[SetDigest.ENCODED_BYTES];
         buf.get(digest);
-        return new State(generation, SetDigest.fromBytes(digest));
+        if (v1) {
+            return new State(generation, SetDigest.fromBytes(digest), ReferenceLog.start(0));
+        }
+        long epoch = buf.getLong();
+        long entries = buf.getLong();
+        byte[] head = new byte[32];
+        buf.get(head);
+        return new State(generation, SetDigest.fromBytes(digest), new ReferenceLog.Head(epoch, entries, head));
     }
 
     static void write(Path file, State state, UnaryOperator<byte[]> hmac) {
         ByteBuffer body = ByteBuffer.allocate(BODY_BYTES);
-        body.put(MAGIC).put(FORMAT).putLong(state.generation()).put(state.digest().toBytes());
+        body.put(MAGIC).put(FORMAT).putLong(state.generation()).put(state.digest().toBytes())
+                .putLong(state.references().epoch()).putLong(state.references().entries()).put(state.references().hash());
         byte[] mac = hmac.apply(macInput(body.array()));
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {

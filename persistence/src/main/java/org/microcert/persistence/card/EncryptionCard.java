@@ -114,6 +114,28 @@ public interface EncryptionCard extends AutoCloseable {
      */
     SetDigest readStateFile(Path stateFile);
 
+    /**
+     * This card's per-sensor references (its reference log, checked against its state file): every
+     * record it was told about with its net count. The audit uses them to name exact sensors.
+     */
+    CardReferences references();
+
+    /**
+     * Reads another card's references (e.g. another node's), next to its state file, checked with
+     * the integrity key this card shares with every card of the center.
+     *
+     * @throws CardException {@code STATE_TAMPERED} when the state file's MAC fails or the log does not
+     *         match it, {@code NOT_FOUND}/{@code IO} when a file cannot be read
+     */
+    CardReferences readReferences(Path stateFile);
+
+    /**
+     * Replaces this card's set digest and references with those of {@code records} (each counted as
+     * stored): after a backup is restored, or an audit investigated and accepted. Not to be run
+     * while the card takes {@code record*} calls.
+     */
+    void resetTo(Iterable<SealedSeed> records);
+
     /** A MAC over a set digest, e.g. for a backup header, so the digest cannot be edited with the data. */
     byte[] mac(SetDigest digest);
 

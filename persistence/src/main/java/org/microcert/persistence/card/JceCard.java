@@ -52,8 +52,19 @@ abstract class JceCard implements EncryptionCard {
     private final SecureRandom random = new SecureRandom();
     private final Object ledgerLock = new Object();
     private final Object flushLock = new Object();
+    /**
+     * Compact the reference log at open when it holds more than this many entries and over half would
+     * go. Not final: tests lower it.
+     */
+    static volatile long compactAboveEntries = 10_000;
+
     private CardStateFile.State state;
     private long flushedGeneration;
+    /** Reference-log entries made but not yet in a state file on disk (guarded by ledgerLock). */
+    private final java.util.List<byte[]> pending = new java.util.ArrayList<>();
+    /** Entries the state file on disk counts; and the log (both guarded by flushLock). */
+    private long flushedEntries;
+    private ReferenceLog log;
     private volatile boolean closed;
 
     /**
@@ -78,8 +89,19 @@ abstract class JceCard implements EncryptionCard {
                             + this.storeKeys.keySet() + ")");
         }
         this.currentVersion = activeVersion == 0 ? this.storeKeys.lastKey() : activeVersion;
-        this.state = CardStateFile.read(stateFile, this::hmac);
-        this.flushedGeneration = state.generation();
+        CardStateFile.State loaded = CardStateFile.read(stateFile, this::hmac);
+        CardReferences refs = ReferenceLog.read(stateFile, loaded.references()); // checks the log against the state file
+        CardReferences.Builder kept = loaded.references().entries() > compactAboveEntries ? refs.compacted() : null;
+        if (kept != null && loaded.references().entries() > 2 * kept.size()) {
+            ReferenceLog.Head compacted = ReferenceLog.rewrite(stateFile, loaded.references().epoch() + 1, kept);
+            loaded = new CardStateFile.State(loaded.generation() + 1, loaded.digest(), compacted);
+            CardStateFile.write(stateFile, loaded, this::hmac);
+        }
+        ReferenceLog.deleteOtherEpochs(stateFile, loaded.references().epoch());
+        this.log = ReferenceLog.openForAppend(stateFile, loaded.references());
+        this.state = loaded;
+        this.flushedGeneration = loaded.generation();
+        this.flushedEntries = loaded.references().entries();
     }
 
     @Override
@@ -225,20 +247,21 @@ abstract class JceCard implements EncryptionCard {
     @Override
     public void recordStored(SealedSeed record) {
         RecordDigest d = digest(record);
-        updateLedger(b -> b.add(record.sensorId(), d));
+        updateLedger(b -> b.add(record.sensorId(), d), ReferenceLog.entry(record, d, 1));
     }
 
     @Override
     public void recordReplaced(SealedSeed previous, SealedSeed current) {
         RecordDigest old = digest(previous);
         RecordDigest now = digest(current);
-        updateLedger(b -> b.remove(previous.sensorId(), old).add(current.sensorId(), now));
+        updateLedger(b -> b.remove(previous.sensorId(), old).add(current.sensorId(), now),
+                ReferenceLog.entry(previous, old, -1), ReferenceLog.entry(current, now, 1));
     }
 
     @Override
     public void recordRevoked(SealedSeed record) {
         RecordDigest d = digest(record);
-        updateLedger(b -> b.remove(record.sensorId(), d));
+        updateLedger(b -> b.remove(record.sensorId(), d), ReferenceLog.entry(record, d, -1));
     }
 
     @Override
@@ -262,11 +285,16 @@ abstract class JceCard implements EncryptionCard {
      * the write fails the change stays in memory (the record it describes is stored) and reaches the
      * file with the next successful write; the caller sees the {@code IO} failure.
      */
-    private void updateLedger(java.util.function.UnaryOperator<SetDigest.Builder> change) {
+    private void updateLedger(java.util.function.UnaryOperator<SetDigest.Builder> change, byte[]... entries) {
         checkOpen();
         long generation;
         synchronized (ledgerLock) {
-            state = new CardStateFile.State(state.generation() + 1, change.apply(state.digest().toBuilder()).build());
+            ReferenceLog.Head head = state.references();
+            for (byte[] e : entries) {
+                head = head.then(e);
+                pending.add(e);
+            }
+            state = new CardStateFile.State(state.generation() + 1, change.apply(state.digest().toBuilder()).build(), head);
             generation = state.generation();
         }
         synchronized (flushLock) {
@@ -274,12 +302,65 @@ abstract class JceCard implements EncryptionCard {
                 return;
             }
             CardStateFile.State latest;
+            java.util.List<byte[]> batch;
             synchronized (ledgerLock) {
+                latest = state;
+                batch = java.util.List.copyOf(pending);
+            }
+            // the log first: a crash in between leaves entries the state file does not count, cut off at the next open
+            log.append(batch, flushedEntries);
+            CardStateFile.write(stateFile, latest, this::hmac);
+            synchronized (ledgerLock) {
+                pending.subList(0, batch.size()).clear();
+            }
+            flushedEntries += batch.size();
+            flushedGeneration = latest.generation();
+        }
+    }
+
+    @Override
+    public void resetTo(Iterable<SealedSeed> records) {
+        checkOpen();
+        SetDigest.Builder digest = new SetDigest.Builder();
+        CardReferences.Builder refs = new CardReferences.Builder();
+        for (SealedSeed r : records) {
+            RecordDigest d = digest(r);
+            digest.add(r.sensorId(), d);
+            refs.add(r.sensorId(), r.seedVersion(), r.keyVersion(), d, 1);
+        }
+        synchronized (flushLock) {
+            long epoch;
+            synchronized (ledgerLock) {
+                epoch = state.references().epoch() + 1;
+            }
+            ReferenceLog.Head head = ReferenceLog.rewrite(stateFile, epoch, refs);
+            CardStateFile.State latest;
+            synchronized (ledgerLock) {
+                state = new CardStateFile.State(state.generation() + 1, digest.build(), head);
+                pending.clear();
                 latest = state;
             }
             CardStateFile.write(stateFile, latest, this::hmac);
+            log.close();
+            log = ReferenceLog.openForAppend(stateFile, head);
+            flushedEntries = head.entries();
             flushedGeneration = latest.generation();
+            ReferenceLog.deleteOtherEpochs(stateFile, epoch);
         }
+    }
+
+    @Override
+    public CardReferences references() {
+        checkOpen();
+        synchronized (flushLock) { // no write in progress: the files on disk hold every confirmed change
+            return ReferenceLog.read(stateFile, CardStateFile.read(stateFile, this::hmac).references());
+        }
+    }
+
+    @Override
+    public CardReferences readReferences(Path file) {
+        checkOpen();
+        return ReferenceLog.read(file, CardStateFile.readExisting(file, this::hmac).references());
     }
 
     @Override
@@ -308,6 +389,9 @@ abstract class JceCard implements EncryptionCard {
     public void close() {
         if (!closed) {
             closed = true;
+            synchronized (flushLock) {
+                log.close();
+            }
             release();
         }
     }

@@ -163,6 +163,7 @@ class Pkcs11ToolsTest {
                 + dir.resolve("new-node.state"));
         assertEquals(0, audit.exit(), audit::all);
         assertTrue(audit.out().contains("sensors read: " + SENSORS) && audit.out().contains("audit: clean"), audit::all);
+        assertTrue(audit.out().contains("card references: complete"), audit::all); // restore set them with the digest
     }
 
     @Test

@@ -325,6 +325,121 @@ abstract class EncryptionCardContract {
         assertTrue(f.get(0).candidates().contains(new SensorId(3)));
     }
 
+    /** The exact audit of {@code records} against the center's card references. */
+    private static List<String> exactAudit(EncryptionCard card, Map<SensorId, SealedSeed> records, Map<SensorId, Integer> revoked) {
+        return SetDigestAudit.compare(card, card.setDigest(), card.references(), records.values(), revoked).stream()
+                .map(f -> f.kind() + " " + f.sensor().orElseThrow().value()).toList();
+    }
+
+    @Test
+    void referencesNameTheExactSensorOfEachKindOfTamperingAndAnUnconfirmedRecord() {
+        Center c = new Center();
+        Map<SensorId, Integer> revoked = Map.of(new SensorId(9), 1);
+        assertTrue(SetDigestAudit.exact(c.card.setDigest(), c.card.references()));
+        assertEquals(List.of(), exactAudit(c.card, c.journal, revoked));
+
+        Map<SensorId, SealedSeed> tampered = new TreeMap<>(c.journal);
+        tampered.put(new SensorId(5), CardFixtures.flipCiphertextBit(tampered.get(new SensorId(5))));
+        tampered.remove(new SensorId(7));
+        tampered.put(new SensorId(3), c.updatedFrom); // genuine, but the seed before the update
+        tampered.put(new SensorId(9), c.revoked); // a revoked sensor's genuine record put back
+        assertEquals(List.of("ROLLED_BACK 3", "ALTERED 5", "REMOVED 7", "ADDED 9"), exactAudit(c.card, tampered, Map.of()));
+
+        // a crash after persisting: the card sealed these, the journal holds them, the card was not told
+        Map<SensorId, SealedSeed> unconfirmed = new TreeMap<>(c.journal);
+        SealedSeed v3 = c.card.seal(new SensorId(3), CipherSuite.AES128, CardFixtures.seed(3));
+        unconfirmed.put(new SensorId(3), v3);
+        unconfirmed.put(new SensorId(11), c.card.seal(new SensorId(11), CipherSuite.AES128, CardFixtures.seed(1)));
+        unconfirmed.remove(new SensorId(4));
+        assertEquals(List.of("UNCONFIRMED 3", "UNCONFIRMED 4", "UNCONFIRMED 11"),
+                exactAudit(c.card, unconfirmed, Map.of(new SensorId(4), 1, new SensorId(9), 1)));
+        // without the revocation in the journal, sensor 4's missing record is a removal
+        assertEquals(List.of("REMOVED 4"), exactAudit(c.card, withoutSensor(c.journal, 4), revoked));
+        c.card.recordReplaced(c.journal.get(new SensorId(3)), v3);
+        // the card told late: sensor 3 is clean, a rollback to the update's seed 2 is now a rollback
+        Map<SensorId, SealedSeed> confirmed = new TreeMap<>(c.journal);
+        confirmed.put(new SensorId(3), v3);
+        assertEquals(List.of(), exactAudit(c.card, confirmed, revoked));
+        assertEquals(List.of("ROLLED_BACK 3"), exactAudit(c.card, c.journal, revoked));
+    }
+
+    private static Map<SensorId, SealedSeed> withoutSensor(Map<SensorId, SealedSeed> journal, long id) {
+        Map<SensorId, SealedSeed> out = new TreeMap<>(journal);
+        out.remove(new SensorId(id));
+        return out;
+    }
+
+    @Test
+    void referenceLogSurvivesReopeningAndRefusesEditsTruncationAndReplacement() throws Exception {
+        Center c = new Center();
+        CardReferences before = c.card.references();
+        c.card.close();
+        Path log = ReferenceLog.path(stateFile("a"), 0);
+        byte[] genuine = Files.readAllBytes(log);
+        // a crash between appending to the log and writing the state file leaves entries the state does not count
+        Files.write(log, java.util.Arrays.copyOf(genuine, genuine.length + ReferenceLog.ENTRY_BYTES));
+        EncryptionCard again = card("a", c.keys);
+        assertEquals(before.setDigest(), again.references().setDigest());
+        assertEquals(genuine.length, Files.size(log), "the uncounted entry is cut off");
+        assertEquals(List.of(), exactAudit(again, c.journal, Map.of(new SensorId(9), 1)));
+        again.close();
+
+        byte[] edited = genuine.clone();
+        edited[edited.length - 5] ^= 1; // the last entry's record digest
+        Files.write(log, edited);
+        assertEquals(CardException.Reason.STATE_TAMPERED, CardFixtures.reasonOf(() -> card("a", c.keys)));
+        Files.write(log, java.util.Arrays.copyOf(genuine, genuine.length - ReferenceLog.ENTRY_BYTES));
+        assertEquals(CardException.Reason.STATE_TAMPERED, CardFixtures.reasonOf(() -> card("a", c.keys)));
+        Files.delete(log);
+        assertEquals(CardException.Reason.STATE_TAMPERED, CardFixtures.reasonOf(() -> card("a", c.keys)));
+        Files.write(log, genuine);
+        assertEquals(before.setDigest(), card("a", c.keys).references().setDigest());
+    }
+
+    @Test
+    void compactionAtOpenKeepsWhatTheAuditNeedsAndShrinksTheLog() {
+        long threshold = JceCard.compactAboveEntries;
+        JceCard.compactAboveEntries = 10;
+        try {
+            Center c = new Center();
+            for (int version = 2; version <= 4; version++) { // sensors 1..8 (not 3 or 9) move to seed 4
+                for (long id : new long[] {1, 2, 4, 5, 6, 7, 8, 10}) {
+                    SealedSeed next = c.card.seal(new SensorId(id), CipherSuite.AES128, CardFixtures.seed(version));
+                    c.card.recordReplaced(c.journal.put(new SensorId(id), next), next);
+                }
+            }
+            Map<SensorId, SealedSeed> rolledBack = withoutSensor(c.journal, 0);
+            SealedSeed old = c.card.seal(new SensorId(6), CipherSuite.AES128, CardFixtures.seed(2));
+            rolledBack.put(new SensorId(6), old); // genuine, older than the current seed 4, never stored
+            c.card.close();
+            EncryptionCard again = card("a", c.keys);
+            assertTrue(Files.exists(ReferenceLog.path(stateFile("a"), 1)) && Files.notExists(ReferenceLog.path(stateFile("a"), 0)));
+            // per sensor only the current record (every replaced one is older); sensor 9 only its revoked record
+            assertEquals(10, again.references().size());
+            Map<SensorId, Integer> revoked = Map.of(new SensorId(9), 1);
+            assertEquals(List.of(), exactAudit(again, c.journal, revoked));
+            assertEquals(List.of("ROLLED_BACK 6"), exactAudit(again, rolledBack, revoked));
+            Map<SensorId, SealedSeed> added = withoutSensor(c.journal, 0);
+            added.put(new SensorId(9), c.revoked);
+            assertEquals(List.of("ADDED 9"), exactAudit(again, added, Map.of()));
+        } finally {
+            JceCard.compactAboveEntries = threshold;
+        }
+    }
+
+    @Test
+    void resetToReplacesTheDigestAndTheReferences() {
+        Center c = new Center();
+        EncryptionCard fresh = card("b", c.keys);
+        fresh.resetTo(c.journal.values());
+        assertEquals(c.card.setDigest(), fresh.setDigest());
+        assertEquals(List.of(), exactAudit(fresh, c.journal, Map.of()));
+        assertEquals(List.of("REMOVED 7"), exactAudit(fresh, withoutSensor(c.journal, 7), Map.of()));
+        // a digest-only reset leaves references that no longer add up: the audit falls back to buckets
+        fresh.resetSetDigest(SetDigest.empty());
+        assertFalse(SetDigestAudit.exact(fresh.setDigest(), fresh.references()));
+    }
+
     @Test
     void setDigestSurvivesReopeningAndRefusesAnEditedStateFile() throws Exception {
         Center c = new Center();
@@ -357,6 +472,12 @@ abstract class EncryptionCardContract {
         assertEquals(2, center.count());
         assertEquals(List.of(), SetDigestAudit.compare(node1, center, List.of(s1v2, s2)));
         assertFalse(SetDigestAudit.compare(node1, center, List.of(s1, s2)).isEmpty());
+        CardReferences refs = node1.readReferences(stateFile("a")).combine(node2.readReferences(stateFile("b")));
+        assertTrue(SetDigestAudit.exact(center, refs));
+        assertEquals(List.of(), SetDigestAudit.compare(node1, center, refs, List.of(s1v2, s2), Map.of()));
+        List<SetDigestAudit.Finding> rolledBack = SetDigestAudit.compare(node1, center, refs, List.of(s1, s2), Map.of());
+        assertEquals(List.of(SetDigestAudit.Kind.ROLLED_BACK), rolledBack.stream().map(SetDigestAudit.Finding::kind).toList());
+        assertEquals(Optional.of(new SensorId(1)), rolledBack.get(0).sensor());
         EncryptionCard stranger = card("c", CardFixtures.ceremony());
         assertEquals(CardException.Reason.STATE_TAMPERED,
                 CardFixtures.reasonOf(() -> stranger.readStateFile(stateFile("a"))));

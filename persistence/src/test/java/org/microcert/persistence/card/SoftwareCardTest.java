@@ -3,10 +3,20 @@ package org.microcert.persistence.card;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
+import org.microcert.protocol.CipherSuite;
+import org.microcert.protocol.SensorId;
 
 class SoftwareCardTest extends EncryptionCardContract {
 
@@ -40,5 +50,46 @@ class SoftwareCardTest extends EncryptionCardContract {
         Path junk = Files.writeString(dir.resolve("junk.bcfks"), "not a keystore");
         assertEquals(CardException.Reason.INVALID_CARD,
                 CardFixtures.reasonOf(() -> SoftwareCard.open(junk, CardFixtures.PASSWORD, dir.resolve("s"))));
+    }
+
+    @Test
+    void aStateFileOfFormat1IsReadThenUpgradedAndResetToMakesTheAuditExact() throws Exception {
+        CardKeyMaterial keys = CardFixtures.ceremony();
+        List<SealedSeed> records = new ArrayList<>();
+        SetDigest.Builder digest = new SetDigest.Builder();
+        try (EncryptionCard c = cardWith("v1", keys, 0)) {
+            for (int i = 1; i <= 5; i++) {
+                SealedSeed s = c.seal(new SensorId(i), CipherSuite.AES128, CardFixtures.seed(1));
+                records.add(s);
+                digest.add(s.sensorId(), c.digest(s));
+            }
+        }
+        // what a card wrote before the reference log: "MCSD" | 0x01 | generation | digest | HMAC
+        byte[] body = ByteBuffer.allocate(4 + 1 + 8 + SetDigest.ENCODED_BYTES).put("MCSD".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) 1).putLong(7).put(digest.build().toBytes()).array();
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(keys.integrity(), "HmacSHA256"));
+        mac.update("microcert/card-state/v1".getBytes(StandardCharsets.US_ASCII));
+        byte[] tag = mac.doFinal(body);
+        Files.write(stateFile("v1"), ByteBuffer.allocate(body.length + tag.length).put(body).put(tag).array());
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("v1.state.refs")).toList()) {
+                Files.delete(f);
+            }
+        }
+
+        try (EncryptionCard c = cardWith("v1", keys, 0)) {
+            assertEquals(digest.build(), c.setDigest());
+            assertFalse(SetDigestAudit.exact(c.setDigest(), c.references()), "no references yet: buckets");
+            assertEquals(List.of(), SetDigestAudit.compare(c, c.setDigest(), c.references(), records, Map.of()));
+            c.resetTo(records);
+            assertEquals(digest.build(), c.setDigest());
+            assertEquals(CardStateFile.FILE_BYTES, Files.size(stateFile("v1")), "written as format 2");
+        }
+        try (EncryptionCard c = cardWith("v1", keys, 0)) {
+            assertTrue(SetDigestAudit.exact(c.setDigest(), c.references()));
+            assertEquals(List.of(SetDigestAudit.Kind.REMOVED), SetDigestAudit.compare(c, c.setDigest(), c.references(),
+                    records.subList(1, 5), Map.of()).stream().map(SetDigestAudit.Finding::kind).toList());
+        }
     }
 }
