@@ -69,7 +69,8 @@ public final class CardBenchmark {
             });
             ops.put("software card open()", i -> card.open(sealed.get(i & 1023)).destroy());
             ops.put("software card digest()", i -> card.digest(sealed.get(i & 1023)));
-            // Each call rewrites and fsyncs the card's state file: the cost of a provisioning or update.
+            // Each call appends to the reference log and rewrites the state file, both forced (group-committed
+            // across threads): the cost of a provisioning or update.
             ops.put("software card recordReplaced() (state file)", i -> card.recordReplaced(sealed.get(i & 1023),
                     sealed.get((i + 1) & 1023)));
             Pkcs11Card token = null;
