@@ -89,7 +89,8 @@ public final class BackupTool {
                                     ActorSystem<Void> system, Path file, int snapshotEvery) {
         try (CqlSession session = target.openSession()) {
             if (backup) {
-                BackupFile.Summary s = Backups.backup(session, system, target, card, CardOptions.expectedDigest(card, options), file);
+                BackupFile.Summary s = Backups.backup(session, system, target, card, CardOptions.expectedDigest(card, options),
+                        CardOptions.expectedReferences(card, options), file);
                 System.out.printf("backup written: %s, %d sensors, set digest %s%n", file, s.records(), s.setDigest());
             } else {
                 Backups.Restored r = Backups.restore(session, system, target, card, file, snapshotEvery);

@@ -16,6 +16,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.microcert.persistence.audit.JournalAudit;
 import org.microcert.persistence.audit.JournalScan;
+import org.microcert.persistence.card.CardReferences;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.SetDigest;
 import org.microcert.persistence.schema.CassandraTarget;
@@ -51,9 +52,18 @@ public final class Backups {
      */
     public static BackupFile.Summary backup(CqlSession session, ActorSystem<?> system, CassandraTarget target,
                                             EncryptionCard card, SetDigest expected, Path file) {
+        return backup(session, system, target, card, expected, null, file);
+    }
+
+    /**
+     * {@link #backup(CqlSession, ActorSystem, CassandraTarget, EncryptionCard, SetDigest, Path)} whose
+     * refusal names the exact sensors: {@code references} are the cards' (all nodes combined), or null.
+     */
+    public static BackupFile.Summary backup(CqlSession session, ActorSystem<?> system, CassandraTarget target,
+                                            EncryptionCard card, SetDigest expected, CardReferences references, Path file) {
         Serialization serialization = SerializationExtension.get(system);
         JournalScan.Result scan = JournalScan.scan(session, serialization, target.journalKeyspace(), target.snapshotKeyspace());
-        JournalAudit.Report report = JournalAudit.audit(card, expected, scan);
+        JournalAudit.Report report = JournalAudit.audit(card, expected, references, scan);
         if (!report.clean()) {
             throw new BackupException(BackupException.Reason.AUDIT_FAILED, "the journal fails the audit; no backup written:\n"
                     + String.join("\n", report.lines()));

@@ -160,6 +160,25 @@ class BackupRestoreTest {
         assertTrue(Files.notExists(dir.resolve("never.backup")));
     }
 
+    @Test
+    void aBackupOfATamperedJournalIsRefusedNamingTheExactSensor() {
+        SensorId revoked = new SensorId(0xbac0_0000_0000_0000L + 400); // every 200th sensor was revoked by event 3
+        String pid = org.microcert.persistence.sensor.SensorPersistence.persistenceId(revoked).id();
+        String where = " WHERE persistence_id = ? AND partition_nr = 0 AND sequence_nr = 3";
+        String saved = session.execute("SELECT JSON * FROM " + source.journalKeyspace() + ".messages" + where, pid).one().getString(0);
+        session.execute("DELETE FROM " + source.journalKeyspace() + ".messages" + where, pid);
+        try {
+            Path never = dir.resolve("tampered.backup");
+            BackupException e = assertThrows(BackupException.class, () -> Backups.backup(session, system, source, card,
+                    card.setDigest(), card.references(), never));
+            assertEquals(BackupException.Reason.AUDIT_FAILED, e.reason());
+            assertTrue(e.getMessage().contains("ADDED sensor " + revoked), e::getMessage);
+            assertTrue(Files.notExists(never));
+        } finally {
+            session.execute("INSERT INTO " + source.journalKeyspace() + ".messages JSON ?", saved);
+        }
+    }
+
     private static void assertRefused(Path file, EncryptionCard withCard, BackupException.Reason... allowed) {
         SetDigest before = withCard.setDigest();
         try (CqlSession s = refusals.openSession()) {
