@@ -12,9 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.microcert.simulator.fleet.FleetLoader;
 import org.microcert.simulator.gateway.GatewayClient;
 import org.microcert.simulator.load.RateSchedule;
 import org.microcert.simulator.report.ReportWriter;
@@ -95,15 +92,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = System.out;
-        ExecutorService io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                RunCommand.daemon("bench-io"));
-        try {
-            GatewayClient node = new GatewayClient(gateway.uris(), gateway.timeout, io, gateway.operatorToken());
-            GatewayClient baseline = new GatewayClient(List.of(hello), gateway.timeout, io, null);
-            node.awaitReady(gateway.waitReady);
-            TrafficMix authOnly = TrafficMix.of(Map.of(TrafficKind.AUTHENTICATE, 1), 0, List.of());
-            FleetLoader.Loaded loaded = fleet.load(authOnly, node, out, spec);
-            Fleet f = loaded.fleet();
+        TrafficMix authOnly = TrafficMix.of(Map.of(TrafficKind.AUTHENTICATE, 1), 0, List.of());
+        try (Provisioned setup = Provisioned.start("bench-io", gateway, fleet, authOnly, out, spec)) {
+            GatewayClient node = setup.client();
+            GatewayClient baseline = new GatewayClient(List.of(hello), gateway.timeout, setup.io(), null);
+            Fleet f = setup.loaded().fleet();
 
             // warm both JVMs (and the client's) up before anything is measured: not recorded
             out.println("warming up the baseline and the node (not measured)...");
@@ -178,8 +171,6 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (GatewayClient.GatewayException e) {
             System.err.println("error: " + e.getMessage());
             return RunCommand.EXIT_SETUP;
-        } finally {
-            io.shutdownNow();
         }
     }
 

@@ -53,12 +53,14 @@ public final class FleetOptions {
             description = "File holding the password of the --transport-key export.")
     Path transportKeyPassword;
 
-    @Option(names = "--import-chunk", defaultValue = "250", paramLabel = "N",
-            description = "Manifest lines per bulk-import request (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--import-chunk", defaultValue = "1000", paramLabel = "N",
+            description = {"Manifest lines per bulk-import request (default: ${DEFAULT-VALUE}). Each request's "
+                    + "results come back once its whole body has been read, so smaller chunks show progress sooner."})
     int importChunk;
 
-    @Option(names = "--import-parallelism", defaultValue = "4", paramLabel = "N",
-            description = "Bulk-import requests in flight at once (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--import-parallelism", defaultValue = "6", paramLabel = "N",
+            description = {"Bulk-import requests in flight at once, round-robin over the gateways (default: "
+                    + "${DEFAULT-VALUE}); each node provisions a few lines of each request at a time."})
     int importParallelism;
 
     /** Provisions the fleet the mix needs (role sensors only for the kinds it contains). */

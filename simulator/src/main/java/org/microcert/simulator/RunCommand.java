@@ -11,8 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.microcert.simulator.fleet.FleetLoader;
@@ -130,22 +128,19 @@ public final class RunCommand implements Callable<Integer> {
         }
         Path dir = reportDir != null ? reportDir : Path.of("var", "sim-reports",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        ExecutorService io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                daemon("simulator-io"));
+        Provisioned setup;
         try {
-            GatewayClient client = new GatewayClient(gateway.uris(), gateway.timeout, io, gateway.operatorToken());
-            FleetLoader.Loaded loaded;
-            try {
-                client.awaitReady(gateway.waitReady);
-                loaded = fleet.load(trafficMix, client, out, spec);
-            } catch (GatewayClient.GatewayException e) {
-                System.err.println("error: " + e.getMessage());
-                return null;
-            }
-            TrafficFactory factory = new TrafficFactory(trafficMix, loaded.fleet(), client,
+            setup = Provisioned.start("simulator-io", gateway, fleet, trafficMix, out, spec);
+        } catch (GatewayClient.GatewayException e) {
+            System.err.println("error: " + e.getMessage());
+            return null;
+        }
+        try (setup) {
+            FleetLoader.Loaded loaded = setup.loaded();
+            TrafficFactory factory = new TrafficFactory(trafficMix, loaded.fleet(), setup.client(),
                     RunCommand::nowSeconds, batchSize, payloadBytes);
             Simulation sim = new Simulation(schedule, gateway.connections,
-                    new Simulation.Limits(maxFailureRatio, gateway.timeout.plusSeconds(5)), io, out, progressInterval);
+                    new Simulation.Limits(maxFailureRatio, gateway.timeout.plusSeconds(5)), setup.io(), out, progressInterval);
             AtomicReference<OpenLoopDriver> driver = new AtomicReference<>();
             CountDownLatch reported = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -172,8 +167,6 @@ public final class RunCommand implements Callable<Integer> {
                 // already shutting down
             }
             return report;
-        } finally {
-            io.shutdownNow();
         }
     }
 

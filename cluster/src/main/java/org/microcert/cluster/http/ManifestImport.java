@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Source;
@@ -25,6 +26,13 @@ import org.microcert.protocol.SensorId;
  * One bulk import of a factory manifest (NDJSON, one {@code {"envelope": base64}} per line): lines
  * are provisioned as they arrive, a few in parallel, and one result line per input line streams back
  * in input order, then a summary line. A bad line never stops the import.
+ *
+ * <p>No result byte is sent before the whole request body has been read: results are held (about
+ * 70 bytes a line, at most {@value #MAX_HELD_BYTES} bytes) until the upload ends, then stream.
+ * HTTP/1.1 clients such as {@code java.net.http} (JDK 17) read the answer only once they have sent
+ * the body; streaming results during the upload filled the socket buffers of a large manifest, the
+ * node then stopped reading the body and both sides waited for each other. Holding them lets one
+ * request carry a manifest of hundreds of thousands of lines.
  */
 final class ManifestImport {
 
@@ -81,6 +89,9 @@ final class ManifestImport {
         }
     }
 
+    /** Results held back while the body is uploaded: ~900,000 lines; beyond, the upload is slowed down. */
+    static final long MAX_HELD_BYTES = 64L * 1024 * 1024;
+
     private static final int PROVISIONED = 0;
     private static final int ALREADY = 1;
     private static final int FAILED = 2;
@@ -101,7 +112,15 @@ final class ManifestImport {
     }
 
     Source<ByteString, NotUsed> run(Source<ByteString, ?> body, int parallelism) {
-        return body.statefulMap(Splitter::new,
+        CompletableFuture<Done> bodyRead = new CompletableFuture<>();
+        return body.watchTermination((mat, done) -> done.whenComplete((d, failure) -> {
+                    if (failure == null) {
+                        bodyRead.complete(d);
+                    } else {
+                        bodyRead.completeExceptionally(failure);
+                    }
+                }))
+                .statefulMap(Splitter::new,
                         (Splitter s, ByteString chunk) -> Pair.create(s, s.feed(chunk, maxLine)),
                         (Splitter s) -> {
                             List<Line> tail = new ArrayList<>();
@@ -113,6 +132,10 @@ final class ManifestImport {
                 .mapConcat(lines -> lines)
                 .mapAsync(parallelism, this::provision)
                 .map(node -> ByteString.fromArray(Json.bytes(node)).concat(ByteString.fromString("\n")))
+                // keeps pulling results (and so the body) while nothing goes out...
+                .batchWeighted(MAX_HELD_BYTES, b -> (long) b.length(), b -> b, ByteString::concat)
+                // ...which happens once the upload has ended: the first batch waits here for it
+                .mapAsync(1, held -> bodyRead.thenApply(d -> held))
                 .concatLazy(Source.lazySingle(() -> {
                     ObjectNode summary = Json.object();
                     summary.putObject("summary").put("lines", counts.get(0) + counts.get(1) + counts.get(2))

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,6 +15,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.microcert.simulator.traffic.Verdict;
 
 /**
@@ -288,26 +293,102 @@ public final class GatewayClient {
     /** Attempts of a set-up call answered 503 (or a manifest line answered UNAVAILABLE). */
     public static final int RETRIES = 6;
 
+    /** {@code POST /v1/sensors/import} of the given encoded TRANSPORT envelopes (one manifest line each). */
+    public ImportResult importManifest(List<byte[]> envelopes) {
+        return importManifest(envelopes.size(), envelopes::get);
+    }
+
     /**
-     * {@code POST /v1/sensors/import} of one chunk of a factory manifest.
+     * {@code POST /v1/sensors/import} of a manifest of {@code lines} lines, each made when the upload
+     * reaches it (a manifest of 100,000 lines is ~140 MB: it is never held whole). The node answers
+     * once it has read the whole body, then streams one result per line; the request may therefore
+     * take as long as provisioning all its lines: its timeout allows {@value #IMPORT_MILLIS_PER_LINE}
+     * ms a line on top of {@code --timeout}.
      *
-     * @param envelopes encoded TRANSPORT envelopes, one manifest line each
+     * @param envelope line index (0-based) to its encoded TRANSPORT envelope
      * @throws GatewayException when the request as a whole fails
      */
-    public ImportResult importManifest(List<byte[]> envelopes) {
-        StringBuilder ndjson = new StringBuilder(envelopes.size() * 1_500);
-        for (byte[] e : envelopes) {
-            ndjson.append("{\"envelope\":\"").append(B64.encodeToString(e)).append("\"}\n");
-        }
+    public ImportResult importManifest(int lines, IntFunction<byte[]> envelope) {
         HttpRequest req = withToken(HttpRequest.newBuilder(next("/v1/sensors/import"))
-                .timeout(timeout.plusSeconds(60)).header("Content-Type", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofString(ndjson.toString()))).build();
-        HttpResponse<byte[]> resp = sendBlocking(req, "bulk import");
-        if (resp.statusCode() != 200) {
-            throw new GatewayException("bulk import failed: " + httpError(resp)
-                    + (resp.statusCode() == 401 ? " (check --operator-token)" : ""));
+                .timeout(timeout.plusMillis(IMPORT_MILLIS_PER_LINE * lines))
+                .header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ManifestBody(lines, envelope)))).build();
+        HttpResponse<InputStream> resp;
+        try {
+            resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new GatewayException("bulk import failed: " + transportError(e) + " talking to " + req.uri().getHost()
+                    + ":" + req.uri().getPort());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GatewayException("bulk import interrupted");
         }
-        return ImportResult.parse(new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8));
+        try (InputStream in = resp.body()) {
+            if (resp.statusCode() != 200) {
+                String code = "";
+                try {
+                    code = JSON.readTree(in.readNBytes(64 * 1024)).path("error").asText("");
+                } catch (IOException | RuntimeException notJson) {
+                    // the status alone says enough
+                }
+                throw new GatewayException("bulk import failed: http-" + resp.statusCode() + (code.isEmpty() ? "" : "-" + code)
+                        + (resp.statusCode() == 401 ? " (check --operator-token-file)" : ""));
+            }
+            return ImportResult.parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new GatewayException("bulk import failed while reading its results: " + transportError(e));
+        }
+    }
+
+    /** Time allowed per manifest line: the slowest import seen (a cold node on a busy machine) did ~4 lines/s per request. */
+    static final long IMPORT_MILLIS_PER_LINE = 250;
+
+    /** The NDJSON body, made one line at a time as the connection reads it. */
+    private static final class ManifestBody extends InputStream {
+        private final int lines;
+        private final IntFunction<byte[]> envelope;
+        private byte[] line = new byte[0];
+        private int pos;
+        private int next;
+
+        ManifestBody(int lines, IntFunction<byte[]> envelope) {
+            this.lines = lines;
+            this.envelope = envelope;
+        }
+
+        /** Makes the next line when the current one is used up; false at the end. */
+        private boolean fill() {
+            if (pos < line.length) {
+                return true;
+            }
+            if (next == lines) {
+                return false;
+            }
+            line = ("{\"envelope\":\"" + B64.encodeToString(envelope.apply(next)) + "\"}\n").getBytes(StandardCharsets.US_ASCII);
+            pos = 0;
+            next++;
+            return true;
+        }
+
+        @Override
+        public int read() {
+            return fill() ? line[pos++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (len == 0) {
+                return 0;
+            }
+            int n = 0;
+            while (n < len && fill()) {
+                int k = Math.min(len - n, line.length - pos);
+                System.arraycopy(line, pos, b, off + n, k);
+                pos += k;
+                n += k;
+            }
+            return n == 0 ? -1 : n;
+        }
     }
 
     private HttpRequest.Builder withToken(HttpRequest.Builder b) {
@@ -344,14 +425,15 @@ public final class GatewayClient {
     public record ImportResult(long lines, long provisioned, long alreadyProvisioned, long failed,
                                List<String> failures, List<Integer> retryable) {
 
-        static ImportResult parse(String ndjson) {
+        /** Reads the result lines as they stream in. */
+        static ImportResult parse(BufferedReader ndjson) throws IOException {
             List<String> failures = new ArrayList<>();
             List<Integer> retryable = new ArrayList<>();
             long lines = 0;
             long provisioned = 0;
             long already = 0;
             long failed = 0;
-            for (String line : ndjson.split("\n")) {
+            for (String line = ndjson.readLine(); line != null; line = ndjson.readLine()) {
                 if (line.isBlank()) {
                     continue;
                 }

@@ -53,7 +53,8 @@ public final class HtmlReport {
         if (p != null) {
             sb.append("<p>Provisioning: ").append(p.provisioned()).append(" provisioned, ").append(p.alreadyProvisioned())
                     .append(" already provisioned, ").append(p.failed()).append(" failed of ").append(p.sensors())
-                    .append(" in ").append(p.seconds()).append(" s; ").append(p.revoked())
+                    .append(" in ").append(p.seconds()).append(" s (").append(p.sensorsPerSecond())
+                    .append(" sensors/s through the bulk import); ").append(p.revoked())
                     .append(" sensors revoked and ").append(p.expiredSeedSensors())
                     .append(" with expired seeds for the adversarial traffic.</p>");
         }

@@ -20,9 +20,14 @@ public record RunReport(String tool, int formatVersion, String startedAt, Settin
                            double durationSeconds, Map<String, Double> mix, int connections, int batchSize,
                            String suite) {}
 
-    /** How the fleet was loaded before the run. */
+    /**
+     * How the fleet was loaded before the run.
+     *
+     * @param seconds          the whole set-up: making the chips, the import, the revocations
+     * @param sensorsPerSecond lines answered PROVISIONED or ALREADY_PROVISIONED per second of import
+     */
     public record Provisioning(int sensors, long provisioned, long alreadyProvisioned, long failed,
-                               double seconds, int revoked, int expiredSeedSensors) {}
+                               double seconds, double sensorsPerSecond, int revoked, int expiredSeedSensors) {}
 
     /**
      * @param good     latency of good traffic only (what a real fleet would see)
