@@ -70,6 +70,7 @@ class SimulatorAgainstRealNodeTest {
                 microcert.http.port = 0
                 microcert.http.interface = "127.0.0.1"
                 microcert.audit.keyspace = "sim_e2e_journal"
+                microcert.audit.tables-autocreate = true
                 """).withFallback(ConfigFactory.parseMap(Map.of("microcert.http.tokens-file",
                 dir.resolve("tokens").toString()))).withFallback(ConfigFactory.load());
         SoftwareCard card = SoftwareCard.open(master, cardPassword.clone(), dir.resolve("node.state"));
