@@ -463,28 +463,6 @@ public final class GatewayRoutes extends AllDirectives {
                 "199 microcert \"the outcome of this operation is not in the audit trail\""));
     }
 
-    /**
-     * The bulk import's audit: it starts each provisioning itself, so only the outcome can be recorded
-     * (ManifestImport.Audited hands over an operation already running).
-     */
-    private CompletionStage<OperatorReply> auditAfter(Principal p, String action, SensorId id, String detail,
-                                                      String requestId, CompletionStage<OperatorReply> op) {
-        return op.handleAsync((reply, failure) -> {
-            String result = failure != null ? failureCode(failure) : resultOf(reply);
-            metrics.keyOperation(action, result);
-            return store(auditRecord(p, action, id, result, detail, requestId))
-                    .handleAsync((ok, auditFailure) -> {
-                        if (auditFailure != null) {
-                            metrics.auditOutcomeUnrecorded(action);
-                        }
-                        if (failure != null) {
-                            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-                        }
-                        return reply;
-                    }, SAME_THREAD);
-        }, SAME_THREAD).thenComposeAsync(Function.identity(), SAME_THREAD);
-    }
-
     private Route operatorReply(Supplier<CompletionStage<OperatorReply>> op, StatusCode okStatus, String certificateField) {
         requireJournal();
         return completeWithFuture(op.get().thenApplyAsync(r -> operatorHttp(r, okStatus, certificateField, false),
@@ -548,7 +526,9 @@ public final class GatewayRoutes extends AllDirectives {
         return extractRequestEntity(entity -> {
             requireMediaType(entity.getContentType().mediaType(), Set.of(NDJSON));
             requireJournal();
-            ManifestImport job = new ManifestImport(sensors, this::auditAfter, p, requestId, MAX_IMPORT_LINE);
+            ManifestImport job = new ManifestImport(sensors, (pr, action, id, detail, rid, op) ->
+                    auditAround(pr, action, id, detail, rid, op, GatewayRoutes::resultOf).thenApply(Audited::reply),
+                    p, requestId, MAX_IMPORT_LINE);
             return complete(HttpResponse.create().withEntity(HttpEntities.createChunked(
                     ContentTypes.create(MediaTypes.applicationWithFixedCharset("x-ndjson",
                             org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)),

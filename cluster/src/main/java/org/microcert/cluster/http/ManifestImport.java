@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -36,10 +37,13 @@ import org.microcert.protocol.SensorId;
  */
 final class ManifestImport {
 
-    /** Runs a key-management operation and records it in the audit trail. */
+    /**
+     * Runs a key-management operation between its audit records: {@code op} is started only once the
+     * intent is stored; otherwise the stage fails with the {@link ApiError} {@code AUDIT_UNAVAILABLE}.
+     */
     interface Audited {
         CompletionStage<OperatorReply> run(Principal p, String action, SensorId id, String detail, String requestId,
-                                           CompletionStage<OperatorReply> op);
+                                           java.util.function.Supplier<CompletionStage<OperatorReply>> op);
     }
 
     /** One input line: its 1-based number and bytes, or null bytes when it was longer than allowed. */
@@ -167,8 +171,12 @@ final class ManifestImport {
         }
         result.put("sensorId", env.sensorId().toString());
         return audited.run(principal, "IMPORT", env.sensorId(), "line " + line.number(), requestId,
-                        sensors.provision(env.sensorId(), envelope, principal.name()))
+                        () -> sensors.provision(env.sensorId(), envelope, principal.name()))
                 .handleAsync((reply, failure) -> {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                    if (cause instanceof ApiError a) { // AUDIT_UNAVAILABLE: this line was not provisioned
+                        return failed(result, a.code(), a.getMessage());
+                    }
                     if (failure != null) {
                         boolean timeout = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;
                         return failed(result, timeout ? "UNAVAILABLE" : "INTERNAL",

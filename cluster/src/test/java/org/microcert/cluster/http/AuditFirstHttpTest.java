@@ -145,6 +145,36 @@ class AuditFirstHttpTest {
                 "microcert_key_operations_total{action=\"REVOKE\",result=\"AUDIT_UNAVAILABLE\"} 1"));
     }
 
+    HttpResponse<String> importManifest(SensorChip... chips) {
+        StringBuilder body = new StringBuilder();
+        for (SensorChip c : chips) {
+            body.append("{\"envelope\":\"").append(GatewayHttpTest.b64(fleet.transportEnvelope(c))).append("\"}\n");
+        }
+        return client.send("POST", node.url("/v1/sensors/import"), "application/x-ndjson",
+                body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), OPERATOR);
+    }
+
+    @Test
+    void aBulkImportLineIsProvisionedOnlyAfterItsIntentIsRecorded() throws Exception {
+        SensorChip refused = chip();
+        SensorChip accepted = chip();
+        audit.failIntents = true;
+        HttpResponse<String> r = importManifest(refused);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode line = GatewayHttpTest.JSON.readTree(r.body().split("\n")[0]);
+        assertEquals("FAILED", line.get("result").asText(), r.body());
+        assertEquals("AUDIT_UNAVAILABLE", line.get("error").asText(), r.body());
+
+        audit.failIntents = false;
+        GatewayHttpTest.assertError(client.get(node.url("/v1/sensors/" + refused.sensorId()), OPERATOR), 404,
+                "UNKNOWN_SENSOR");
+        assertTrue(auditOf(refused).isEmpty(), "nothing was recorded for the refused line: " + auditOf(refused));
+        r = importManifest(accepted);
+        assertEquals("PROVISIONED", GatewayHttpTest.JSON.readTree(r.body().split("\n")[0]).get("result").asText(), r.body());
+        assertEquals(List.of("IMPORT:OK", "IMPORT:REQUESTED"), auditOf(accepted));
+        assertEquals(200, authenticate(accepted).statusCode());
+    }
+
     @Test
     void whenOnlyTheOutcomeCannotBeRecordedTheAnswerStillTellsWhatHappened() throws Exception {
         SensorChip chip = chip();

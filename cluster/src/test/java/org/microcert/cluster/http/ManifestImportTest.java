@@ -111,7 +111,7 @@ class ManifestImportTest {
     @Test
     void noResultLeavesBeforeTheWholeBodyIsRead() throws Exception {
         SensorClient sensors = new SensorClient(node.system(), Duration.ofSeconds(5));
-        ManifestImport job = new ManifestImport(sensors, (p, action, id, detail, requestId, op) -> op,
+        ManifestImport job = new ManifestImport(sensors, (p, action, id, detail, requestId, op) -> op.get(),
                 new BearerTokens.Principal("factory", BearerTokens.Role.OPERATOR), "test", 64 * 1024);
         List<SensorChip> chips = IntStream.range(0, 4).mapToObj(i -> TestFleet.chip(0x6200_0000L + i, Instant.now())).toList();
         List<String> received = new CopyOnWriteArrayList<>();
