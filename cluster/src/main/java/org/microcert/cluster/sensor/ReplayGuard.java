@@ -17,9 +17,12 @@ import java.util.TreeMap;
  *       reservation max(t, now) + ahead has been journaled ({@link Reserve}), so every accepted
  *       timestamp is at most the persisted R. This is the sequence-number block of OSCORE
  *       (RFC 8613, Appendix B.1.1) turned into a time block.</li>
- *   <li>After recovery (restart, crash, shard move, passivation) the in-memory pairs are gone, so
- *       nothing with t &lt;= R (the floor) is accepted: it may have been accepted before. A sensor
- *       with a correct clock waits at most {@code ahead} seconds.</li>
+ *   <li>After a crash the in-memory pairs are gone, so nothing with t &lt;= R (the floor) is
+ *       accepted: it may have been accepted before. A sensor with a correct clock waits at most
+ *       {@code ahead} seconds.</li>
+ *   <li>A graceful stop (passivation, shard hand-off, node leaving) journals {@link #acceptedUpTo()}
+ *       instead, the newest timestamp accepted, so the next incarnation's floor is exact and the
+ *       sensor is not refused at all.</li>
  * </ul>
  * Not thread-safe: owned by its entity, which handles one command at a time.
  */
@@ -45,6 +48,7 @@ public final class ReplayGuard {
     private final long floor;
     private final TreeMap<Long, Set<Long>> accepted = new TreeMap<>();
     private int size;
+    private long acceptedUpTo;
 
     /**
      * @param floor the reservation recovered from the journal: timestamps up to it are refused
@@ -54,6 +58,7 @@ public final class ReplayGuard {
         this.skewSeconds = skewSeconds;
         this.aheadSeconds = aheadSeconds;
         this.maxTracked = maxTracked;
+        this.acceptedUpTo = floor;
     }
 
     /**
@@ -78,6 +83,8 @@ public final class ReplayGuard {
         }
         accepted.computeIfAbsent(timestamp, t -> new HashSet<>(4)).add(random);
         size++;
+        // not lowered by forget(): a higher bound is only more conservative
+        acceptedUpTo = Math.max(acceptedUpTo, timestamp);
         return timestamp <= reservedUntil ? ACCEPT : new Reserve(Math.max(timestamp, now) + aheadSeconds);
     }
 
@@ -100,6 +107,15 @@ public final class ReplayGuard {
             size -= it.next().getValue().size();
             it.remove();
         }
+    }
+
+    /**
+     * The newest timestamp this incarnation accepted, or the floor if newer: every timestamp ever
+     * accepted for this sensor is at most this, so it may replace the reservation once the entity
+     * accepts nothing more.
+     */
+    public long acceptedUpTo() {
+        return acceptedUpTo;
     }
 
     /** The recovered reservation below which nothing is accepted. */

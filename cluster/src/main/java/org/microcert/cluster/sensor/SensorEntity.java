@@ -36,6 +36,7 @@ import org.microcert.cluster.sensor.SensorMessages.RewrapSeed;
 import org.microcert.cluster.sensor.SensorMessages.Rewrapped;
 import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
 import org.microcert.cluster.sensor.SensorMessages.StartSeedUpdate;
+import org.microcert.cluster.sensor.SensorMessages.Stop;
 import org.microcert.cluster.sensor.SensorMessages.Verdict;
 import org.microcert.cluster.sensor.SensorMessages.VerifySignature;
 import org.microcert.persistence.card.CardException;
@@ -84,7 +85,7 @@ public final class SensorEntity
     /** Starts sharding of sensor entities on this node. */
     public static void initSharding(ActorSystem<?> system, EncryptionCard card, SensorSettings settings) {
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(SensorId.parse(ctx.getEntityId()),
-                PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings)));
+                PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings)).withStopMessage(new Stop()));
     }
 
     /** The behavior of one sensor, outside sharding too (entity tests). */
@@ -174,7 +175,25 @@ public final class SensorEntity
                 .onCommand(RewrapSeed.class, this::rewrap)
                 .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), isProvisioned(s)
                         ? new Done(status(s), null) : unknown()))
+                .onCommand(Stop.class, this::stop)
                 .build();
+    }
+
+    /**
+     * A graceful stop. The persisted reservation R would make the next incarnation refuse every
+     * timestamp up to R, fresh ones included, for up to {@code reservation-ahead}; nothing newer
+     * than {@link ReplayGuard#acceptedUpTo()} was accepted, so journal that instead. Only when R is
+     * still ahead of the clock: an idle sensor's R has long passed and costs nothing (no write per
+     * passivation). After a crash there is no stop, and R holds.
+     */
+    private ReplyEffect<SensorEvent, SensorRecord> stop(SensorRecord state, Stop c) {
+        long reserved = state.replayReservedUntilEpochSecond();
+        if (replay != null && isProvisioned(state) && !isRevoked(state) && replay.acceptedUpTo() < reserved
+                && reserved >= now().getEpochSecond()) {
+            return Effect().persist(new SensorEvent.ReplayReservationReleased(replay.acceptedUpTo()))
+                    .thenStop().thenNoReply();
+        }
+        return Effect().stop().thenNoReply();
     }
 
     // ---------------------------------------------------------------- device traffic

@@ -50,6 +50,12 @@ public final class SensorMessages {
     public record RewrapSeed(String actor, ActorRef<OperatorReply> replyTo) implements Command {}
 
     /** The sensor's status; never secret material. */
+    /**
+     * Sharding's stop message (passivation, shard hand-off, node leaving): the entity journals what
+     * it accepted, so its next incarnation need not refuse fresh certificates, then stops. Local only.
+     */
+    public record Stop() implements Command {}
+
     public record GetStatus(ActorRef<OperatorReply> replyTo) implements Command {}
 
     /**

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.junit.jupiter.api.AfterAll;
@@ -183,6 +184,56 @@ class SensorEntityTest {
         // before the restart: refused too. Beyond it, accepted again.
         assertEquals("REPLAY_WINDOW_RESET", authenticate(auth()).reason());
         clock.advanceSeconds(11);
+        assertTrue(authenticate(auth()).accepted());
+    }
+
+    /** A second incarnation of the kit's sensor, driven by messages so that it can be stopped as sharding stops it. */
+    org.apache.pekko.actor.typed.ActorRef<Command> spawnIncarnation() {
+        SensorId id = new SensorId(SENSOR);
+        return testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true)));
+    }
+
+    static Verdict authenticate(org.apache.pekko.actor.typed.ActorRef<Command> entity, MicroCertificate cert) {
+        TestProbe<Verdict> probe = testKit.createTestProbe();
+        entity.tell(new SensorMessages.Authenticate(cert.encode(), probe.ref()));
+        return probe.receiveMessage();
+    }
+
+    static void stopAsShardingDoes(org.apache.pekko.actor.typed.ActorRef<Command> entity) {
+        TestProbe<Object> watcher = testKit.createTestProbe();
+        entity.tell(new SensorMessages.Stop());
+        watcher.expectTerminated(entity);
+    }
+
+    @Test
+    void aGracefulStopReleasesTheReservationSoTheNextIncarnationAcceptsFreshCertificatesAtOnce() throws Exception {
+        provision();
+        var entity = spawnIncarnation();
+        MicroCertificate first = auth();
+        assertTrue(authenticate(entity, first).accepted()); // reserves up to START + 10
+        clock.advanceSeconds(2);
+        MicroCertificate second = auth();
+        assertTrue(authenticate(entity, second).accepted());
+        stopAsShardingDoes(entity);
+        kit.restart();
+        assertEquals(START.getEpochSecond() + 2, kit.getState().replayReservedUntilEpochSecond(),
+                "the reservation comes down to the newest accepted timestamp");
+        assertEquals("REPLAY_WINDOW_RESET", authenticate(first).reason(), "what was accepted stays refused");
+        assertEquals("REPLAY_WINDOW_RESET", authenticate(second).reason());
+        clock.advanceSeconds(1);
+        Verdict fresh = authenticate(auth()); // START + 3: inside the old reservation, refused after a crash
+        assertTrue(fresh.accepted(), () -> "rejected: " + fresh.reason());
+    }
+
+    @Test
+    void aStopWritesNothingOnceTheReservationHasPassed() throws Exception {
+        provision();
+        var entity = spawnIncarnation();
+        assertTrue(authenticate(entity, auth()).accepted());
+        clock.advanceSeconds(11); // idle past the reservation, as before an idle passivation
+        stopAsShardingDoes(entity);
+        kit.restart();
+        assertEquals(START.getEpochSecond() + 10, kit.getState().replayReservedUntilEpochSecond(), "no release written");
         assertTrue(authenticate(auth()).accepted());
     }
 

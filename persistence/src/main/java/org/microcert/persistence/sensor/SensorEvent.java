@@ -26,6 +26,7 @@ import org.microcert.persistence.card.SealedSeed;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = SensorEvent.Provisioned.class, name = "provisioned"),
     @JsonSubTypes.Type(value = SensorEvent.ReplayReservationExtended.class, name = "replay-reservation-extended"),
+    @JsonSubTypes.Type(value = SensorEvent.ReplayReservationReleased.class, name = "replay-reservation-released"),
     @JsonSubTypes.Type(value = SensorEvent.SeedUpdateStarted.class, name = "seed-update-started"),
     @JsonSubTypes.Type(value = SensorEvent.SeedUpdated.class, name = "seed-updated"),
     @JsonSubTypes.Type(value = SensorEvent.Revoked.class, name = "revoked"),
@@ -47,6 +48,16 @@ public sealed interface SensorEvent extends CborSerializable {
      * event per request). Version 2; version 1 stored epoch milliseconds as {@code reservedUntil}.
      */
     record ReplayReservationExtended(long reservedUntilEpochSecond) implements SensorEvent {
+    }
+
+    /**
+     * Replay protection, written when an entity stops gracefully (passivation, shard hand-off,
+     * node leaving): no certificate newer than this second was accepted, so the reservation comes
+     * down to it and the next incarnation accepts the sensor's next certificate at once instead of
+     * refusing everything up to the old reservation. The writer guarantees the value is at least
+     * every timestamp ever accepted (docs/cluster.md "Replay protection").
+     */
+    record ReplayReservationReleased(long acceptedUpToEpochSecond) implements SensorEvent {
     }
 
     /** An {@code UPDATE} envelope for seed version {@code newSeedVersion} was issued to the sensor. */

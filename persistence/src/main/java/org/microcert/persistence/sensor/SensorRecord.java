@@ -75,6 +75,11 @@ public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, St
             return new SensorRecord(sensorId, status, seed, recordDigest, seedVersion, pendingSeedVersion,
                     Math.max(replayReservedUntilEpochSecond, e.reservedUntilEpochSecond()), provisionedAt, changedAt,
                     revocationReason, revokedAt, seedUpdates, rewraps);
+        } else if (event instanceof SensorEvent.ReplayReservationReleased e) {
+            // the only event that lowers the reservation: see its contract
+            return new SensorRecord(sensorId, status, seed, recordDigest, seedVersion, pendingSeedVersion,
+                    e.acceptedUpToEpochSecond(), provisionedAt, changedAt, revocationReason, revokedAt, seedUpdates,
+                    rewraps);
         } else if (event instanceof SensorEvent.SeedUpdateStarted e) {
             return new SensorRecord(sensorId, Status.UPDATE_PENDING, seed, recordDigest, seedVersion,
                     e.newSeedVersion(), replayReservedUntilEpochSecond, provisionedAt, changedAt, revocationReason,

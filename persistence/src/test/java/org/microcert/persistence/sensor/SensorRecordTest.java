@@ -45,6 +45,14 @@ class SensorRecordTest {
     }
 
     @Test
+    void aReleaseSetsTheReservationToWhatWasAccepted() {
+        SensorRecord r = provisioned.apply(new SensorEvent.ReplayReservationExtended(2_000))
+                .apply(new SensorEvent.ReplayReservationReleased(1_990));
+        assertEquals(1_990, r.replayReservedUntilEpochSecond());
+        assertEquals(2_500, r.apply(new SensorEvent.ReplayReservationExtended(2_500)).replayReservedUntilEpochSecond());
+    }
+
+    @Test
     void revocationDropsTheSeedAndKeepsTheReason() {
         SensorRecord revoked = provisioned.apply(new SensorEvent.Revoked("stolen", SensorFixtures.AT, "op"));
         assertEquals(SensorRecord.Status.REVOKED, revoked.status());
