@@ -27,6 +27,50 @@ class ReplayGuardTest {
         assertEquals(new ReplayGuard.Reserve(NOW + 21), g.check(NOW + 11, 7, NOW + 10, NOW + 11));
     }
 
+    /**
+     * The compact sorted arrays against the obvious model (a set of pairs, dropped once stale), over
+     * random traffic with repeats, out-of-order timestamps, extreme randoms, forgets, bursts that hit
+     * the limit and quiet spells that empty the window.
+     */
+    @Test
+    void decisionsMatchASetOfPairsOverRandomTraffic() {
+        java.util.Random rnd = new java.util.Random(20261126);
+        for (int run = 0; run < 20; run++) {
+            int max = 1 + rnd.nextInt(64);
+            long skew = 1 + rnd.nextInt(30);
+            ReplayGuard g = new ReplayGuard(NOW - 1000, skew, 10, max);
+            java.util.Map<java.util.List<Long>, Long> model = new java.util.HashMap<>(); // pair -> timestamp
+            long now = NOW;
+            long reserved = NOW + 10;
+            for (int i = 0; i < 20_000; i++) {
+                if (rnd.nextInt(500) == 0) {
+                    now += skew * 2; // quiet: everything goes stale
+                } else if (rnd.nextInt(4) == 0) {
+                    now++;
+                }
+                long t = now - rnd.nextInt((int) skew + 1) + rnd.nextInt(3);
+                long[] randoms = {rnd.nextInt(8), Long.MIN_VALUE, Long.MAX_VALUE, rnd.nextLong()};
+                long r = randoms[rnd.nextInt(randoms.length)];
+                long oldest = now - skew;
+                model.values().removeIf(ts -> ts < oldest);
+                java.util.List<Long> pair = java.util.List.of(t, r);
+                ReplayGuard.Decision d = g.check(t, r, reserved, now);
+                String expected = model.containsKey(pair) ? "REPLAY" : model.size() >= max ? "RATE_LIMITED" : "ACCEPT";
+                String actual = d instanceof ReplayGuard.Reject j ? j.reason() : "ACCEPT";
+                assertEquals(expected, actual, "run " + run + " step " + i + " pair " + pair);
+                if (expected.equals("ACCEPT")) {
+                    model.put(pair, t);
+                    if (rnd.nextInt(50) == 0) { // its reservation could not be persisted
+                        g.forget(t, r);
+                        model.remove(pair);
+                    }
+                }
+                assertEquals(model.size(), g.tracked());
+                reserved = Math.max(reserved, now + 10);
+            }
+        }
+    }
+
     @Test
     void memoryIsBoundedAndForgetsWhatTheVerifierWouldCallStale() {
         ReplayGuard g = new ReplayGuard(0, 120, 10, 3);
