@@ -44,6 +44,20 @@ final class ReferenceCenter implements AutoCloseable {
     private final String token;
     private final boolean broken;
 
+    /**
+     * Writes what the simulator's CLI needs to talk to a center into {@code dir}: a fresh K_trans
+     * factory export ({@code ktrans.mctk}, password in {@code ktrans.pw}) and an operator token file
+     * ({@code token}, holding {@code token}). Returns K_trans.
+     */
+    static byte[] writeClientFiles(java.nio.file.Path dir, String token) throws Exception {
+        byte[] kTrans = new byte[32];
+        new java.security.SecureRandom().nextBytes(kTrans);
+        TransportKeyExport.write(dir.resolve("ktrans.mctk"), kTrans, "pw-123".toCharArray());
+        java.nio.file.Files.writeString(dir.resolve("ktrans.pw"), "pw-123\n");
+        java.nio.file.Files.writeString(dir.resolve("token"), token + "\n");
+        return kTrans;
+    }
+
     /** @param broken accept every certificate that decodes (a center with a hole, for the failure path) */
     ReferenceCenter(byte[] transportKey, String token, boolean broken) throws IOException {
         this.broken = broken;

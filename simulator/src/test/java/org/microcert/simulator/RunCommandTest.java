@@ -9,7 +9,6 @@ import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,14 +28,11 @@ class RunCommandTest {
 
     @TempDir
     static Path dir;
-    static byte[] kTrans = new byte[32];
+    static byte[] kTrans;
 
     @BeforeAll
     static void factoryExport() throws Exception {
-        new SecureRandom().nextBytes(kTrans);
-        TransportKeyExport.write(dir.resolve("ktrans.mctk"), kTrans, "pw-123".toCharArray());
-        Files.writeString(dir.resolve("ktrans.pw"), "pw-123\n");
-        Files.writeString(dir.resolve("token"), "operator-token-1\n");
+        kTrans = ReferenceCenter.writeClientFiles(dir, "operator-token-1");
     }
 
     private static int run(StringWriter err, String... args) {

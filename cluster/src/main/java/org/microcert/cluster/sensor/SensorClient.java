@@ -1,10 +1,15 @@
 package org.microcert.cluster.sensor;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.microcert.protocol.SensorId;
 
@@ -15,10 +20,13 @@ import org.microcert.protocol.SensorId;
  */
 public final class SensorClient {
 
+    private final ActorSystem<?> system;
     private final ClusterSharding sharding;
     private final Duration timeout;
+    private final AtomicLong batches = new AtomicLong();
 
     public SensorClient(ActorSystem<?> system, Duration timeout) {
+        this.system = system;
         this.sharding = ClusterSharding.get(system);
         this.timeout = timeout;
     }
@@ -29,6 +37,27 @@ public final class SensorClient {
 
     public CompletionStage<SensorMessages.Verdict> authenticate(SensorId sensor, byte[] certificate) {
         return ask(sensor, r -> new SensorMessages.Authenticate(certificate, r));
+    }
+
+    /**
+     * Authenticates AUTH certificates, each by the sensor it names: one verdict per certificate, in
+     * order; {@code UNAVAILABLE} for those whose shard did not answer within the ask timeout.
+     */
+    public CompletionStage<List<SensorMessages.Verdict>> authenticateAll(List<SensorId> sensors, List<byte[]> certificates) {
+        if (sensors.size() != certificates.size()) {
+            throw new IllegalArgumentException("one sensor id per certificate");
+        }
+        if (sensors.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        List<BatchCollector.Item> items = new ArrayList<>(sensors.size());
+        for (int i = 0; i < sensors.size(); i++) {
+            items.add(new BatchCollector.Item(sensors.get(i), certificates.get(i)));
+        }
+        CompletableFuture<SensorMessages.Verdict[]> result = new CompletableFuture<>();
+        system.systemActorOf(BatchCollector.create(BatchCollector.Dispatch.sharding(sharding), items, timeout, result), "batch-" + batches.incrementAndGet(),
+                Props.empty());
+        return result.thenApply(List::of);
     }
 
     public CompletionStage<SensorMessages.Verdict> verify(SensorId sensor, byte[] certificate, byte[] data) {

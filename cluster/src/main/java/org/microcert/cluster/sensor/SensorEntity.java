@@ -1,6 +1,7 @@
 package org.microcert.cluster.sensor;
 
 import java.time.Instant;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -22,6 +23,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.sensor.SensorMessages.Authenticate;
+import org.microcert.cluster.sensor.SensorMessages.AuthenticateInBatch;
+import org.microcert.cluster.sensor.SensorMessages.BatchItemVerdict;
 import org.microcert.cluster.sensor.SensorMessages.Command;
 import org.microcert.cluster.sensor.SensorMessages.CompleteSeedUpdate;
 import org.microcert.cluster.sensor.SensorMessages.Decrypt;
@@ -164,9 +167,11 @@ public final class SensorEntity
     @Override
     public CommandHandlerWithReply<Command, SensorEvent, SensorRecord> commandHandler() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
-                .onCommand(Authenticate.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.AUTH, c.replyTo()))
-                .onCommand(VerifySignature.class, (s, c) -> judge(s, c.certificate(), c.data(), CertificateType.SIGN, c.replyTo()))
-                .onCommand(Decrypt.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.ENC_UP, c.replyTo()))
+                .onCommand(Authenticate.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.AUTH, c.replyTo(), v -> v))
+                .onCommand(AuthenticateInBatch.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.AUTH,
+                        c.replyTo(), v -> new BatchItemVerdict(c.index(), v)))
+                .onCommand(VerifySignature.class, (s, c) -> judge(s, c.certificate(), c.data(), CertificateType.SIGN, c.replyTo(), v -> v))
+                .onCommand(Decrypt.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.ENC_UP, c.replyTo(), v -> v))
                 .onCommand(Provision.class, this::provision)
                 .onCommand(StartSeedUpdate.class, this::startSeedUpdate)
                 .onCommand(CompleteSeedUpdate.class, this::completeSeedUpdate)
@@ -198,31 +203,33 @@ public final class SensorEntity
 
     // ---------------------------------------------------------------- device traffic
 
-    private ReplyEffect<SensorEvent, SensorRecord> judge(SensorRecord state, byte[] bytes, byte[] data,
-                                                        CertificateType expected, ActorRef<Verdict> replyTo) {
+    /** Judges one device certificate; {@code answer} wraps the verdict in the reply type the caller expects. */
+    private <R> ReplyEffect<SensorEvent, SensorRecord> judge(SensorRecord state, byte[] bytes, byte[] data,
+                                                            CertificateType expected, ActorRef<R> replyTo,
+                                                            Function<Verdict, R> answer) {
         Instant now = now();
         long nowSeconds = now.getEpochSecond();
         String id = sensorId.toString();
         if (!isProvisioned(state)) {
-            return reject(replyTo, "UNKNOWN_SENSOR", "sensor " + id + " is not provisioned", nowSeconds);
+            return reject(replyTo, answer, "UNKNOWN_SENSOR", "sensor " + id + " is not provisioned", nowSeconds);
         }
         if (isRevoked(state)) {
-            return reject(replyTo, "REVOKED", "sensor " + id + " is revoked", nowSeconds);
+            return reject(replyTo, answer, "REVOKED", "sensor " + id + " is revoked", nowSeconds);
         }
         MicroCertificate cert;
         try {
             cert = MicroCertificate.decode(bytes);
         } catch (MalformedCertificateException e) {
-            return reject(replyTo, "MALFORMED", e.getMessage(), nowSeconds);
+            return reject(replyTo, answer, "MALFORMED", e.getMessage(), nowSeconds);
         }
         if (!cert.sensorId().equals(sensorId)) {
-            return reject(replyTo, "WRONG_SENSOR", "certificate names sensor " + cert.sensorId(), nowSeconds);
+            return reject(replyTo, answer, "WRONG_SENSOR", "certificate names sensor " + cert.sensorId(), nowSeconds);
         }
         if (cert.type() != expected) {
-            return reject(replyTo, "WRONG_TYPE", "expected a " + expected + " certificate, got " + cert.type(), nowSeconds);
+            return reject(replyTo, answer, "WRONG_TYPE", "expected a " + expected + " certificate, got " + cert.type(), nowSeconds);
         }
         if (cert.suite() != state.seed().suite()) {
-            return reject(replyTo, "UNSUPPORTED_SUITE", "sensor " + id + " is provisioned for " + state.seed().suite(),
+            return reject(replyTo, answer, "UNSUPPORTED_SUITE", "sensor " + id + " is provisioned for " + state.seed().suite(),
                     nowSeconds);
         }
         byte[] plaintext = null;
@@ -236,32 +243,32 @@ public final class SensorEntity
                 default -> throw new IllegalStateException("not a device certificate type: " + expected);
             }
         } catch (VerificationException e) {
-            return reject(replyTo, e.reason().name(), e.getMessage(), nowSeconds);
+            return reject(replyTo, answer, e.reason().name(), e.getMessage(), nowSeconds);
         } catch (CardException e) {
             context.getLog().error("sensor {}: the card cannot open the sealed seed ({})", id, e.reason());
-            return reject(replyTo, "INTERNAL", "the sensor's key record cannot be used", nowSeconds);
+            return reject(replyTo, answer, "INTERNAL", "the sensor's key record cannot be used", nowSeconds);
         } finally {
             releaseSeed(seed);
         }
         Verdict ok = new Verdict(true, null, null, id, cert.timestamp(), state.seedVersion(), plaintext, nowSeconds);
         ReplayGuard.Decision decision = replay.check(cert.timestamp(), cert.random(), state.replayReservedUntilEpochSecond(), nowSeconds);
         if (decision instanceof ReplayGuard.Reject r) {
-            return reject(replyTo, r.reason(), r.message(), nowSeconds);
+            return reject(replyTo, answer, r.reason(), r.message(), nowSeconds);
         }
         accepted++;
         if (decision instanceof ReplayGuard.Reserve r) {
             // Answer only once the reservation covering this timestamp is durable: after a crash the
             // recovered floor then covers every certificate ever accepted.
             metrics.reservationWritten();
-            return Effect().persist(new SensorEvent.ReplayReservationExtended(r.until())).thenReply(replyTo, s -> ok);
+            return Effect().persist(new SensorEvent.ReplayReservationExtended(r.until())).thenReply(replyTo, s -> answer.apply(ok));
         }
-        return Effect().reply(replyTo, ok);
+        return Effect().reply(replyTo, answer.apply(ok));
     }
 
-    private ReplyEffect<SensorEvent, SensorRecord> reject(ActorRef<Verdict> replyTo, String reason, String message,
-                                                         long now) {
+    private <R> ReplyEffect<SensorEvent, SensorRecord> reject(ActorRef<R> replyTo, Function<Verdict, R> answer,
+                                                             String reason, String message, long now) {
         rejected++;
-        return Effect().reply(replyTo, Verdict.rejected(sensorId.toString(), reason, message, now));
+        return Effect().reply(replyTo, answer.apply(Verdict.rejected(sensorId.toString(), reason, message, now)));
     }
 
     // ---------------------------------------------------------------- key management

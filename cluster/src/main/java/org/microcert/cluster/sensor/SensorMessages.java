@@ -25,6 +25,16 @@ public final class SensorMessages {
     /** Authenticate an AUTH certificate (wire bytes). */
     public record Authenticate(byte[] certificate, ActorRef<Verdict> replyTo) implements Command {}
 
+    /**
+     * One AUTH certificate of a batch, judged exactly as {@link Authenticate}. The answer carries
+     * {@code index} so that one collector gathers a whole batch (no ask, and no timer, per item).
+     */
+    public record AuthenticateInBatch(byte[] certificate, int index, ActorRef<BatchItemVerdict> replyTo)
+            implements Command {}
+
+    /** The verdict on the certificate at {@code index} of a batch. */
+    public record BatchItemVerdict(int index, Verdict verdict) implements ClusterSerializable {}
+
     /** Verify a SIGN certificate over {@code data}. */
     public record VerifySignature(byte[] certificate, byte[] data, ActorRef<Verdict> replyTo) implements Command {}
 

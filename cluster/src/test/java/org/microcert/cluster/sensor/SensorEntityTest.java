@@ -146,6 +146,25 @@ class SensorEntityTest {
     }
 
     @Test
+    void aBatchItemIsJudgedLikeASingleCertificateAndAnsweredWithItsIndex() throws Exception {
+        provision();
+        byte[] cert = certBytes();
+        var first = kit.<SensorMessages.BatchItemVerdict>runCommand(r -> new SensorMessages.AuthenticateInBatch(cert, 41, r));
+        assertEquals(41, first.reply().index());
+        assertTrue(first.reply().verdict().accepted(), () -> "rejected: " + first.reply().verdict().reason());
+        // the batch path shares the replay guard and the reservation with the single path
+        assertInstanceOf(SensorEvent.ReplayReservationExtended.class, first.event());
+        assertEquals("REPLAY", authenticate(MicroCertificate.decode(cert)).reason());
+        var again = kit.<SensorMessages.BatchItemVerdict>runCommand(r -> new SensorMessages.AuthenticateInBatch(cert, 7, r));
+        assertEquals(7, again.reply().index());
+        assertEquals("REPLAY", again.reply().verdict().reason());
+        byte[] forged = certBytes();
+        forged[forged.length - 1] ^= 1;
+        assertEquals("BAD_TAG", kit.<SensorMessages.BatchItemVerdict>runCommand(
+                r -> new SensorMessages.AuthenticateInBatch(forged, 0, r)).reply().verdict().reason());
+    }
+
+    @Test
     void replayReservationIsPersistedOncePerWindowNotPerCertificate() throws Exception {
         provision();
         byte[] firstCert = certBytes();

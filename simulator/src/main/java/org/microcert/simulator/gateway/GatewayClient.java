@@ -97,11 +97,22 @@ public final class GatewayClient {
 
     /** {@code POST /v1/authenticate/batch}: one verdict per certificate, in order. */
     public CompletableFuture<List<Verdict>> batch(List<byte[]> certificates) {
+        return send(prepareBatch(certificates));
+    }
+
+    /** A batch request with its body encoded, to be sent later (possibly built before a measurement). */
+    public record PreparedBatch(HttpRequest request, int size) {}
+
+    public PreparedBatch prepareBatch(List<byte[]> certificates) {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode arr = body.putArray("certificates");
         certificates.forEach(c -> arr.add(B64.encodeToString(c)));
-        int n = certificates.size();
-        return http.sendAsync(jsonPost("/v1/authenticate/batch", body), HttpResponse.BodyHandlers.ofByteArray())
+        return new PreparedBatch(jsonPost("/v1/authenticate/batch", body), certificates.size());
+    }
+
+    public CompletableFuture<List<Verdict>> send(PreparedBatch batch) {
+        int n = batch.size();
+        return http.sendAsync(batch.request(), HttpResponse.BodyHandlers.ofByteArray())
                 .handle((resp, error) -> {
                     if (error != null) {
                         return repeat(Verdict.failed(transportError(error)), n);

@@ -1,0 +1,78 @@
+package org.microcert.cluster.sensor;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.microcert.cluster.sensor.SensorMessages.AuthenticateInBatch;
+import org.microcert.cluster.sensor.SensorMessages.BatchItemVerdict;
+import org.microcert.cluster.sensor.SensorMessages.Verdict;
+import org.microcert.protocol.SensorId;
+
+/**
+ * Gathers the verdicts of one batch: one short-lived actor and one timer per batch, where an ask per
+ * certificate costs a promise actor, a scheduled timeout and a future chain each (the node's profile
+ * of the batch endpoint showed them). Completes with a verdict per item, in item order; an item whose
+ * shard did not answer within the timeout is {@code UNAVAILABLE}, like a timed-out ask.
+ */
+final class BatchCollector {
+
+    /** One certificate to judge; {@code sensor} is the id it names (decoded by the caller). */
+    record Item(SensorId sensor, byte[] certificate) {}
+
+    private enum Timeout { INSTANCE }
+
+    private BatchCollector() {}
+
+    /** Sends a command to the entity of a sensor (through sharding; directly in tests). */
+    interface Dispatch {
+        void tell(SensorId sensor, AuthenticateInBatch command);
+
+        static Dispatch sharding(ClusterSharding sharding) {
+            return (sensor, command) -> sharding.entityRefFor(SensorEntity.TYPE_KEY, sensor.toString()).tell(command);
+        }
+    }
+
+    static Behavior<Object> create(Dispatch dispatch, List<Item> items, Duration timeout,
+                                   CompletableFuture<Verdict[]> result) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            ActorRef<BatchItemVerdict> self = ctx.getSelf().narrow();
+            for (int i = 0; i < items.size(); i++) {
+                Item item = items.get(i);
+                dispatch.tell(item.sensor(), new AuthenticateInBatch(item.certificate(), i, self));
+            }
+            timers.startSingleTimer(Timeout.INSTANCE, timeout);
+            Verdict[] verdicts = new Verdict[items.size()];
+            int[] answered = {0};
+            return Behaviors.receive(Object.class)
+                    .onMessage(BatchItemVerdict.class, v -> {
+                        int i = v.index();
+                        // an index is only ever sent once, but a confused or hostile peer must not
+                        // complete the batch early: count each position once
+                        if (i >= 0 && i < verdicts.length && verdicts[i] == null) {
+                            verdicts[i] = v.verdict();
+                            if (++answered[0] == verdicts.length) {
+                                result.complete(verdicts);
+                                return Behaviors.stopped();
+                            }
+                        }
+                        return Behaviors.same();
+                    })
+                    .onMessageEquals(Timeout.INSTANCE, () -> {
+                        long now = System.currentTimeMillis() / 1000;
+                        for (int i = 0; i < verdicts.length; i++) {
+                            if (verdicts[i] == null) {
+                                verdicts[i] = Verdict.rejected(items.get(i).sensor().toString(), "UNAVAILABLE",
+                                        "the sensor's shard did not answer in time", now);
+                            }
+                        }
+                        result.complete(verdicts);
+                        return Behaviors.stopped();
+                    })
+                    .build();
+        }));
+    }
+}
