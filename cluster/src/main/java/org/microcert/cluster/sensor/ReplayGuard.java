@@ -33,6 +33,13 @@ public final class ReplayGuard {
     /** Accept after persisting the reservation {@code until} (epoch seconds). */
     public record Reserve(long until) implements Decision {}
 
+    /**
+     * Accept now (the timestamp is within the persisted reservation) and persist the reservation
+     * {@code until} behind the answer: at this sensor's pace its next certificate would fall beyond
+     * the current one and wait for that write.
+     */
+    public record Renew(long until) implements Decision {}
+
     /** Reject, with a reason of docs/http-api.md. */
     public record Reject(String reason, String message) implements Decision {}
 
@@ -50,6 +57,8 @@ public final class ReplayGuard {
     private long[] randoms = new long[4];
     private int size;
     private long acceptedUpTo;
+    // Seconds between the two newest timestamps accepted by this incarnation (0: fewer than two).
+    private long pace;
 
     /**
      * @param floor the reservation recovered from the journal: timestamps up to it are refused
@@ -83,9 +92,22 @@ public final class ReplayGuard {
             return new Reject("RATE_LIMITED", "more than " + maxTracked + " certificates within the skew window");
         }
         insert(-at - 1, timestamp, random);
+        if (timestamp > acceptedUpTo && acceptedUpTo > floor) { // from the second certificate on
+            pace = timestamp - acceptedUpTo;
+        }
         // not lowered by forget(): a higher bound is only more conservative
         acceptedUpTo = Math.max(acceptedUpTo, timestamp);
-        return timestamp <= reservedUntil ? ACCEPT : new Reserve(Math.max(timestamp, now) + aheadSeconds);
+        if (timestamp > reservedUntil) {
+            return new Reserve(Math.max(timestamp, now) + aheadSeconds);
+        }
+        // Renew early only for sensors talking at least every ahead/2: their next certificate would
+        // otherwise wait for a journal write once per reservation (the p99 of a busy fleet). That
+        // costs at most 1.7 times the writes (about 1.25 for a sensor every ahead/5); a sparser
+        // sensor waits as before, and its writes stay one per certificate at most.
+        if (pace > 0 && pace <= aheadSeconds / 2 && timestamp + pace > reservedUntil) {
+            return new Renew(Math.max(timestamp, now) + aheadSeconds);
+        }
+        return ACCEPT;
     }
 
     /** Forgets a pair recorded by {@link #check} whose reservation could not be persisted. */

@@ -256,6 +256,13 @@ public final class SensorEntity
             return reject(replyTo, answer, r.reason(), r.message(), nowSeconds);
         }
         accepted++;
+        if (decision instanceof ReplayGuard.Renew r) {
+            // Covered by the durable reservation: answer now, journal the next one behind the answer
+            // (commands wait while it is written; at this sensor's pace the next is seconds away).
+            metrics.reservationWritten();
+            replyTo.tell(answer.apply(ok));
+            return Effect().persist(new SensorEvent.ReplayReservationExtended(r.until())).thenNoReply();
+        }
         if (decision instanceof ReplayGuard.Reserve r) {
             // Answer only once the reservation covering this timestamp is durable: after a crash the
             // recovered floor then covers every certificate ever accepted.

@@ -27,6 +27,31 @@ class ReplayGuardTest {
         assertEquals(new ReplayGuard.Reserve(NOW + 21), g.check(NOW + 11, 7, NOW + 10, NOW + 11));
     }
 
+    @Test
+    void aBusySensorsReservationIsRenewedByTheCertificateBeforeTheOneThatWouldPassIt() {
+        ReplayGuard g = new ReplayGuard(0, 120, 30, 100);
+        assertEquals(new ReplayGuard.Reserve(NOW + 30), g.check(NOW, 1, 0, NOW));
+        // every 6 s: accepted as they come until the next one would pass NOW + 30
+        for (int t = 6; t <= 24; t += 6) {
+            assertInstanceOf(ReplayGuard.Accept.class, g.check(NOW + t, 1, NOW + 30, NOW + t), "at +" + t);
+        }
+        assertEquals(new ReplayGuard.Renew(NOW + 60), g.check(NOW + 30, 1, NOW + 30, NOW + 30));
+        assertInstanceOf(ReplayGuard.Accept.class, g.check(NOW + 36, 1, NOW + 60, NOW + 36));
+    }
+
+    @Test
+    void aSparseSensorAndAFirstCertificateAreNotRenewedEarly() {
+        ReplayGuard sparse = new ReplayGuard(0, 120, 30, 100);
+        assertEquals(new ReplayGuard.Reserve(NOW + 30), sparse.check(NOW, 1, 0, NOW));
+        // a certificate every 16 s (more than ahead/2): renewing early would write more than it saves
+        assertInstanceOf(ReplayGuard.Accept.class, sparse.check(NOW + 16, 1, NOW + 30, NOW + 16));
+        assertEquals(new ReplayGuard.Reserve(NOW + 62), sparse.check(NOW + 32, 1, NOW + 30, NOW + 32));
+        // after recovery the pace is unknown until two certificates were accepted
+        ReplayGuard recovered = new ReplayGuard(NOW, 120, 30, 100);
+        assertInstanceOf(ReplayGuard.Accept.class, recovered.check(NOW + 29, 1, NOW + 30, NOW + 29));
+        assertEquals(new ReplayGuard.Renew(NOW + 60), recovered.check(NOW + 29 + 1, 2, NOW + 30, NOW + 30));
+    }
+
     /**
      * The compact sorted arrays against the obvious model (a set of pairs, dropped once stale), over
      * random traffic with repeats, out-of-order timestamps, extreme randoms, forgets, bursts that hit

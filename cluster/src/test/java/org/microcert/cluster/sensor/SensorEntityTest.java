@@ -187,6 +187,31 @@ class SensorEntityTest {
                 later.eventOfType(SensorEvent.ReplayReservationExtended.class).reservedUntilEpochSecond());
     }
 
+    @Test
+    void aSensorAtASteadyPaceFindsItsReservationRenewedBeforeItsNextCertificate() throws Exception {
+        provision();
+        int renewals = 0;
+        for (int i = 0; i < 14; i++) { // max-tracked-certificates is 16 here
+            byte[] cert = certBytes();
+            long t = clock.instant().getEpochSecond();
+            long reservedBefore = kit.getState().replayReservedUntilEpochSecond();
+            var result = kit.<Verdict>runCommand(r -> new SensorMessages.Authenticate(cert, r));
+            assertTrue(result.reply().accepted(), () -> "rejected: " + result.reply().reason());
+            if (i >= 2) {
+                // from the third certificate on (the pace is known after two), none arrives beyond
+                // the durable reservation, so none waits for a journal write before its answer
+                assertTrue(t <= reservedBefore, "certificate " + i + " at " + t + " beyond the reservation " + reservedBefore);
+            }
+            if (i >= 2 && !result.hasNoEvents()) {
+                renewals++;
+                assertTrue(result.eventOfType(SensorEvent.ReplayReservationExtended.class).reservedUntilEpochSecond() > t + 5);
+            }
+            clock.advanceSeconds(3); // a certificate every 3 s, reservation-ahead 10 s
+        }
+        // 3rd to 14th certificate (+6 s to +39 s): a renewal every 9 s (+9, +18, +27, +36)
+        assertEquals(4, renewals);
+    }
+
     private byte[] certBytes() throws Exception {
         return auth().encode();
     }
