@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.microcert.protocol.SensorId;
 
@@ -55,7 +56,10 @@ public final class SensorClient {
             items.add(new BatchCollector.Item(sensors.get(i), certificates.get(i)));
         }
         CompletableFuture<SensorMessages.Verdict[]> result = new CompletableFuture<>();
-        system.systemActorOf(BatchCollector.create(BatchCollector.Dispatch.sharding(sharding), items, timeout, result), "batch-" + batches.incrementAndGet(),
+        // the region typed sharding registered under the type key's name (what entityRefFor uses)
+        org.apache.pekko.actor.ActorRef region = org.apache.pekko.cluster.sharding.ClusterSharding
+                .get(Adapter.toClassic(system)).shardRegion(SensorEntity.TYPE_KEY.name());
+        system.systemActorOf(BatchCollector.create(BatchCollector.Dispatch.sharding(region), items, timeout, result), "batch-" + batches.incrementAndGet(),
                 Props.empty());
         return result.thenApply(List::of);
     }
