@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Measures, in one run and with the same client: the sustained authenticate rate of a Pekko HTTP hello-world "
                 + "endpoint (--hello, the baseline) and of a MicroCert node (--gateway); their ratio (target >= 50%%); "
-                + "the p99 of authenticate at half the baseline rate (target <= 25 ms, open loop); and the "
+                + "the p99 of authenticate at half the baseline rate (median of three windows; target <= 25 ms, open loop); and the "
                 + "certificates/s of the batch endpoint (target >= 100,000/s). Prints the ratios and writes JSON.",
             "Normally run through ops/bin/bench, which starts the node, the baseline and Cassandra."})
 public final class BenchCommand implements Callable<Integer> {
@@ -125,8 +125,16 @@ public final class BenchCommand implements Callable<Integer> {
             Sweep helloSweep = sweep("hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), false);
             Sweep authSweep = sweep("authenticate", new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), false);
             double half = Math.max(1, helloSweep.maxRate() / 2);
-            RunReport atHalf = step(new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), half,
-                    stepDuration.multipliedBy(2));
+            // Three windows, the median counts (all three are reported): on a shared box one flush or
+            // compaction of Cassandra inside a single window decides its p99 (docs/simulator.md).
+            List<RunReport> halfRuns = new java.util.ArrayList<>();
+            for (int i = 0; i < HALF_RATE_WINDOWS; i++) {
+                halfRuns.add(step(new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), half,
+                        stepDuration.multipliedBy(2)));
+                out.printf(Locale.ROOT, "  authenticate at half    window %d: %,9.0f/s -> answered %,9.0f/s, p99 %8.2f ms%n",
+                        i + 1, half, halfRuns.get(i).summary().requestsPerSecond(), halfRuns.get(i).summary().good().p99Ms());
+            }
+            RunReport atHalf = medianByP99(halfRuns);
             Sweep batchSweep = sweep("batch", new TrafficFactory(batchOnly, f, node, RunCommand::nowSeconds, batchSize, 0), true);
 
             double ratio = helloSweep.maxRate() == 0 ? 0 : authSweep.maxRate() / helloSweep.maxRate();
@@ -147,7 +155,14 @@ public final class BenchCommand implements Callable<Integer> {
                     .put("p999Ms", atHalf.summary().good().p999Ms()).put("failures", atHalf.summary().failures())
                     .put("p99TargetMs", p99Limit.toMillis())
                     .put("met", atHalf.passed() && atHalf.summary().good().p99Ms() <= p99Limit.toMillis()
-                            && atHalf.summary().requestsPerSecond() >= 0.95 * half);
+                            && atHalf.summary().requestsPerSecond() >= 0.95 * half)
+                    .put("windows", halfRuns.size()).put("figureIs", "the window with the median p99");
+            ArrayNode windows = half50.putArray("eachWindow");
+            for (RunReport w : halfRuns) {
+                windows.addObject().put("answeredPerSecond", w.summary().requestsPerSecond())
+                        .put("p50Ms", w.summary().good().p50Ms()).put("p99Ms", w.summary().good().p99Ms())
+                        .put("p999Ms", w.summary().good().p999Ms()).put("failures", w.summary().failures());
+            }
             ObjectNode batch = result.putObject("batch");
             batch.set("sweep", batchSweep.json());
             batch.put("batchSize", batchSize).put("certificatesPerSecond", round(certsPerSecond))
@@ -165,9 +180,9 @@ public final class BenchCommand implements Callable<Integer> {
                     authSweep.peakAnswered(), helloSweep.peakAnswered() == 0 ? 0
                             : 100 * authSweep.peakAnswered() / helloSweep.peakAnswered());
             out.printf(Locale.ROOT, "authenticate at %,.0f/s   answered %,.0f/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms "
-                            + "(target p99 <= %d ms)%n", half, atHalf.summary().requestsPerSecond(),
+                            + "(median of %d windows; target p99 <= %d ms)%n", half, atHalf.summary().requestsPerSecond(),
                     atHalf.summary().good().p50Ms(), atHalf.summary().good().p99Ms(), atHalf.summary().good().p999Ms(),
-                    p99Limit.toMillis());
+                    halfRuns.size(), p99Limit.toMillis());
             out.printf(Locale.ROOT, "batch (%d per request)    %,10.0f certificates/s sustained (target >= 100,000)%n",
                     batchSize, certsPerSecond);
             ObjectNode others = result.putObject("others");
@@ -229,6 +244,16 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return s;
+    }
+
+    /** Measurement windows at half the baseline's rate; the one with the median p99 is the figure. */
+    static final int HALF_RATE_WINDOWS = 3;
+
+    /** The run whose good-traffic p99 is the median (the upper one of an even count). */
+    static RunReport medianByP99(List<RunReport> runs) {
+        List<RunReport> sorted = new java.util.ArrayList<>(runs);
+        sorted.sort(java.util.Comparator.comparingDouble(r -> r.summary().good().p99Ms()));
+        return sorted.get(sorted.size() / 2);
     }
 
     /** Lowest step rate a sweep tries when even its first step is not sustained. */

@@ -60,6 +60,15 @@ class BenchCommandTest {
         }
         // the second step (8 requests/s of 20) is the best sustained one
         assertEquals(160, r.path("batch").path("certificatesPerSecond").asDouble(), 0.01);
+        // p99 at half the baseline's rate: the median of three windows, each reported
+        JsonNode half = r.path("authenticateAtHalfHelloWorldRate");
+        double[] p99s = new double[3];
+        for (int i = 0; i < 3; i++) {
+            p99s[i] = half.path("eachWindow").path(i).path("p99Ms").asDouble(-1);
+            assertTrue(p99s[i] >= 0, half.toString());
+        }
+        Arrays.sort(p99s);
+        assertEquals(p99s[1], half.path("p99Ms").asDouble(), 1e-9, half.toString());
         assertTrue(r.path("helloWorld").path("maxSustainedRate").asDouble() > 0, r.toString());
         assertTrue(r.path("authenticate").path("maxSustainedRate").asDouble() > 0, r.toString());
     }
