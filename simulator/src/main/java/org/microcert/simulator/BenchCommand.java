@@ -213,6 +213,11 @@ public final class BenchCommand implements Callable<Integer> {
         double rate = batch ? Math.max(1, startRate / 10) : startRate;
         boolean retried = false;
         for (int i = 0; i < maxSteps; i++) {
+            if (batch && schedule(rate, stepDuration).totalRequests() * batchSize > MAX_PREBUILT_CERTIFICATES) {
+                out.printf(Locale.ROOT, "  %-22s step %2d: %,9.0f/s would prebuild more than %,d certificates in memory: "
+                        + "the sweep stops here%n", name, i + 1, rate, MAX_PREBUILT_CERTIFICATES);
+                break;
+            }
             // Batches are built before the step's clock starts: building 500 certificates (CSK, MAC,
             // base64, JSON) costs the client about what judging them costs the node, and on a shared
             // box that CPU would be taken from the node being measured.
@@ -255,6 +260,9 @@ public final class BenchCommand implements Callable<Integer> {
         sorted.sort(java.util.Comparator.comparingDouble(r -> r.summary().good().p99Ms()));
         return sorted.get(sorted.size() / 2);
     }
+
+    /** At most this many certificates are prebuilt for one batch step (about 50 bytes each in memory). */
+    static final long MAX_PREBUILT_CERTIFICATES = 4_000_000;
 
     /** Lowest step rate a sweep tries when even its first step is not sustained. */
     private static final double MIN_RATE = 10;

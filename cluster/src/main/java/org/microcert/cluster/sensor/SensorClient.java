@@ -24,7 +24,8 @@ public final class SensorClient {
     private final ActorSystem<?> system;
     private final ClusterSharding sharding;
     private final Duration timeout;
-    private final AtomicLong batches = new AtomicLong();
+    /** Names the collectors: static, since two clients on one actor system must not reuse a live name. */
+    private static final AtomicLong BATCHES = new AtomicLong();
 
     public SensorClient(ActorSystem<?> system, Duration timeout) {
         this.system = system;
@@ -59,7 +60,7 @@ public final class SensorClient {
         // the region typed sharding registered under the type key's name (what entityRefFor uses)
         org.apache.pekko.actor.ActorRef region = org.apache.pekko.cluster.sharding.ClusterSharding
                 .get(Adapter.toClassic(system)).shardRegion(SensorEntity.TYPE_KEY.name());
-        system.systemActorOf(BatchCollector.create(BatchCollector.Dispatch.sharding(region), items, timeout, result), "batch-" + batches.incrementAndGet(),
+        system.systemActorOf(BatchCollector.create(BatchCollector.Dispatch.sharding(region), items, timeout, result), "batch-" + BATCHES.incrementAndGet(),
                 Props.empty());
         return result.thenApply(List::of);
     }
