@@ -77,7 +77,7 @@ class BenchCommandTest {
     void aStepTooLongForPrebuiltCertificatesIsRefused() {
         StringWriter err = new StringWriter();
         assertEquals(2, bench(err, "http://127.0.0.1:9", "--step-duration", "90s"));
-        assertTrue(err.toString().startsWith("error: --step-duration must be between 2s and 60s"), err.toString());
+        assertTrue(err.toString().startsWith("error: --step-duration must be between 2s and 30s"), err.toString());
         assertFalse(err.toString().contains("Exception"), err.toString());
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.microcert.cluster.sensor.SensorMessages.AuthenticateInBatch;
@@ -41,6 +42,26 @@ final class BatchCollector {
         }
     }
 
+    /** Items without a verdict yet become UNAVAILABLE, then the batch completes (once: later calls do nothing). */
+    private static void completeUnanswered(List<Item> items, Verdict[] verdicts, CompletableFuture<Verdict[]> result) {
+        if (result.isDone()) {
+            return;
+        }
+        result.complete(unavailable(items, verdicts));
+    }
+
+    /** Fills the positions still null with UNAVAILABLE (the shard did not answer). */
+    static Verdict[] unavailable(List<Item> items, Verdict[] verdicts) {
+        long now = System.currentTimeMillis() / 1000;
+        for (int i = 0; i < verdicts.length; i++) {
+            if (verdicts[i] == null) {
+                verdicts[i] = Verdict.rejected(items.get(i).sensor().toString(), "UNAVAILABLE",
+                        "the sensor's shard did not answer in time", now);
+            }
+        }
+        return verdicts;
+    }
+
     static Behavior<Object> create(Dispatch dispatch, List<Item> items, Duration timeout,
                                    CompletableFuture<Verdict[]> result) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
@@ -67,15 +88,13 @@ final class BatchCollector {
                         return Behaviors.same();
                     })
                     .onMessageEquals(Timeout.INSTANCE, () -> {
-                        long now = System.currentTimeMillis() / 1000;
-                        for (int i = 0; i < verdicts.length; i++) {
-                            if (verdicts[i] == null) {
-                                verdicts[i] = Verdict.rejected(items.get(i).sensor().toString(), "UNAVAILABLE",
-                                        "the sensor's shard did not answer in time", now);
-                            }
-                        }
-                        result.complete(verdicts);
+                        completeUnanswered(items, verdicts, result);
                         return Behaviors.stopped();
+                    })
+                    // stopped any other way (the actor system terminating): never leave the request hanging
+                    .onSignal(PostStop.class, signal -> {
+                        completeUnanswered(items, verdicts, result);
+                        return Behaviors.same();
                     })
                     .build();
         }));

@@ -57,11 +57,15 @@ public final class SensorClient {
             items.add(new BatchCollector.Item(sensors.get(i), certificates.get(i)));
         }
         CompletableFuture<SensorMessages.Verdict[]> result = new CompletableFuture<>();
-        // the region typed sharding registered under the type key's name (what entityRefFor uses)
-        org.apache.pekko.actor.ActorRef region = org.apache.pekko.cluster.sharding.ClusterSharding
-                .get(Adapter.toClassic(system)).shardRegion(SensorEntity.TYPE_KEY.name());
-        system.systemActorOf(BatchCollector.create(BatchCollector.Dispatch.sharding(region), items, timeout, result), "batch-" + BATCHES.incrementAndGet(),
-                Props.empty());
+        try {
+            // the region typed sharding registered under the type key's name (what entityRefFor uses)
+            org.apache.pekko.actor.ActorRef region = org.apache.pekko.cluster.sharding.ClusterSharding
+                    .get(Adapter.toClassic(system)).shardRegion(SensorEntity.TYPE_KEY.name());
+            system.systemActorOf(BatchCollector.create(BatchCollector.Dispatch.sharding(region), items, timeout, result),
+                    "batch-" + BATCHES.incrementAndGet(), Props.empty());
+        } catch (RuntimeException e) { // sharding not started, or the system terminating: no shard can answer
+            result.complete(BatchCollector.unavailable(items, new SensorMessages.Verdict[items.size()]));
+        }
         return result.thenApply(List::of);
     }
 

@@ -45,7 +45,9 @@ class BatchCollectorTest {
         Map<Integer, AuthenticateInBatch> sent = new ConcurrentHashMap<>();
         CompletableFuture<Verdict[]> result = new CompletableFuture<>();
         testKit.spawn(BatchCollector.create((id, c) -> sent.put(c.index(), c), items, Duration.ofSeconds(30), result));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (sent.size() < 3) {
+            assertTrue(System.nanoTime() < deadline, "the collector sent " + sent.size() + " of 3 items");
             Thread.sleep(5);
         }
         // each item went to the sensor it names, with its own certificate
@@ -79,5 +81,15 @@ class BatchCollectorTest {
         assertFalse(v[1].accepted());
         assertEquals("UNAVAILABLE", v[1].reason());
         assertEquals("0000000000000002", v[1].sensorId());
+    }
+
+    @Test
+    void aCollectorStoppedBeforeItsTimeoutStillAnswersEveryItem() throws Exception {
+        List<BatchCollector.Item> items = List.of(new BatchCollector.Item(new SensorId(1), new byte[] {1}));
+        CompletableFuture<Verdict[]> result = new CompletableFuture<>();
+        var collector = testKit.spawn(BatchCollector.create((id, c) -> { }, items, Duration.ofMinutes(5), result));
+        testKit.stop(collector); // as when the actor system terminates under a request
+        Verdict[] v = result.get(5, TimeUnit.SECONDS);
+        assertEquals("UNAVAILABLE", v[0].reason());
     }
 }

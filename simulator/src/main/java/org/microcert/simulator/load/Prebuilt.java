@@ -24,7 +24,13 @@ public final class Prebuilt implements Operation.Source {
             throw new IllegalArgumentException("cannot prebuild " + count + " requests");
         }
         Operation[] ops = new Operation[(int) count];
-        IntStream.range(0, ops.length).parallel().forEach(i -> ops[i] = source.create(i));
+        IntStream.range(0, ops.length).parallel().forEach(i -> {
+            try {
+                ops[i] = source.create(i);
+            } catch (RuntimeException e) {
+                ops[i] = new Failed(e); // thrown again when sent: the driver counts it as a client failure
+            }
+        });
         return new Prebuilt(ops);
     }
 
@@ -42,6 +48,22 @@ public final class Prebuilt implements Operation.Source {
             throw new IllegalStateException("request " + index + " was already handed out");
         }
         operations[(int) index] = null; // sent once; let its body go
+        if (op instanceof Failed f) {
+            throw f.error();
+        }
         return op;
+    }
+
+    /** A request whose building failed. */
+    private record Failed(RuntimeException error) implements Operation {
+        @Override
+        public org.microcert.simulator.traffic.TrafficKind kind() {
+            return org.microcert.simulator.traffic.TrafficKind.BATCH;
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<java.util.List<Item>> send() {
+            return java.util.concurrent.CompletableFuture.failedFuture(error);
+        }
     }
 }

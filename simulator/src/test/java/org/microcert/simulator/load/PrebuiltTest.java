@@ -47,4 +47,17 @@ class PrebuiltTest {
         // the driver asks for each index once; a second ask is a bug, never a resend of the same certificate
         assertThrows(IllegalStateException.class, () -> p.create(1));
     }
+
+    @Test
+    void aRequestThatFailedToBuildFailsWhenSentNotWhenPrebuilt() {
+        Prebuilt p = Prebuilt.build(i -> {
+            if (i == 1) {
+                throw new IllegalArgumentException("no such sensor");
+            }
+            return new Op(i);
+        }, 3);
+        assertEquals(0, ((Op) p.create(0)).index());
+        assertThrows(IllegalArgumentException.class, () -> p.create(1));
+        assertEquals(2, ((Op) p.create(2)).index());
+    }
 }
