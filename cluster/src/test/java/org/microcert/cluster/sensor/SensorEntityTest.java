@@ -16,6 +16,7 @@ import java.time.Instant;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -267,6 +268,51 @@ class SensorEntityTest {
         clock.advanceSeconds(1);
         Verdict fresh = authenticate(auth()); // START + 3: inside the old reservation, refused after a crash
         assertTrue(fresh.accepted(), () -> "rejected: " + fresh.reason());
+    }
+
+    @Test
+    void aRenewalThatFailsToPersistLeavesEveryAnsweredCertificateUnderTheDurableFloor() throws Exception {
+        provision();
+        var entity = spawnIncarnation();
+        java.util.List<MicroCertificate> answered = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) { // +0 (reserves up to +10), +3, +6: a pace of 3 s
+            MicroCertificate c = auth();
+            assertTrue(authenticate(entity, c).accepted());
+            answered.add(c);
+            clock.advanceSeconds(3);
+        }
+        PersistenceTestKit.create(testKit.system()).failNextPersisted(PersistenceId.of("Sensor", new SensorId(SENSOR).toString()).id());
+        MicroCertificate renewing = auth(); // +9: the next, at +12, would pass +10, so renewed behind this answer
+        assertTrue(authenticate(entity, renewing).accepted(), "answered before the renewal is written");
+        answered.add(renewing);
+        // The renewal never reached the journal (the incarnation restarts with backoff). Recovered,
+        // the floor is the durable +10, so nothing answered can be accepted a second time.
+        kit.restart();
+        assertEquals(START.getEpochSecond() + 10, kit.getState().replayReservedUntilEpochSecond());
+        for (MicroCertificate c : answered) {
+            assertEquals("REPLAY_WINDOW_RESET", authenticate(c).reason());
+        }
+    }
+
+    @Test
+    void aCertificateBeyondTheReservationIsNotAnsweredWhenItsReservationFailsToPersist() throws Exception {
+        provision();
+        var entity = spawnIncarnation();
+        for (int i = 0; i < 3; i++) { // +0 (reserves up to +10), +3, +6: a pace of 3 s
+            assertTrue(authenticate(entity, auth()).accepted());
+            clock.advanceSeconds(3);
+        }
+        clock.advanceSeconds(3); // +12: beyond the reservation, so it must wait for a new one
+        MicroCertificate beyond = auth();
+        PersistenceTestKit.create(testKit.system()).failNextPersisted(PersistenceId.of("Sensor", new SensorId(SENSOR).toString()).id());
+        TestProbe<Verdict> probe = testKit.createTestProbe();
+        entity.tell(new SensorMessages.Authenticate(beyond.encode(), probe.ref()));
+        // answered only once durable, and the write failed: no answer (the gateway's ask times out)
+        probe.expectNoMessage(Duration.ofMillis(500));
+        kit.restart();
+        assertEquals(START.getEpochSecond() + 10, kit.getState().replayReservedUntilEpochSecond());
+        Verdict once = authenticate(beyond);
+        assertTrue(once.accepted(), () -> "never accepted before, so accepted now: " + once.reason());
     }
 
     @Test
