@@ -52,6 +52,7 @@ import org.microcert.cluster.audit.AuditTrail;
 import org.microcert.cluster.http.BearerTokens.Principal;
 import org.microcert.cluster.http.BearerTokens.Role;
 import org.microcert.cluster.metrics.Metrics;
+import org.microcert.cluster.sensor.BatchCollector;
 import org.microcert.cluster.sensor.SensorClient;
 import org.microcert.cluster.sensor.SensorMessages.Done;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
@@ -243,13 +244,11 @@ public final class GatewayRoutes extends AllDirectives {
             // Items that do not decode are judged here; the rest go to their entities in one fan-out.
             Verdict[] verdicts = new Verdict[items.size()];
             List<Integer> positions = new ArrayList<>(items.size());
-            List<SensorId> ids = new ArrayList<>(items.size());
-            List<byte[]> certs = new ArrayList<>(items.size());
+            List<BatchCollector.Item> decoded = new ArrayList<>(items.size());
             for (int i = 0; i < items.size(); i++) {
                 try {
                     byte[] cert = Json.base64(items.get(i), "certificates[]");
-                    ids.add(MicroCertificate.decode(cert).sensorId());
-                    certs.add(cert);
+                    decoded.add(new BatchCollector.Item(MicroCertificate.decode(cert).sensorId(), cert));
                     positions.add(i);
                 } catch (ApiError e) {
                     verdicts[i] = Verdict.rejected(null, "MALFORMED", "not base64", now);
@@ -257,7 +256,7 @@ public final class GatewayRoutes extends AllDirectives {
                     verdicts[i] = Verdict.rejected(null, "MALFORMED", e.getMessage(), now);
                 }
             }
-            return completeWithFuture(sensors.authenticateAll(ids, certs).thenApply(judged -> {
+            return completeWithFuture(sensors.authenticateAll(decoded).thenApply(judged -> {
                 for (int k = 0; k < judged.size(); k++) {
                     verdicts[positions.get(k)] = judged.get(k);
                 }

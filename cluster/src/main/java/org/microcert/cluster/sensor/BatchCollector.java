@@ -19,10 +19,10 @@ import org.microcert.protocol.SensorId;
  * of the batch endpoint showed them). Completes with a verdict per item, in item order; an item whose
  * shard did not answer within the timeout is {@code UNAVAILABLE}, like a timed-out ask.
  */
-final class BatchCollector {
+public final class BatchCollector {
 
     /** One certificate to judge; {@code sensor} is the id it names (decoded by the caller). */
-    record Item(SensorId sensor, byte[] certificate) {}
+    public record Item(SensorId sensor, byte[] certificate) {}
 
     private enum Timeout { INSTANCE }
 

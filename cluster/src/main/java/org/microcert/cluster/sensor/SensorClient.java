@@ -1,7 +1,6 @@
 package org.microcert.cluster.sensor;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,16 +44,9 @@ public final class SensorClient {
      * Authenticates AUTH certificates, each by the sensor it names: one verdict per certificate, in
      * order; {@code UNAVAILABLE} for those whose shard did not answer within the ask timeout.
      */
-    public CompletionStage<List<SensorMessages.Verdict>> authenticateAll(List<SensorId> sensors, List<byte[]> certificates) {
-        if (sensors.size() != certificates.size()) {
-            throw new IllegalArgumentException("one sensor id per certificate");
-        }
-        if (sensors.isEmpty()) {
+    public CompletionStage<List<SensorMessages.Verdict>> authenticateAll(List<BatchCollector.Item> items) {
+        if (items.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
-        }
-        List<BatchCollector.Item> items = new ArrayList<>(sensors.size());
-        for (int i = 0; i < sensors.size(); i++) {
-            items.add(new BatchCollector.Item(sensors.get(i), certificates.get(i)));
         }
         CompletableFuture<SensorMessages.Verdict[]> result = new CompletableFuture<>();
         try {
