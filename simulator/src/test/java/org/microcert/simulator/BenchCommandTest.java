@@ -80,4 +80,80 @@ class BenchCommandTest {
         assertTrue(err.toString().startsWith("error: --step-duration must be between 2s and 30s"), err.toString());
         assertFalse(err.toString().contains("Exception"), err.toString());
     }
+
+    @Test
+    void aSweepNarrowsTheGapBetweenItsBestStepAndTheFailedOne() throws Exception {
+        List<Double> tried = new ArrayList<>();
+        List<Double> sustained = new ArrayList<>();
+        // a target that keeps up to 70/s: the steps are 25% apart, so the climb alone would report 61
+        double best = BenchCommand.climb(25, 1.25, 30, 2, (rate, label) -> {
+            tried.add(rate);
+            return rate <= 70;
+        }, sustained::add);
+        // 25, 31.25, 39.06, 48.83, 61.04 pass; 76.29 fails twice; then sqrt(61.04 * 76.29) = 68.24
+        // passes and sqrt(68.24 * 76.29) = 72.15 fails twice
+        assertEquals(68.24, best, 0.01);
+        assertEquals(10, tried.size(), tried.toString());
+        assertEquals(tried.get(5), tried.get(6));
+        assertEquals(72.15, tried.get(8), 0.01);
+        assertEquals(tried.get(8), tried.get(9));
+        assertEquals(best, sustained.get(sustained.size() - 1));
+    }
+
+    @Test
+    void aStepThatFailsOnceAndThenKeepsUpCountsAsSustained() throws Exception {
+        List<Double> tried = new ArrayList<>();
+        boolean[] failedOnce = {false};
+        double best = BenchCommand.climb(100, 2, 4, 2, (rate, label) -> {
+            tried.add(rate);
+            if (rate == 200 && !failedOnce[0]) {
+                failedOnce[0] = true; // one GC pause
+                return false;
+            }
+            return true;
+        }, r -> { });
+        assertEquals(List.of(100.0, 200.0, 200.0, 400.0), tried);
+        assertEquals(400, best); // never failed twice: no bisection
+    }
+
+    @Test
+    void aSweepThatMustStopKeepsItsBestSoFarAndATooFastFirstStepIsHalved() throws Exception {
+        List<Double> tried = new ArrayList<>();
+        double best = BenchCommand.climb(100, 1.25, 30, 2, (rate, label) -> {
+            tried.add(rate);
+            return rate == 100 ? Boolean.FALSE : rate > 100 ? null : Boolean.TRUE;
+        }, r -> { });
+        // 100 fails twice, so from 50 up: 50, 62.5, 78.1, 97.7 pass; 122 cannot be run (prebuild limit)
+        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625, 122.0703125), tried);
+        assertEquals(97.65625, best);
+    }
+
+    @Test
+    void onlyTheChosenSweepsAreRunAndReported() throws Exception {
+        Path out = dir.resolve("batch-only.json");
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            int exit = bench(new StringWriter(), center.url(), "--sweeps", "batch", "--sensors", "20", "--start-rate", "40",
+                    "--step-duration", "2s", "--warmup", "1s", "--max-steps", "1", "--batch-size", "10",
+                    "--batch-p99-limit", "1s", "--out", out.toString());
+            assertEquals(0, exit);
+        }
+        JsonNode r = ReportWriter.json().readTree(out.toFile());
+        assertEquals(List.of("batch"), ReportWriter.json().convertValue(r.path("sweeps"), List.class));
+        assertEquals(40, r.path("batch").path("certificatesPerSecond").asDouble(), 0.01, r.toString());
+        for (String absent : List.of("helloWorld", "authenticate", "ratios", "authenticateAtHalfHelloWorldRate")) {
+            assertTrue(r.path(absent).isMissingNode(), absent + " in " + r);
+        }
+    }
+
+    @Test
+    void aSweepThatCannotBeRunIsRefused() {
+        StringWriter err = new StringWriter();
+        assertEquals(2, bench(err, "http://127.0.0.1:9", "--sweeps", "half-rate,batch"));
+        assertTrue(err.toString().startsWith("error: --sweeps: half-rate runs at half the baseline's rate"), err.toString());
+        StringWriter unknown = new StringWriter();
+        assertEquals(2, bench(unknown, "http://127.0.0.1:9", "--sweeps", "batch,latency"));
+        assertTrue(unknown.toString().startsWith("error: --sweeps: unknown sweep 'latency' (choose from baseline, "),
+                unknown.toString());
+        assertFalse(err.toString().contains("Exception") || unknown.toString().contains("Exception"));
+    }
 }
