@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.microcert.simulator.bench.CpuMeter;
 import org.microcert.simulator.gateway.GatewayClient;
 import org.microcert.simulator.load.Operation;
 import org.microcert.simulator.load.Prebuilt;
@@ -95,6 +96,14 @@ public final class BenchCommand implements Callable<Integer> {
                     + "two builds of one part quickly; the authenticate ratio needs baseline as well.")
     List<String> sweeps;
 
+    @Option(names = "--watch-pid", paramLabel = "NAME=PID",
+            description = "Also report the CPU this process used during each step, in cores (repeatable; this client is "
+                    + "always reported as 'client'). With a process named 'node', the batch figure is also given per node "
+                    + "core. ops/bin/bench watches node and cassandra.")
+    Map<String, Long> watchedPids = new java.util.LinkedHashMap<>();
+
+    private CpuMeter cpu;
+
     /** The values of --sweeps, in the order a full run measures them. */
     static final List<String> SWEEPS = List.of("baseline", "authenticate", "half-rate", "batch");
 
@@ -129,6 +138,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (runHalf && !runHello) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--sweeps: half-rate runs at half the baseline's rate, so it needs baseline too");
+        }
+        try {
+            cpu = new CpuMeter(watchedPids);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--watch-pid " + e.getMessage());
         }
         TrafficMix authOnly = TrafficMix.of(Map.of(TrafficKind.AUTHENTICATE, 1), 0, List.of());
         try (Provisioned setup = Provisioned.start("bench-io", gateway, fleet, authOnly, out, spec)) {
@@ -231,6 +245,14 @@ public final class BenchCommand implements Callable<Integer> {
                         .put("target", 100_000).put("met", certsPerSecond >= 100_000);
                 out.printf(Locale.ROOT, "batch (%d per request)    %,10.0f certificates/s sustained (target >= 100,000); "
                         + "peak answered %,.0f/s%n", batchSize, certsPerSecond, batchSweep.peakItems);
+                Double nodeCores = batchSweep.bestCores.get("node");
+                if (nodeCores != null && nodeCores > 0) {
+                    // what the node did per core it actually got: on a shared machine it gets only part of it
+                    double perCore = batchSweep.bestAnsweredItems / nodeCores;
+                    batch.put("nodeCoresAtMaxSustained", round(nodeCores)).put("answeredCertificatesPerNodeCore", round(perCore));
+                    out.printf(Locale.ROOT, "                          at that step the node used %.2f cores: %,.0f answered "
+                            + "certificates/s per node core%n", nodeCores, perCore);
+                }
             }
             ObjectNode others = result.putObject("others");
             for (Map.Entry<String, Path> a : attachments.entrySet()) {
@@ -347,7 +369,9 @@ public final class BenchCommand implements Callable<Integer> {
                 return null;
             }
         }
+        CpuMeter.Snapshot before = cpu.snapshot();
         RunReport r = step(source, rate, stepDuration);
+        Map<String, Double> cores = cpu.snapshot().coresSince(before);
         double limitMs = (batch ? batchP99Limit : p99Limit).toMillis();
         // the schedule's own average (ramp included) is what "kept up" is measured against
         double expected = r.summary().requests() == 0 ? rate : rate * (1 - 0.5 / stepDuration.toSeconds());
@@ -358,10 +382,18 @@ public final class BenchCommand implements Callable<Integer> {
                 .put("itemsPerSecond", r.summary().itemsPerSecond()).put("p50Ms", r.summary().all().p50Ms())
                 .put("p99Ms", r.summary().all().p99Ms()).put("failures", r.summary().failures())
                 .put("wrong", r.summary().wrongOutcomes()).put("sustained", ok);
-        out.printf(Locale.ROOT, "  %-22s %s: %,9.0f/s -> answered %,9.0f/s, items %,10.0f/s, p99 %8.2f ms, failures %d: %s%n",
-                name, label, rate, r.summary().requestsPerSecond(), r.summary().itemsPerSecond(),
-                r.summary().all().p99Ms(), r.summary().failures(), ok ? "sustained" : "NOT sustained");
+        ObjectNode stepCores = ((ObjectNode) s.steps().get(s.steps().size() - 1)).putObject("cpuCores");
+        StringBuilder used = new StringBuilder();
+        cores.forEach((process, c) -> {
+            stepCores.put(process, round(c));
+            used.append(String.format(Locale.ROOT, " %s %.2f", process, c));
+        });
+        out.printf(Locale.ROOT, "  %-22s %s: %,9.0f/s -> answered %,9.0f/s, items %,10.0f/s, p99 %8.2f ms, failures %d: %s;"
+                        + " cores%s%n", name, label, rate, r.summary().requestsPerSecond(), r.summary().itemsPerSecond(),
+                r.summary().all().p99Ms(), r.summary().failures(), ok ? "sustained" : "NOT sustained", used);
         s.peak(r.summary().requestsPerSecond(), r.summary().itemsPerSecond());
+        s.lastCores = cores;
+        s.lastAnsweredItems = r.summary().itemsPerSecond();
         return ok;
     }
 
@@ -433,9 +465,17 @@ public final class BenchCommand implements Callable<Integer> {
             return steps;
         }
 
+        /** CPU and answered items of the step measured last, and of the best sustained one. */
+        private Map<String, Double> lastCores = Map.of();
+        private double lastAnsweredItems;
+        private Map<String, Double> bestCores = Map.of();
+        private double bestAnsweredItems;
+
         void pass(double rate, double items) {
             maxRate = rate;
             maxItems = items;
+            bestCores = lastCores;
+            bestAnsweredItems = lastAnsweredItems;
         }
 
         /** The best answered rate of any step, sustained or not (what the target could do at all). */
@@ -460,6 +500,8 @@ public final class BenchCommand implements Callable<Integer> {
             ObjectNode n = ReportWriter.json().createObjectNode();
             n.put("name", name).put("maxSustainedRate", round(maxRate)).put("maxSustainedItemsPerSecond", round(maxItems))
                     .put("peakAnsweredPerSecond", round(peakAnswered)).put("peakItemsPerSecond", round(peakItems));
+            ObjectNode cores = n.putObject("cpuCoresAtMaxSustained");
+            bestCores.forEach((process, c) -> cores.put(process, round(c)));
             n.set("steps", steps);
             return n;
         }

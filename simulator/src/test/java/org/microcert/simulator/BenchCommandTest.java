@@ -132,14 +132,21 @@ class BenchCommandTest {
     void onlyTheChosenSweepsAreRunAndReported() throws Exception {
         Path out = dir.resolve("batch-only.json");
         try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            // the reference center runs in this JVM: it is the "node" whose CPU is watched
             int exit = bench(new StringWriter(), center.url(), "--sweeps", "batch", "--sensors", "20", "--start-rate", "40",
                     "--step-duration", "2s", "--warmup", "1s", "--max-steps", "1", "--batch-size", "10",
-                    "--batch-p99-limit", "1s", "--out", out.toString());
+                    "--batch-p99-limit", "1s", "--watch-pid", "node=" + ProcessHandle.current().pid(), "--out", out.toString());
             assertEquals(0, exit);
         }
         JsonNode r = ReportWriter.json().readTree(out.toFile());
         assertEquals(List.of("batch"), ReportWriter.json().convertValue(r.path("sweeps"), List.class));
         assertEquals(40, r.path("batch").path("certificatesPerSecond").asDouble(), 0.01, r.toString());
+        JsonNode cores = r.path("batch").path("sweep").path("steps").path(0).path("cpuCores");
+        assertTrue(cores.path("node").asDouble() > 0 && cores.path("client").asDouble() > 0, cores.toString());
+        assertEquals(cores, r.path("batch").path("sweep").path("cpuCoresAtMaxSustained"));
+        double perCore = r.path("batch").path("answeredCertificatesPerNodeCore").asDouble();
+        double answered = r.path("batch").path("sweep").path("steps").path(0).path("itemsPerSecond").asDouble();
+        assertEquals(answered / cores.path("node").asDouble(), perCore, perCore * 0.02, r.path("batch").toString());
         for (String absent : List.of("helloWorld", "authenticate", "ratios", "authenticateAtHalfHelloWorldRate")) {
             assertTrue(r.path(absent).isMissingNode(), absent + " in " + r);
         }
@@ -154,6 +161,10 @@ class BenchCommandTest {
         assertEquals(2, bench(unknown, "http://127.0.0.1:9", "--sweeps", "batch,latency"));
         assertTrue(unknown.toString().startsWith("error: --sweeps: unknown sweep 'latency' (choose from baseline, "),
                 unknown.toString());
-        assertFalse(err.toString().contains("Exception") || unknown.toString().contains("Exception"));
+        StringWriter noProcess = new StringWriter();
+        assertEquals(2, bench(noProcess, "http://127.0.0.1:9", "--watch-pid", "node=999999999"));
+        assertTrue(noProcess.toString().startsWith("error: --watch-pid node=999999999: no running process"), noProcess.toString());
+        assertFalse(err.toString().contains("Exception") || unknown.toString().contains("Exception")
+                || noProcess.toString().contains("Exception"));
     }
 }
