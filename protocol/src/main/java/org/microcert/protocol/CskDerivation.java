@@ -2,6 +2,7 @@ package org.microcert.protocol;
 
 import java.time.LocalDate;
 import java.util.Objects;
+import org.bouncycastle.crypto.macs.CMac;
 
 /**
  * CSK ("combined symmetric key") derivation: turns a key seed into a one-time 128-bit key for one
@@ -110,7 +111,13 @@ public final class CskDerivation {
                     PUBLIC_BLOCK_LENGTH + (i - 1) * KeySeed.ROW_BYTES, KeySeed.ROW_BYTES);
         }
         try {
-            e.cmacKeyedByRow(rows, selected[0] * KeySeed.ROW_BYTES, in, 0, INPUT_LENGTH, out);
+            CMac kept = seed.yearKey(e.suite, selected[0]);
+            if (kept != null) { // doFinal leaves it keyed for the next derivation
+                kept.update(in, 0, INPUT_LENGTH);
+                kept.doFinal(out, 0);
+            } else {
+                e.cmacKeyedByRow(rows, selected[0] * KeySeed.ROW_BYTES, in, 0, INPUT_LENGTH, out);
+            }
         } finally {
             Engines.wipe(in);
         }

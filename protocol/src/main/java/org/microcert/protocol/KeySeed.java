@@ -6,6 +6,8 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
 import javax.security.auth.Destroyable;
+import org.bouncycastle.crypto.macs.CMac;
+import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * A sensor's key seed: the 61 x 16-byte matrix K = [Y(5); M(12); D(31); R(13)] of the paper, plus
@@ -45,6 +47,14 @@ public final class KeySeed implements Destroyable {
     private final int version;
     private final int epochYear;
     private volatile boolean destroyed;
+
+    // The CMAC keyed by one Y row, kept across derivations once the owner asked for it: re-keying
+    // a CMAC (AES key schedule, subkeys, and their garbage) is about half of a derivation's cost,
+    // and the Y row changes once a year. Not thread-safe, hence opt-in (keepYearKeySchedule).
+    private boolean keepYearKey;
+    private CMac yearKey;
+    private CipherSuite yearKeySuite;
+    private int yearKeyRow = -1;
 
     private KeySeed(byte[] rows, int version, int epochYear) {
         this.rows = rows;
@@ -151,11 +161,54 @@ public final class KeySeed implements Destroyable {
         return rows;
     }
 
-    /** Overwrites the rows with zeros; the seed is unusable afterwards. */
+    /**
+     * Keeps the CMAC key schedule of the row a derivation keys with (the year's Y row) with this
+     * seed from now on, so derivations in the same year skip re-keying. For an owner that derives
+     * many keys from the seed and never from two threads at once (the center's sensor entity); the
+     * seed must then not be shared between threads. {@link #destroy()} wipes the schedule too.
+     */
+    public KeySeed keepYearKeySchedule() {
+        checkAlive();
+        keepYearKey = true;
+        return this;
+    }
+
+    /** The CMAC keyed by {@code row} for {@code suite}, or null unless {@link #keepYearKeySchedule()}. */
+    CMac yearKey(CipherSuite suite, int row) {
+        if (!keepYearKey) {
+            return null;
+        }
+        checkAlive();
+        if (yearKeySuite != suite) {
+            wipeYearKey();
+            yearKey = new CMac(suite.newBlockCipher());
+            yearKeySuite = suite;
+        }
+        if (yearKeyRow != row) {
+            KeyParameter key = new KeyParameter(rows, row * ROW_BYTES, ROW_BYTES);
+            yearKey.init(key);
+            Arrays.fill(key.getKey(), (byte) 0); // the engine holds its own schedule; this copy is done
+            yearKeyRow = row;
+        }
+        return yearKey;
+    }
+
+    /** Re-keys the kept CMAC with zeros: Bouncy Castle's AES clears its old schedule on init. */
+    private void wipeYearKey() {
+        if (yearKey != null) {
+            yearKey.init(new KeyParameter(new byte[ROW_BYTES]));
+            yearKey = null;
+            yearKeySuite = null;
+            yearKeyRow = -1;
+        }
+    }
+
+    /** Overwrites the rows (and a kept key schedule) with zeros; the seed is unusable afterwards. */
     @Override
     public void destroy() {
         destroyed = true;
         Arrays.fill(rows, (byte) 0);
+        wipeYearKey();
     }
 
     @Override

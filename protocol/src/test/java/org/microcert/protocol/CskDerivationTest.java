@@ -118,4 +118,40 @@ class CskDerivationTest {
     private static String hex(byte[] b) {
         return java.util.HexFormat.of().formatHex(b);
     }
+
+    @Test
+    void aSeedKeepingItsYearKeyDerivesExactlyWhatAPlainSeedDoesAcrossYearsAndSuites() throws Exception {
+        KeySeed kept = KeySeed.fromBytes(seed.toBytes()).keepYearKeySchedule();
+        java.util.Random r = new java.util.Random(5);
+        long first = Instant.parse("2026-01-01T00:00:00Z").getEpochSecond();
+        long span = Instant.parse("2031-01-01T00:00:00Z").getEpochSecond() - first;
+        for (int i = 0; i < 2_000; i++) {
+            // mostly runs within one year (the kept schedule is reused), then jumps (it is re-keyed)
+            long ts = first + (i % 50 < 45 ? (i / 50) % 5 * (span / 5) + r.nextInt(86_400 * 300) : (long) (r.nextDouble() * span));
+            long random = r.nextLong();
+            CipherSuite suite = i % 200 < 190 ? CipherSuite.AES128 : CipherSuite.SM4;
+            KeyPurpose purpose = KeyPurpose.values()[i % KeyPurpose.values().length];
+            assertArrayEquals(CskDerivation.derive(seed, suite, purpose, ID, ts, random),
+                    CskDerivation.derive(kept, suite, purpose, ID, ts, random), "derivation " + i);
+        }
+        kept.destroy();
+        assertThrows(IllegalStateException.class, () -> CskDerivation.derive(kept, CipherSuite.AES128, KeyPurpose.AUTH, ID, TS, 1));
+    }
+
+    @Test
+    void aCertificateFromASeedKeepingItsYearKeyVerifiesAgainstAPlainSeedAndBack() throws Exception {
+        KeySeed kept = KeySeed.fromBytes(seed.toBytes()).keepYearKeySchedule();
+        SensorChip chip = SensorChip.withSeed(ID, CipherSuite.AES128, KeySeed.fromBytes(seed.toBytes()), KeySeed.newDrbg(),
+                CertificateVerifier.DEFAULT_MAX_SKEW);
+        CertificateVerifier verifier = new CertificateVerifier();
+        for (int i = 0; i < 20; i++) {
+            Instant now = Instant.ofEpochSecond(TS + i * 86_400L * 20); // across days and months of 2027-2028
+            MicroCertificate cert = chip.authenticate(now);
+            verifier.verifyAuth(kept, cert, now);
+            byte[] bytes = cert.encode();
+            bytes[bytes.length - 1] ^= 1; // a wrong tag is still refused with the schedule kept
+            assertEquals(RejectReason.BAD_TAG, assertThrows(VerificationException.class,
+                    () -> verifier.verifyAuth(kept, MicroCertificate.decode(bytes), now)).reason());
+        }
+    }
 }

@@ -71,8 +71,8 @@ import org.microcert.protocol.VerificationException;
  * (recent accepted pairs), the opened seed (see below) and counters.
  *
  * <p><b>Opened seed.</b> With {@code keep-seed-open = on} (default) the card opens the sealed seed
- * on first use and the clear seed stays in this actor's memory while the sensor is active, so each
- * certificate costs a CSK derivation, not a card round trip (a PKCS#11 token is far slower than a
+ * on first use and the clear seed (with the CMAC key schedule of its year row) stays in this actor's
+ * memory while the sensor is active, so each certificate costs a CSK derivation, not a card round trip (a PKCS#11 token is far slower than a
  * CMAC). It is wiped ({@link KeySeed#destroy()}) when the entity passivates or stops, restarts after
  * a journal failure, is revoked, or moves to a new seed. With {@code off} the seed is opened per
  * request and wiped right after.
@@ -490,7 +490,7 @@ public final class SensorEntity
         }
         KeySeed seed = card.open(state.seed());
         if (settings.keepSeedOpen()) {
-            openSeed = seed;
+            openSeed = seed.keepYearKeySchedule(); // confined to this actor, and wiped with it
         }
         return seed;
     }
