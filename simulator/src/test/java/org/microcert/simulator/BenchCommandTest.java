@@ -146,7 +146,9 @@ class BenchCommandTest {
         assertEquals(cores, r.path("batch").path("sweep").path("cpuCoresAtMaxSustained"));
         double perCore = r.path("batch").path("answeredCertificatesPerNodeCore").asDouble();
         double answered = r.path("batch").path("sweep").path("steps").path(0).path("itemsPerSecond").asDouble();
-        assertEquals(answered / cores.path("node").asDouble(), perCore, perCore * 0.02, r.path("batch").toString());
+        double node = cores.path("node").asDouble(); // reported rounded to 0.01
+        assertTrue(perCore >= answered / (node + 0.005) && perCore <= answered / Math.max(0.001, node - 0.005),
+                r.path("batch").toString());
         for (String absent : List.of("helloWorld", "authenticate", "ratios", "authenticateAtHalfHelloWorldRate")) {
             assertTrue(r.path(absent).isMissingNode(), absent + " in " + r);
         }
