@@ -562,17 +562,18 @@ public final class GatewayRoutes extends AllDirectives {
     }
 
     private Route importManifest(Principal p, String requestId) {
-        return extractRequestEntity(entity -> {
+        return extractRequestEntity(entity -> extractMaterializer(materializer -> {
             requireMediaType(entity.getContentType().mediaType(), Set.of(NDJSON));
             requireJournal();
             ManifestImport job = new ManifestImport(sensors, (pr, action, id, detail, rid, op) ->
                     auditAround(pr, action, id, detail, rid, op, GatewayRoutes::resultOf).thenApply(Audited::reply),
                     p, requestId, MAX_IMPORT_LINE);
-            return complete(HttpResponse.create().withEntity(HttpEntities.createChunked(
-                    ContentTypes.create(MediaTypes.applicationWithFixedCharset("x-ndjson",
-                            org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)),
-                    job.run(entity.withoutSizeLimit().getDataBytes(), importParallelism))));
-        });
+            ManifestImport.Started started = job.start(entity.withoutSizeLimit().getDataBytes(), importParallelism, materializer);
+            // answered once the upload has ended: the connection then stays open for the next request
+            return completeWithFuture(started.bodyRead().thenApply(read -> HttpResponse.create().withEntity(
+                    HttpEntities.createChunked(ContentTypes.create(MediaTypes.applicationWithFixedCharset("x-ndjson",
+                            org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)), started.lines()))));
+        }));
     }
 
     private Route auditQuery() {

@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.microcert.cluster.http.BearerTokens.Principal;
@@ -29,7 +32,8 @@ import org.microcert.protocol.SensorId;
  * in input order, then a summary line. A bad line never stops the import.
  *
  * <p>No result byte is sent before the whole request body has been read: results are held (about
- * 70 bytes a line, at most {@value #MAX_HELD_BYTES} bytes) until the upload ends, then stream.
+ * 70 bytes a line, at most {@value #MAX_HELD_BYTES} bytes) until the upload ends, then stream; the
+ * response itself starts only then ({@link #start}).
  * HTTP/1.1 clients such as {@code java.net.http} (JDK 17) read the answer only once they have sent
  * the body; streaming results during the upload filled the socket buffers of a large manifest, the
  * node then stopped reading the body and both sides waited for each other. Holding them lets one
@@ -115,15 +119,45 @@ final class ManifestImport {
         this.maxLine = maxLine;
     }
 
+    /** An import under way: its result lines, and the end of its upload. */
+    record Started(Source<ByteString, NotUsed> lines, CompletionStage<Done> bodyRead) {}
+
+    /**
+     * Starts the import now, ahead of the response, so the route can answer once the body has been
+     * read: a response begun during the upload makes Pekko HTTP log a warning and close the
+     * connection after it ("early response"). The results wait in a pull queue meanwhile (no
+     * subscription deadline, unlike a pre-materialized publisher); cancelling {@code lines} cancels
+     * the import.
+     */
+    Started start(Source<ByteString, ?> body, int parallelism, Materializer materializer) {
+        CompletableFuture<Done> bodyRead = new CompletableFuture<>();
+        SinkQueueWithCancel<ByteString> queue = run(watched(body, bodyRead), parallelism)
+                .runWith(Sink.queue(), materializer);
+        Source<ByteString, NotUsed> lines = Source.unfoldResourceAsync(() -> CompletableFuture.completedFuture(queue),
+                SinkQueueWithCancel::pull, q -> {
+                    q.cancel();
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                });
+        return new Started(lines, bodyRead);
+    }
+
+    /** {@code body}, completing {@code read} when it ends (or with its failure). */
+    private static Source<ByteString, ?> watched(Source<ByteString, ?> body, CompletableFuture<Done> read) {
+        return body.watchTermination((mat, done) -> {
+            done.whenComplete((d, failure) -> {
+                if (failure == null) {
+                    read.complete(d);
+                } else {
+                    read.completeExceptionally(failure);
+                }
+            });
+            return mat;
+        });
+    }
+
     Source<ByteString, NotUsed> run(Source<ByteString, ?> body, int parallelism) {
         CompletableFuture<Done> bodyRead = new CompletableFuture<>();
-        return body.watchTermination((mat, done) -> done.whenComplete((d, failure) -> {
-                    if (failure == null) {
-                        bodyRead.complete(d);
-                    } else {
-                        bodyRead.completeExceptionally(failure);
-                    }
-                }))
+        return watched(body, bodyRead)
                 .statefulMap(Splitter::new,
                         (Splitter s, ByteString chunk) -> Pair.create(s, s.feed(chunk, maxLine)),
                         (Splitter s) -> {
