@@ -19,7 +19,8 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * {@code 0x01 (format) | version u32 | epochYear u16 | 61 rows x 16 bytes}.
  *
  * <p>Secret: {@link #toString()} never shows rows, {@link #destroy()} wipes them; every use after
- * that throws {@link IllegalStateException}. Thread-safe for concurrent reads.
+ * that throws {@link IllegalStateException}. Thread-safe for concurrent reads, unless
+ * {@link #keepYearKeySchedule()} was called: a seed that keeps its schedule is for one thread at a time.
  */
 public final class KeySeed implements Destroyable {
 
@@ -193,10 +194,18 @@ public final class KeySeed implements Destroyable {
         return yearKey;
     }
 
-    /** Re-keys the kept CMAC with zeros: Bouncy Castle's AES clears its old schedule on init. */
+    /**
+     * Re-keys the kept CMAC with zeros and runs it once, overwriting its last output (a derived
+     * key). Bouncy Castle's AES clears its old schedule on init; its SM4 engine and the CMAC's
+     * subkey arrays are replaced without clearing, so those leave garbage for the collector, as
+     * every per-request CMAC of the uncached path does.
+     */
     private void wipeYearKey() {
         if (yearKey != null) {
             yearKey.init(new KeyParameter(new byte[ROW_BYTES]));
+            byte[] zeros = new byte[ROW_BYTES];
+            yearKey.update(zeros, 0, zeros.length);
+            yearKey.doFinal(zeros, 0);
             yearKey = null;
             yearKeySuite = null;
             yearKeyRow = -1;

@@ -134,18 +134,26 @@ class BenchCommandTest {
         try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
             // the reference center runs in this JVM: it is the "node" whose CPU is watched
             int exit = bench(new StringWriter(), center.url(), "--sweeps", "batch", "--sensors", "20", "--start-rate", "40",
-                    "--step-duration", "2s", "--warmup", "1s", "--max-steps", "1", "--batch-size", "10",
+                    "--step-duration", "2s", "--warmup", "1s", "--max-steps", "3", "--step-factor", "1.01", "--batch-size", "10",
                     "--batch-p99-limit", "1s", "--watch-pid", "node=" + ProcessHandle.current().pid(), "--out", out.toString());
             assertEquals(0, exit);
         }
         JsonNode r = ReportWriter.json().readTree(out.toFile());
         assertEquals(List.of("batch"), ReportWriter.json().convertValue(r.path("sweeps"), List.class));
-        assertEquals(40, r.path("batch").path("certificatesPerSecond").asDouble(), 0.01, r.toString());
-        JsonNode cores = r.path("batch").path("sweep").path("steps").path(0).path("cpuCores");
+        // three short steps of 4-4.1 requests/s (a slow moment on CI may fail one: the best sustained counts)
+        JsonNode best = null;
+        for (JsonNode step : r.path("batch").path("sweep").path("steps")) {
+            if (step.path("sustained").asBoolean()) {
+                best = step;
+            }
+        }
+        assertTrue(best != null, r.toString());
+        assertEquals(best.path("rate").asDouble() * 10, r.path("batch").path("certificatesPerSecond").asDouble(), 0.5, r.toString());
+        JsonNode cores = best.path("cpuCores");
         assertTrue(cores.path("node").asDouble() > 0 && cores.path("client").asDouble() > 0, cores.toString());
         assertEquals(cores, r.path("batch").path("sweep").path("cpuCoresAtMaxSustained"));
         double perCore = r.path("batch").path("answeredCertificatesPerNodeCore").asDouble();
-        double answered = r.path("batch").path("sweep").path("steps").path(0).path("itemsPerSecond").asDouble();
+        double answered = best.path("itemsPerSecond").asDouble();
         double node = cores.path("node").asDouble(); // reported rounded to 0.01
         assertTrue(perCore >= answered / (node + 0.005) && perCore <= answered / Math.max(0.001, node - 0.005),
                 r.path("batch").toString());

@@ -570,9 +570,16 @@ public final class GatewayRoutes extends AllDirectives {
                     p, requestId, MAX_IMPORT_LINE);
             ManifestImport.Started started = job.start(entity.withoutSizeLimit().getDataBytes(), importParallelism, materializer);
             // answered once the upload has ended: the connection then stays open for the next request
-            return completeWithFuture(started.bodyRead().thenApply(read -> HttpResponse.create().withEntity(
-                    HttpEntities.createChunked(ContentTypes.create(MediaTypes.applicationWithFixedCharset("x-ndjson",
-                            org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)), started.lines()))));
+            return completeWithFuture(started.bodyRead().handle((read, failure) -> {
+                if (failure != null) { // the client's upload broke off: its error, not the node's
+                    throw new ApiError(StatusCodes.BAD_REQUEST, "UPLOAD_FAILED", "the manifest upload ended before "
+                            + "its end; lines already read may be provisioned: re-run the import (they answer "
+                            + "ALREADY_PROVISIONED)");
+                }
+                return HttpResponse.create().withEntity(HttpEntities.createChunked(ContentTypes.create(
+                        MediaTypes.applicationWithFixedCharset("x-ndjson", org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)),
+                        started.lines()));
+            }));
         }));
     }
 

@@ -2,13 +2,16 @@ package org.microcert.cluster.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -97,7 +100,11 @@ final class ManifestImport {
         }
     }
 
-    /** Results held back while the body is uploaded: ~900,000 lines; beyond, the upload is slowed down. */
+    /**
+     * Results held back while the body is uploaded: ~900,000 lines. Beyond, the body is no longer
+     * read, so the upload stalls until the connection's idle timeout (docs/http-api.md: split larger
+     * manifests).
+     */
     static final long MAX_HELD_BYTES = 64L * 1024 * 1024;
 
     private static final int PROVISIONED = 0;
@@ -130,14 +137,32 @@ final class ManifestImport {
      * the import.
      */
     Started start(Source<ByteString, ?> body, int parallelism, Materializer materializer) {
+        return start(body, parallelism, materializer, UNCLAIMED_AFTER);
+    }
+
+    /** Results not claimed this long after the upload ended (no response went out) are dropped. */
+    static final Duration UNCLAIMED_AFTER = Duration.ofSeconds(60);
+
+    Started start(Source<ByteString, ?> body, int parallelism, Materializer materializer, Duration unclaimedAfter) {
         CompletableFuture<Done> bodyRead = new CompletableFuture<>();
         SinkQueueWithCancel<ByteString> queue = run(watched(body, bodyRead), parallelism)
                 .runWith(Sink.queue(), materializer);
-        Source<ByteString, NotUsed> lines = Source.unfoldResourceAsync(() -> CompletableFuture.completedFuture(queue),
-                SinkQueueWithCancel::pull, q -> {
+        AtomicBoolean claimed = new AtomicBoolean();
+        Source<ByteString, NotUsed> lines = Source.unfoldResourceAsync(() -> {
+                    claimed.set(true);
+                    return CompletableFuture.completedFuture(queue);
+                }, SinkQueueWithCancel::pull, q -> {
                     q.cancel();
                     return CompletableFuture.completedFuture(Done.getInstance());
                 });
+        // A client gone between its upload and the answer never pulls the results: without this the
+        // import's held results would stay materialized for good.
+        bodyRead.whenComplete((d, failure) -> CompletableFuture.delayedExecutor(unclaimedAfter.toMillis(),
+                TimeUnit.MILLISECONDS).execute(() -> {
+                    if (!claimed.get()) {
+                        queue.cancel();
+                    }
+                }));
         return new Started(lines, bodyRead);
     }
 

@@ -142,6 +142,44 @@ class ManifestImportTest {
         assertEquals(4, JSON.readTree(answer.get(4)).get("summary").get("provisioned").asInt());
     }
 
+    @Test
+    void resultsNobodyClaimsAfterTheUploadAreDropped() throws Exception {
+        SensorClient sensors = new SensorClient(node.system(), Duration.ofSeconds(5));
+        ManifestImport job = new ManifestImport(sensors, (p, action, id, detail, requestId, op) -> op.get(),
+                new BearerTokens.Principal("factory", BearerTokens.Role.OPERATOR), "test", 64 * 1024);
+        List<SensorChip> chips = IntStream.range(0, 2).mapToObj(i -> TestFleet.chip(0x6300_0000L + i, Instant.now())).toList();
+        ManifestImport.Started started = job.start(Source.from(chips.stream().map(c -> ByteString.fromString(line(c))).toList()),
+                2, org.apache.pekko.stream.Materializer.matFromSystem(node.system()), Duration.ofMillis(200));
+        started.bodyRead().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        awaitProvisioned(sensors, chips);
+        // the client left between its upload and the answer: nothing pulls the results
+        Thread.sleep(1_000); // past the 200 ms this import was given, not timing anything
+        List<ByteString> late;
+        try {
+            late = started.lines().runWith(Sink.seq(), node.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException dropped) {
+            late = List.of();
+        }
+        assertTrue(late.size() < 3, "the import's results were still held: " + late.size() + " of 3 lines");
+    }
+
+    @Test
+    void anUploadThatBreaksOffIsTheClientsErrorAndNamedSo() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", URI.create(node.url("/")).getPort())) {
+            socket.setSoTimeout(20_000);
+            String chip = line(TestFleet.chip(0x6400_0000L, Instant.now()));
+            String request = "POST /v1/sensors/import HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + OPERATOR
+                    + "\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(chip.length()) + "\r\n" + chip + "\r\n"
+                    + "not-a-chunk-size\r\n"; // the chunked body breaks off here
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readNBytes(600), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+            assertTrue(answer.contains("\"UPLOAD_FAILED\""), answer);
+        }
+    }
+
     /** Polls the sensors' status until each is provisioned (the import runs on its own). */
     static void awaitProvisioned(SensorClient sensors, List<SensorChip> chips) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -21,7 +21,8 @@ class CpuMeterTest {
         CpuMeter.Snapshot before = meter.snapshot();
         Duration start = ownCpu();
         long spin = 0;
-        while (ownCpu().minus(start).compareTo(Duration.ofMillis(200)) < 0) {
+        // a second of CPU: the OS counts in 10 ms ticks, which the two readings below may straddle
+        while (ownCpu().minus(start).compareTo(Duration.ofSeconds(1)) < 0) {
             spin += Long.numberOfTrailingZeros(spin + System.nanoTime()); // work the JIT cannot drop
         }
         Map<String, Double> cores = meter.snapshot().coresSince(before);
