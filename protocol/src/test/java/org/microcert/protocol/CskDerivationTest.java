@@ -139,7 +139,7 @@ class CskDerivationTest {
     }
 
     @Test
-    void aCertificateFromASeedKeepingItsYearKeyVerifiesAgainstAPlainSeedAndBack() throws Exception {
+    void aChipsCertificateVerifiesAgainstASeedKeepingItsYearKeyAndAWrongTagDoesNot() throws Exception {
         KeySeed kept = KeySeed.fromBytes(seed.toBytes()).keepYearKeySchedule();
         SensorChip chip = SensorChip.withSeed(ID, CipherSuite.AES128, KeySeed.fromBytes(seed.toBytes()), KeySeed.newDrbg(),
                 CertificateVerifier.DEFAULT_MAX_SKEW);
