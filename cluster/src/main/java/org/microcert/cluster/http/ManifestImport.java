@@ -145,8 +145,7 @@ final class ManifestImport {
 
     Started start(Source<ByteString, ?> body, int parallelism, Materializer materializer, Duration unclaimedAfter) {
         CompletableFuture<Done> bodyRead = new CompletableFuture<>();
-        SinkQueueWithCancel<ByteString> queue = run(watched(body, bodyRead), parallelism)
-                .runWith(Sink.queue(), materializer);
+        SinkQueueWithCancel<ByteString> queue = run(body, parallelism, bodyRead).runWith(Sink.queue(), materializer);
         AtomicBoolean claimed = new AtomicBoolean();
         Source<ByteString, NotUsed> lines = Source.unfoldResourceAsync(() -> {
                     claimed.set(true);
@@ -181,7 +180,11 @@ final class ManifestImport {
     }
 
     Source<ByteString, NotUsed> run(Source<ByteString, ?> body, int parallelism) {
-        CompletableFuture<Done> bodyRead = new CompletableFuture<>();
+        return run(body, parallelism, new CompletableFuture<>());
+    }
+
+    /** The import's result lines; {@code bodyRead} completes when the upload ends. */
+    private Source<ByteString, NotUsed> run(Source<ByteString, ?> body, int parallelism, CompletableFuture<Done> bodyRead) {
         return watched(body, bodyRead)
                 .statefulMap(Splitter::new,
                         (Splitter s, ByteString chunk) -> Pair.create(s, s.feed(chunk, maxLine)),
