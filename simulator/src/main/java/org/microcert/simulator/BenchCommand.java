@@ -131,6 +131,17 @@ public final class BenchCommand implements Callable<Integer> {
                         "--sweeps: unknown sweep '" + sweep + "' (choose from " + String.join(", ", SWEEPS) + ")");
             }
         }
+        if (!(startRate > 0) || !(stepFactor > 1) || maxSteps < 1 || batchSize < 1 || batchSize > MAX_BATCH) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), !(startRate > 0)
+                    ? "--start-rate must be above 0, not " + startRate
+                    : !(stepFactor > 1) ? "--step-factor must be above 1 (each step faster than the last), not " + stepFactor
+                    : maxSteps < 1 ? "--max-steps must be at least 1, not " + maxSteps
+                    : "--batch-size must be between 1 and " + MAX_BATCH + " (the node's limit), not " + batchSize);
+        }
+        if (watchedPids.containsKey(CpuMeter.CLIENT)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--watch-pid: '" + CpuMeter.CLIENT + "' is this client's own name; choose another");
+        }
         boolean runHello = sweeps.contains("baseline");
         boolean runAuth = sweeps.contains("authenticate");
         boolean runHalf = sweeps.contains("half-rate");
@@ -150,28 +161,28 @@ public final class BenchCommand implements Callable<Integer> {
             GatewayClient baseline = new GatewayClient(List.of(hello), gateway.timeout, setup.io(), null);
             Fleet f = setup.loaded().fleet();
 
-            // warm both JVMs (and the client's) up before anything is measured: not recorded
-            // Freshly started JVMs (node, baseline, this client) run interpreted and C1 code for
-            // their first tens of thousands of requests: measured that way, the ratio says more about
-            // the JIT than about the node (bench-persistence showed the same, docs/persistence.md).
+            // Each endpoint is warmed up right before it is measured, not recorded. Freshly started
+            // JVMs (node, baseline, this client) run interpreted and C1 code for their first tens of
+            // thousands of requests: measured that way, the ratio says more about the JIT than about
+            // the node (bench-persistence showed the same, docs/persistence.md).
             TrafficMix batchOnly = TrafficMix.of(Map.of(TrafficKind.BATCH, 1), 0, List.of());
-            out.printf(Locale.ROOT, "warming up for %d s per endpoint measured (not measured)...%n", warmup.toSeconds());
+            ArrayNode wakes = ReportWriter.json().createArrayNode();
+            Sweep helloSweep = null;
             if (runHello) {
-                step(new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), startRate / 2, warmup);
+                warmUp("the hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0),
+                        startRate / 2);
+                helloSweep = sweep("hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), false);
             }
-            if (runAuth || runHalf) {
-                step(new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), startRate / 2, warmup);
-            }
-            if (runBatch) {
-                step(new TrafficFactory(batchOnly, f, node, RunCommand::nowSeconds, batchSize, 0), Math.max(1, startRate / 20), warmup);
-            }
-            Sweep helloSweep = runHello
-                    ? sweep("hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), false)
-                    : null;
-            Sweep authSweep = runAuth
-                    ? sweep("authenticate", new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), false) : null;
+            Sweep authSweep = null;
             List<RunReport> halfRuns = new java.util.ArrayList<>();
             double half = helloSweep == null ? 0 : Math.max(1, helloSweep.maxRate() / 2);
+            if (runAuth || runHalf) {
+                wakes.add(wakeFleet(node, f));
+                warmUp("authenticate", new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), startRate / 2);
+            }
+            if (runAuth) {
+                authSweep = sweep("authenticate", new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), false);
+            }
             if (runHalf) {
                 // Three windows, the median counts (all three are reported): on a shared box one flush or
                 // compaction of Cassandra inside a single window decides its p99 (docs/simulator.md).
@@ -182,14 +193,22 @@ public final class BenchCommand implements Callable<Integer> {
                             i + 1, half, halfRuns.get(i).summary().requestsPerSecond(), halfRuns.get(i).summary().good().p99Ms());
                 }
             }
-            Sweep batchSweep = runBatch
-                    ? sweep("batch", new TrafficFactory(batchOnly, f, node, RunCommand::nowSeconds, batchSize, 0), true) : null;
+            Sweep batchSweep = null;
+            if (runBatch) {
+                wakes.add(wakeFleet(node, f));
+                warmUp("batch", new TrafficFactory(batchOnly, f, node, RunCommand::nowSeconds, batchSize, 0),
+                        Math.max(1, startRate / 20));
+                batchSweep = sweep("batch", new TrafficFactory(batchOnly, f, node, RunCommand::nowSeconds, batchSize, 0), true);
+            }
 
             ObjectNode result = ReportWriter.json().createObjectNode();
             result.put("benchmark", "http").put("time", Instant.now().toString())
                     .put("processors", Runtime.getRuntime().availableProcessors())
                     .put("java", System.getProperty("java.version")).put("sensors", fleet.sensors);
             result.putArray("sweeps").addAll(sweeps.stream().map(com.fasterxml.jackson.databind.node.TextNode::valueOf).toList());
+            if (!wakes.isEmpty()) {
+                result.set("fleetWakes", wakes);
+            }
             out.println();
             if (helloSweep != null) {
                 result.set("helloWorld", helloSweep.json());
@@ -277,6 +296,54 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    private void warmUp(String what, Operation.Source source, double rate) throws InterruptedException {
+        out.printf(Locale.ROOT, "warming %s up for %d s at %,.0f/s (not measured)...%n", what, warmup.toSeconds(), rate);
+        step(source, rate, warmup);
+    }
+
+    /**
+     * Sends one fresh certificate of every active sensor, in batches, before the node is measured.
+     * A fleet in service talks all the time, so its entities are running and their replay
+     * reservations current; after provisioning and the baseline's sweep (minutes in which the node
+     * idled) they have passivated instead, and the first certificate of each would pay for its
+     * recovery and a reservation write inside the measurement. That cold start is reported here,
+     * as its own figure, instead of being spread over the first steps.
+     */
+    private ObjectNode wakeFleet(GatewayClient node, Fleet f) throws InterruptedException {
+        List<org.microcert.simulator.traffic.Device> devices = f.active();
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(WAKE_BATCHES_IN_FLIGHT);
+        List<java.util.concurrent.CompletableFuture<List<org.microcert.simulator.traffic.Verdict>>> answers =
+                new java.util.ArrayList<>();
+        long started = System.nanoTime();
+        for (int i = 0; i < devices.size(); i += batchSize) {
+            long now = RunCommand.nowSeconds();
+            List<byte[]> certs = devices.subList(i, Math.min(devices.size(), i + batchSize)).stream()
+                    .map(d -> d.authenticate(now)).toList();
+            inFlight.acquire();
+            answers.add(node.batch(certs).whenComplete((v, e) -> inFlight.release()));
+        }
+        Map<String, Long> outcomes = new java.util.TreeMap<>();
+        for (var answer : answers) {
+            for (var v : answer.join()) {
+                String outcome = v instanceof org.microcert.simulator.traffic.Verdict.Accepted ? "accepted"
+                        : v instanceof org.microcert.simulator.traffic.Verdict.Rejected r ? "rejected " + r.reason()
+                        : "failed";
+                outcomes.merge(outcome, 1L, Long::sum);
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        out.printf(Locale.ROOT, "woke the fleet: one certificate of each of %,d sensors in %.1f s (%,.0f sensors/s): %s%n",
+                devices.size(), seconds, devices.size() / seconds, outcomes);
+        ObjectNode wake = ReportWriter.json().createObjectNode();
+        wake.put("sensors", devices.size()).put("seconds", round(seconds)).put("sensorsPerSecond", round(devices.size() / seconds));
+        ObjectNode counts = wake.putObject("outcomes");
+        outcomes.forEach(counts::put);
+        return wake;
+    }
+
+    /** Batches of the fleet wake outstanding at once. */
+    private static final int WAKE_BATCHES_IN_FLIGHT = 4;
+
     private Sweep sweep(String name, TrafficFactory factory, boolean batch) throws InterruptedException {
         Sweep s = new Sweep(name, ReportWriter.json().createArrayNode());
         climb(batch ? Math.max(1, startRate / 10) : startRate, stepFactor, maxSteps, REFINEMENTS,
@@ -293,7 +360,8 @@ public final class BenchCommand implements Callable<Integer> {
     /**
      * The sweep's search: climbs by {@code factor} from {@code start} until a step fails twice in a
      * row (one GC pause or compaction on a shared box fails a 5 s step: a failure is confirmed
-     * before it counts), halving instead when even the first step fails; then narrows the gap
+     * before it counts), halving instead when even the first step fails (and not climbing back to
+     * a rate that failed twice); then narrows the gap
      * between the best sustained rate and the failed one by {@code refinements} geometric
      * bisections, so the figure is not an artefact of the step size (with 1.25 the true limit could
      * be up to 25% above the best step). Returns the best sustained rate, 0 when none was.
@@ -314,11 +382,15 @@ public final class BenchCommand implements Callable<Integer> {
                 best = rate;
                 sustained.accept(rate);
                 rate *= factor;
+                if (failed > 0 && rate >= failed) {
+                    break; // climbing back up from a halving: the bisections take it from here
+                }
             } else if (!retried) {
                 retried = true;
             } else if (best == 0 && rate / 2 >= MIN_RATE) {
                 retried = false;
-                rate /= 2; // the first step was already too fast: look below it
+                failed = rate;
+                rate /= 2; // the first step was already too fast: look below it, never again above it
             } else {
                 failed = rate;
                 break;
@@ -421,6 +493,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** At most this many certificates are prebuilt for one batch step (about 50 bytes each in memory). */
     static final long MAX_PREBUILT_CERTIFICATES = 4_000_000;
+
+    /** Most certificates the node takes in one batch request (docs/http-api.md, BATCH_TOO_LARGE). */
+    static final int MAX_BATCH = 1_000;
 
     /** Lowest step rate a sweep tries when even its first step is not sustained. */
     private static final double MIN_RATE = 10;

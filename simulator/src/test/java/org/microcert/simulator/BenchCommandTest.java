@@ -71,6 +71,20 @@ class BenchCommandTest {
         assertEquals(p99s[1], half.path("p99Ms").asDouble(), 1e-9, half.toString());
         assertTrue(r.path("helloWorld").path("maxSustainedRate").asDouble() > 0, r.toString());
         assertTrue(r.path("authenticate").path("maxSustainedRate").asDouble() > 0, r.toString());
+        // the node's fleet is woken before its authenticate sweeps and before its batch sweep
+        assertFleetWoken(r, 50, 2);
+    }
+
+    /** Each wake sent one certificate of every active sensor, and every one was accepted. */
+    private static void assertFleetWoken(JsonNode r, int sensors, int wakes) {
+        JsonNode all = r.path("fleetWakes");
+        assertEquals(wakes, all.size(), r.toString());
+        for (JsonNode wake : all) {
+            assertEquals(sensors, wake.path("sensors").asInt(), wake.toString());
+            assertEquals(sensors, wake.path("outcomes").path("accepted").asInt(), wake.toString());
+            assertEquals(1, wake.path("outcomes").size(), wake.toString());
+            assertTrue(wake.path("sensorsPerSecond").asDouble() > 0, wake.toString());
+        }
     }
 
     @Test
@@ -117,15 +131,31 @@ class BenchCommandTest {
     }
 
     @Test
-    void aSweepThatMustStopKeepsItsBestSoFarAndATooFastFirstStepIsHalved() throws Exception {
+    void aTooFastFirstStepIsHalvedAndTheClimbNeverGoesBackAboveIt() throws Exception {
         List<Double> tried = new ArrayList<>();
+        // keeps up to 99/s: 100 fails twice, so from 50 up: 50, 62.5, 78.1, 97.7 pass; the next step,
+        // 122, is above the rate that failed twice: bisect towards 100 instead (98.8 passes, 99.4 fails)
         double best = BenchCommand.climb(100, 1.25, 30, 2, (rate, label) -> {
             tried.add(rate);
-            return rate == 100 ? Boolean.FALSE : rate > 100 ? null : Boolean.TRUE;
+            return rate <= 99;
         }, r -> { });
-        // 100 fails twice, so from 50 up: 50, 62.5, 78.1, 97.7 pass; 122 cannot be run (prebuild limit)
-        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625, 122.0703125), tried);
-        assertEquals(97.65625, best);
+        assertEquals(9, tried.size(), tried.toString());
+        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625), tried.subList(0, 6));
+        assertEquals(Math.sqrt(97.65625 * 100), tried.get(6), 1e-9);
+        assertEquals(Math.sqrt(tried.get(6) * 100), tried.get(7), 1e-9);
+        assertEquals(tried.get(7), tried.get(8));
+        assertEquals(tried.get(6), best);
+    }
+
+    @Test
+    void aSweepThatMustStopKeepsItsBestSoFar() throws Exception {
+        List<Double> tried = new ArrayList<>();
+        double best = BenchCommand.climb(25, 1.25, 30, 2, (rate, label) -> {
+            tried.add(rate);
+            return rate > 70 ? null : Boolean.TRUE; // e.g. the next step would prebuild too many certificates
+        }, r -> { });
+        assertEquals(6, tried.size(), tried.toString());
+        assertEquals(61.03515625, best, 1e-9); // no failed step: nothing to bisect towards
     }
 
     @Test
@@ -157,6 +187,7 @@ class BenchCommandTest {
         double node = cores.path("node").asDouble(); // reported rounded to 0.01
         assertTrue(perCore >= answered / (node + 0.005) && perCore <= answered / Math.max(0.001, node - 0.005),
                 r.path("batch").toString());
+        assertFleetWoken(r, 20, 1);
         for (String absent : List.of("helloWorld", "authenticate", "ratios", "authenticateAtHalfHelloWorldRate")) {
             assertTrue(r.path(absent).isMissingNode(), absent + " in " + r);
         }
@@ -176,5 +207,16 @@ class BenchCommandTest {
         assertTrue(noProcess.toString().startsWith("error: --watch-pid node=999999999: no running process"), noProcess.toString());
         assertFalse(err.toString().contains("Exception") || unknown.toString().contains("Exception")
                 || noProcess.toString().contains("Exception"));
+        for (String[] bad : List.of(
+                new String[] {"--step-factor", "1", "--step-factor must be above 1"},
+                new String[] {"--start-rate", "0", "--start-rate must be above 0"},
+                new String[] {"--start-rate", "NaN", "--start-rate must be above 0"},
+                new String[] {"--max-steps", "0", "--max-steps must be at least 1"},
+                new String[] {"--batch-size", "1001", "--batch-size must be between 1 and 1000"},
+                new String[] {"--watch-pid", "client=" + ProcessHandle.current().pid(), "--watch-pid: 'client' is this client's own"})) {
+            StringWriter e = new StringWriter();
+            assertEquals(2, bench(e, "http://127.0.0.1:9", bad[0], bad[1]), String.join(" ", bad));
+            assertTrue(e.toString().startsWith("error: " + bad[2]), e.toString());
+        }
     }
 }

@@ -88,13 +88,23 @@ public final class SensorEntity
     /** Starts sharding of sensor entities on this node. */
     public static void initSharding(ActorSystem<?> system, EncryptionCard card, SensorSettings settings) {
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(SensorId.parse(ctx.getEntityId()),
-                PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings)).withStopMessage(new Stop()));
+                PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings, ctx.getShard()))
+                .withStopMessage(new Stop()));
     }
 
     /** The behavior of one sensor, outside sharding too (entity tests). */
     public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                            SensorSettings settings) {
-        return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings));
+        return create(sensorId, persistenceId, card, settings, null);
+    }
+
+    /**
+     * The behavior of one sensor hosted by {@code shard} (null outside sharding), which it asks to
+     * passivate it once provisioned.
+     */
+    public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                           SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard) {
+        return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, shard));
     }
 
     private final ActorContext<Command> context;
@@ -102,9 +112,13 @@ public final class SensorEntity
     private final EncryptionCard card;
     private final SensorSettings settings;
     private final CertificateVerifier verifier;
-    private final CenterIssuer issuer = new CenterIssuer();
+    // One for all entities of the node (its DRBG is thread-safe): a DRBG per entity was about 1 KB
+    // of every running sensor's memory and an instantiation on every recovery, for the rare
+    // command and ENC_DOWN certificates.
+    private static final CenterIssuer ISSUER = new CenterIssuer();
     private final Metrics metrics;
     private final String hostedBy;
+    private final ActorRef<ClusterSharding.ShardCommand> shard;
 
     // In memory only, per incarnation.
     private ReplayGuard replay;
@@ -115,7 +129,7 @@ public final class SensorEntity
     private boolean counted;
 
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
-                         EncryptionCard card, SensorSettings settings) {
+                         EncryptionCard card, SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard) {
         super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
         this.context = context;
         this.sensorId = sensorId;
@@ -125,6 +139,7 @@ public final class SensorEntity
         this.metrics = Metrics.get(context.getSystem());
         var address = context.getSystem().address();
         this.hostedBy = address.getHost().orElse("local") + ":" + address.getPort().map(String::valueOf).orElse("0");
+        this.shard = shard;
     }
 
     @Override
@@ -302,7 +317,15 @@ public final class SensorEntity
         }
         String digest = card.digest(sealed).toString();
         return Effect().persist(new SensorEvent.Provisioned(sealed, digest, now(), c.actor()))
-                .thenRun(s -> card.recordStored(sealed))
+                .thenRun(s -> {
+                    card.recordStored(sealed);
+                    // A sensor is provisioned at the factory and talks weeks later: running on, its
+                    // entity would hold memory until idle passivation, for every line of a bulk import
+                    // (a million lines, gigabytes) and then stop them all at once.
+                    if (shard != null) {
+                        shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+                    }
+                })
                 .thenReply(c.replyTo(), s -> new Done(status(s), null));
     }
 
@@ -437,7 +460,7 @@ public final class SensorEntity
         KeySeed seed = null;
         try {
             seed = seed(state);
-            byte[] cert = issuer.encryptPayload(seed, state.seed().suite(), sensorId, c.plaintext(), now()).encode();
+            byte[] cert = ISSUER.encryptPayload(seed, state.seed().suite(), sensorId, c.plaintext(), now()).encode();
             return Effect().reply(c.replyTo(), new Done(status(state), cert));
         } catch (SeedExpiredException e) {
             return refuse(c.replyTo(), "SEED_EXPIRED", e.getMessage());
@@ -451,7 +474,7 @@ public final class SensorEntity
     private byte[] issue(SensorRecord state, CommandOrder order) throws SeedExpiredException {
         KeySeed seed = seed(state);
         try {
-            return issuer.issueCommand(seed, state.seed().suite(), sensorId, order, now()).encode();
+            return ISSUER.issueCommand(seed, state.seed().suite(), sensorId, order, now()).encode();
         } finally {
             releaseSeed(seed);
         }

@@ -17,6 +17,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -248,6 +249,25 @@ class SensorEntityTest {
         TestProbe<Object> watcher = testKit.createTestProbe();
         entity.tell(new SensorMessages.Stop());
         watcher.expectTerminated(entity);
+    }
+
+    @Test
+    void aSensorJustProvisionedAsksItsShardToPassivateItAndARefusedProvisionDoesNot() {
+        SensorId id = new SensorId(0x9ABCL);
+        SensorChip factoryChip = TestFleet.chip(0x9ABCL, START);
+        TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true),
+                shard.ref()));
+        TestProbe<OperatorReply> reply = testKit.createTestProbe();
+        entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(factoryChip), "alice", reply.ref()));
+        assertInstanceOf(Done.class, reply.receiveMessage());
+        var passivate = assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage());
+        assertEquals(entity, passivate.entity());
+        // refused: the sensor is already provisioned, and nothing asks for a passivation
+        entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(factoryChip), "alice", reply.ref()));
+        assertEquals("ALREADY_PROVISIONED", assertInstanceOf(Refused.class, reply.receiveMessage()).error());
+        shard.expectNoMessage(Duration.ofMillis(300));
+        stopAsShardingDoes(entity);
     }
 
     @Test
