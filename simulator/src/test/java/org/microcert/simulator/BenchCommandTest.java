@@ -81,8 +81,10 @@ class BenchCommandTest {
         assertEquals(wakes, all.size(), r.toString());
         for (JsonNode wake : all) {
             assertEquals(sensors, wake.path("sensors").asInt(), wake.toString());
-            assertEquals(sensors, wake.path("outcomes").path("accepted").asInt(), wake.toString());
-            assertEquals(1, wake.path("outcomes").size(), wake.toString());
+            assertEquals(sensors, wake.path("firstPassOutcomes").path("accepted").asInt(), wake.toString());
+            assertEquals(1, wake.path("firstPassOutcomes").size(), wake.toString());
+            assertEquals(1, wake.path("passes").asInt(), wake.toString());
+            assertEquals(0, wake.path("notAccepted").asInt(), wake.toString());
             assertTrue(wake.path("sensorsPerSecond").asDouble() > 0, wake.toString());
         }
     }
@@ -191,6 +193,23 @@ class BenchCommandTest {
         for (String absent : List.of("helloWorld", "authenticate", "ratios", "authenticateAtHalfHelloWorldRate")) {
             assertTrue(r.path(absent).isMissingNode(), absent + " in " + r);
         }
+    }
+
+    @Test
+    void sensorsTheNodeCouldNotReachInTheWakeAreSentAgain() throws Exception {
+        Path out = dir.resolve("cold.json");
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            center.answerUnavailable(7); // the first wake batch: 7 of its 10 items time out in a cold node
+            int exit = bench(new StringWriter(), center.url(), "--sweeps", "batch", "--sensors", "20", "--start-rate", "40",
+                    "--step-duration", "2s", "--warmup", "1s", "--max-steps", "1", "--batch-size", "10",
+                    "--batch-p99-limit", "1s", "--out", out.toString());
+            assertEquals(0, exit);
+        }
+        JsonNode wake = ReportWriter.json().readTree(out.toFile()).path("fleetWakes").path(0);
+        assertEquals(7, wake.path("firstPassOutcomes").path("failed").asInt(), wake.toString());
+        assertEquals(13, wake.path("firstPassOutcomes").path("accepted").asInt(), wake.toString());
+        assertEquals(2, wake.path("passes").asInt(), wake.toString());
+        assertEquals(0, wake.path("notAccepted").asInt(), wake.toString());
     }
 
     @Test

@@ -43,6 +43,8 @@ final class ReferenceCenter implements AutoCloseable {
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     private final String token;
     private final boolean broken;
+    // Batch items still to be answered UNAVAILABLE before any is judged, as a cold node does.
+    private final java.util.concurrent.atomic.AtomicInteger unavailableItems = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Writes what the simulator's CLI needs to talk to a center into {@code dir}: a fresh K_trans
@@ -84,6 +86,11 @@ final class ReferenceCenter implements AutoCloseable {
 
     int provisioned() {
         return seeds.size();
+    }
+
+    /** Answers the next {@code items} batch items UNAVAILABLE (the shard did not answer in time) without judging them. */
+    void answerUnavailable(int items) {
+        unavailableItems.set(items);
     }
 
     private static byte[] b64(JsonNode n, String field) {
@@ -140,7 +147,9 @@ final class ReferenceCenter implements AutoCloseable {
         var results = answer.putArray("results");
         int i = 0;
         for (JsonNode c : body.path("certificates")) {
-            ObjectNode v = judge(Base64.getDecoder().decode(c.asText()), null, false);
+            ObjectNode v = unavailableItems.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                    ? JSON.createObjectNode().put("outcome", "REJECTED").put("reason", "UNAVAILABLE")
+                    : judge(Base64.getDecoder().decode(c.asText()), null, false);
             v.remove("status");
             results.add(v.put("index", i++));
         }

@@ -1,5 +1,6 @@
 package org.microcert.cluster.sensor;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -32,6 +33,7 @@ import org.microcert.cluster.sensor.SensorMessages.Done;
 import org.microcert.cluster.sensor.SensorMessages.Encrypt;
 import org.microcert.cluster.sensor.SensorMessages.GetStatus;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
+import org.microcert.cluster.sensor.SensorMessages.PassivateIfUnused;
 import org.microcert.cluster.sensor.SensorMessages.Provision;
 import org.microcert.cluster.sensor.SensorMessages.Refused;
 import org.microcert.cluster.sensor.SensorMessages.Revoke;
@@ -100,12 +102,29 @@ public final class SensorEntity
 
     /**
      * The behavior of one sensor hosted by {@code shard} (null outside sharding), which it asks to
-     * passivate it once provisioned.
+     * passivate it when the sensor has not talked within {@link #UNUSED_AFTER_PROVISION} of being provisioned.
      */
     public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                            SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard) {
-        return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, shard));
+        return create(sensorId, persistenceId, card, settings, shard, UNUSED_AFTER_PROVISION);
     }
+
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard,
+                                    Duration unusedAfterProvision) {
+        return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, shard,
+                unusedAfterProvision));
+    }
+
+    /**
+     * A sensor is provisioned at the factory and usually talks weeks later: its entity is then
+     * passivated after this instead of sharding's 2-minute idle timeout, so that a bulk import does
+     * not hold every sensor it imported in memory for two minutes (a million-line import:
+     * gigabytes). Not at once: a sensor that talks right after its import (a test fleet, the demo)
+     * would pay a recovery for its first certificate, which costs the node about 3 ms of CPU
+     * here (docs/simulator.md, the fleet wake).
+     */
+    static final Duration UNUSED_AFTER_PROVISION = Duration.ofSeconds(30);
 
     private final ActorContext<Command> context;
     private final SensorId sensorId;
@@ -119,6 +138,8 @@ public final class SensorEntity
     private final Metrics metrics;
     private final String hostedBy;
     private final ActorRef<ClusterSharding.ShardCommand> shard;
+    private final Duration unusedAfterProvision;
+    private org.apache.pekko.actor.Cancellable unusedCheck;
 
     // In memory only, per incarnation.
     private ReplayGuard replay;
@@ -129,7 +150,8 @@ public final class SensorEntity
     private boolean counted;
 
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
-                         EncryptionCard card, SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard) {
+                         EncryptionCard card, SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard,
+                         Duration unusedAfterProvision) {
         super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
         this.context = context;
         this.sensorId = sensorId;
@@ -140,6 +162,7 @@ public final class SensorEntity
         var address = context.getSystem().address();
         this.hostedBy = address.getHost().orElse("local") + ":" + address.getPort().map(String::valueOf).orElse("0");
         this.shard = shard;
+        this.unusedAfterProvision = unusedAfterProvision;
     }
 
     @Override
@@ -171,6 +194,9 @@ public final class SensorEntity
                 .onSignal(PreRestart.instance(), state -> wipeSeed())
                 .onSignal(PostStop.instance(), state -> {
                     wipeSeed();
+                    if (unusedCheck != null) {
+                        unusedCheck.cancel(); // stopped earlier (hand-off, shutdown): no dead letter
+                    }
                     if (counted) {
                         counted = false;
                         metrics.entityStopped();
@@ -196,6 +222,12 @@ public final class SensorEntity
                 .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), isProvisioned(s)
                         ? new Done(status(s), null) : unknown()))
                 .onCommand(Stop.class, this::stop)
+                .onCommand(PassivateIfUnused.class, (s, c) -> {
+                    if (accepted + rejected == 0) { // no device traffic in this incarnation
+                        shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+                    }
+                    return Effect().noReply();
+                })
                 .build();
     }
 
@@ -319,11 +351,8 @@ public final class SensorEntity
         return Effect().persist(new SensorEvent.Provisioned(sealed, digest, now(), c.actor()))
                 .thenRun(s -> {
                     card.recordStored(sealed);
-                    // A sensor is provisioned at the factory and talks weeks later: running on, its
-                    // entity would hold memory until idle passivation, for every line of a bulk import
-                    // (a million lines, gigabytes) and then stop them all at once.
                     if (shard != null) {
-                        shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+                        unusedCheck = context.scheduleOnce(unusedAfterProvision, context.getSelf(), new PassivateIfUnused());
                     }
                 })
                 .thenReply(c.replyTo(), s -> new Done(status(s), null));

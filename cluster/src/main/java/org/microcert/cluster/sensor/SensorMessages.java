@@ -66,6 +66,12 @@ public final class SensorMessages {
      */
     public record Stop() implements Command {}
 
+    /**
+     * Sent by an entity to itself a while after its sensor was provisioned (never across nodes):
+     * passivate unless the sensor has talked since.
+     */
+    public record PassivateIfUnused() implements Command {}
+
     public record GetStatus(ActorRef<OperatorReply> replyTo) implements Command {}
 
     /**

@@ -252,22 +252,34 @@ class SensorEntityTest {
     }
 
     @Test
-    void aSensorJustProvisionedAsksItsShardToPassivateItAndARefusedProvisionDoesNot() {
-        SensorId id = new SensorId(0x9ABCL);
-        SensorChip factoryChip = TestFleet.chip(0x9ABCL, START);
+    void aSensorThatDoesNotTalkSoonAfterItsProvisioningIsPassivatedAndOneThatDoesIsNot() throws Exception {
+        Duration unused = Duration.ofMillis(400);
         TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
-        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true),
-                shard.ref()));
         TestProbe<OperatorReply> reply = testKit.createTestProbe();
-        entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(factoryChip), "alice", reply.ref()));
+        // a factory import: provisioned, then silent
+        SensorId quiet = new SensorId(0x9ABCL);
+        SensorChip quietChip = TestFleet.chip(0x9ABCL, START);
+        var quietEntity = testKit.spawn(SensorEntity.create(quiet, PersistenceId.of("Sensor", quiet.toString()), card,
+                settings(true), shard.ref(), unused));
+        quietEntity.tell(new SensorMessages.Provision(fleet.transportEnvelope(quietChip), "alice", reply.ref()));
         assertInstanceOf(Done.class, reply.receiveMessage());
-        var passivate = assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage());
-        assertEquals(entity, passivate.entity());
-        // refused: the sensor is already provisioned, and nothing asks for a passivation
-        entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(factoryChip), "alice", reply.ref()));
+        // refused, so no second timer: exactly one passivation request follows
+        quietEntity.tell(new SensorMessages.Provision(fleet.transportEnvelope(quietChip), "alice", reply.ref()));
         assertEquals("ALREADY_PROVISIONED", assertInstanceOf(Refused.class, reply.receiveMessage()).error());
-        shard.expectNoMessage(Duration.ofMillis(300));
-        stopAsShardingDoes(entity);
+        var passivate = assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3)));
+        assertEquals(quietEntity, passivate.entity());
+        shard.expectNoMessage(unused.multipliedBy(2));
+        stopAsShardingDoes(quietEntity);
+        // a sensor that talks right after its provisioning stays running
+        SensorId busy = new SensorId(0x9ABDL);
+        SensorChip busyChip = TestFleet.chip(0x9ABDL, START);
+        var busyEntity = testKit.spawn(SensorEntity.create(busy, PersistenceId.of("Sensor", busy.toString()), card,
+                settings(true), shard.ref(), unused));
+        busyEntity.tell(new SensorMessages.Provision(fleet.transportEnvelope(busyChip), "alice", reply.ref()));
+        assertInstanceOf(Done.class, reply.receiveMessage());
+        assertTrue(authenticate(busyEntity, busyChip.authenticate(clock.instant())).accepted());
+        shard.expectNoMessage(unused.multipliedBy(3));
+        stopAsShardingDoes(busyEntity);
     }
 
     @Test
