@@ -255,31 +255,36 @@ class SensorEntityTest {
     void aSensorThatDoesNotTalkSoonAfterItsProvisioningIsPassivatedAndOneThatDoesIsNot() throws Exception {
         Duration unused = Duration.ofMillis(400);
         TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
-        TestProbe<OperatorReply> reply = testKit.createTestProbe();
         // a factory import: provisioned, then silent
-        SensorId quiet = new SensorId(0x9ABCL);
         SensorChip quietChip = TestFleet.chip(0x9ABCL, START);
-        var quietEntity = testKit.spawn(SensorEntity.create(quiet, PersistenceId.of("Sensor", quiet.toString()), card,
-                settings(true), shard.ref(), unused));
-        quietEntity.tell(new SensorMessages.Provision(fleet.transportEnvelope(quietChip), "alice", reply.ref()));
-        assertInstanceOf(Done.class, reply.receiveMessage());
+        var quiet = spawnProvisioned(quietChip, shard, unused);
         // refused, so no second timer: exactly one passivation request follows
-        quietEntity.tell(new SensorMessages.Provision(fleet.transportEnvelope(quietChip), "alice", reply.ref()));
+        TestProbe<OperatorReply> reply = testKit.createTestProbe();
+        quiet.tell(new SensorMessages.Provision(fleet.transportEnvelope(quietChip), "alice", reply.ref()));
         assertEquals("ALREADY_PROVISIONED", assertInstanceOf(Refused.class, reply.receiveMessage()).error());
         var passivate = assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3)));
-        assertEquals(quietEntity, passivate.entity());
+        assertEquals(quiet, passivate.entity());
         shard.expectNoMessage(unused.multipliedBy(2));
-        stopAsShardingDoes(quietEntity);
+        stopAsShardingDoes(quiet);
         // a sensor that talks right after its provisioning stays running
-        SensorId busy = new SensorId(0x9ABDL);
         SensorChip busyChip = TestFleet.chip(0x9ABDL, START);
-        var busyEntity = testKit.spawn(SensorEntity.create(busy, PersistenceId.of("Sensor", busy.toString()), card,
-                settings(true), shard.ref(), unused));
-        busyEntity.tell(new SensorMessages.Provision(fleet.transportEnvelope(busyChip), "alice", reply.ref()));
-        assertInstanceOf(Done.class, reply.receiveMessage());
-        assertTrue(authenticate(busyEntity, busyChip.authenticate(clock.instant())).accepted());
+        var busy = spawnProvisioned(busyChip, shard, unused);
+        assertTrue(authenticate(busy, busyChip.authenticate(clock.instant())).accepted());
         shard.expectNoMessage(unused.multipliedBy(3));
-        stopAsShardingDoes(busyEntity);
+        stopAsShardingDoes(busy);
+    }
+
+    /** An entity hosted by {@code shard}, provisioned with {@code chip}'s seed. */
+    org.apache.pekko.actor.typed.ActorRef<Command> spawnProvisioned(SensorChip chip,
+                                                                   TestProbe<ClusterSharding.ShardCommand> shard,
+                                                                   Duration unusedAfterProvision) {
+        SensorId id = chip.sensorId();
+        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true),
+                shard.ref(), unusedAfterProvision));
+        TestProbe<OperatorReply> reply = testKit.createTestProbe();
+        entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(chip), "alice", reply.ref()));
+        assertInstanceOf(Done.class, reply.receiveMessage());
+        return entity;
     }
 
     @Test
