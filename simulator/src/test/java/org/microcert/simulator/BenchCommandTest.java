@@ -106,14 +106,34 @@ class BenchCommandTest {
             tried.add(rate);
             return rate <= 70;
         }, sustained::add);
-        // 25, 31.25, 39.06, 48.83, 61.04 pass; 76.29 fails twice; then sqrt(61.04 * 76.29) = 68.24
-        // passes and sqrt(68.24 * 76.29) = 72.15 fails twice
+        // 25, 31.25, 39.06, 48.83, 61.04 pass; 76.29 fails twice and so does the next rate, 95.37;
+        // then sqrt(61.04 * 76.29) = 68.24 passes and sqrt(68.24 * 76.29) = 72.15 fails twice
         assertEquals(68.24, best, 0.01);
-        assertEquals(10, tried.size(), tried.toString());
+        assertEquals(12, tried.size(), tried.toString());
         assertEquals(tried.get(5), tried.get(6));
-        assertEquals(72.15, tried.get(8), 0.01);
-        assertEquals(tried.get(8), tried.get(9));
+        assertEquals(95.37, tried.get(7), 0.01);
+        assertEquals(tried.get(7), tried.get(8));
+        assertEquals(68.24, tried.get(9), 0.01);
+        assertEquals(72.15, tried.get(10), 0.01);
+        assertEquals(tried.get(10), tried.get(11));
         assertEquals(best, sustained.get(sustained.size() - 1));
+    }
+
+    @Test
+    void oneRateThatFailsTwiceDoesNotEndTheSweepWhenTheNextIsSustained() throws Exception {
+        List<Double> tried = new ArrayList<>();
+        // keeps up to 200/s, but a compaction spoils both runs of the 62.5/s step
+        double best = BenchCommand.climb(50, 1.25, 30, 2, (rate, label) -> {
+            tried.add(rate);
+            return rate != 62.5 && rate <= 200;
+        }, r -> { });
+        assertEquals(List.of(50.0, 62.5, 62.5, 78.125), tried.subList(0, 4));
+        // 78.1 ... 190.7 pass; 238.4 and 298.0 fail twice each; the bisections towards 238.4 fail
+        assertEquals(16, tried.size(), tried.toString());
+        assertEquals(190.73486328125, best, 1e-9);
+        assertEquals(List.of(238.4185791015625, 238.4185791015625, 298.0232238769531, 298.0232238769531),
+                tried.subList(8, 12));
+        assertEquals(Math.sqrt(190.73486328125 * 238.4185791015625), tried.get(12), 1e-9);
     }
 
     @Test
