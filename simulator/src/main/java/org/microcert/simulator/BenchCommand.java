@@ -133,17 +133,14 @@ public final class BenchCommand implements Callable<Integer> {
                         "--sweeps: unknown sweep '" + sweep + "' (choose from " + String.join(", ", SWEEPS) + ")");
             }
         }
-        if (!(startRate > 0) || !(stepFactor > 1) || maxSteps < 1 || batchSize < 1 || batchSize > MAX_BATCH) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), !(startRate > 0)
-                    ? "--start-rate must be above 0, not " + startRate
-                    : !(stepFactor > 1) ? "--step-factor must be above 1 (each step faster than the last), not " + stepFactor
-                    : maxSteps < 1 ? "--max-steps must be at least 1, not " + maxSteps
-                    : "--batch-size must be between 1 and " + MAX_BATCH + " (the node's limit), not " + batchSize);
-        }
-        if (watchedPids.containsKey(CpuMeter.CLIENT)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--watch-pid: '" + CpuMeter.CLIENT + "' is this client's own name; choose another");
-        }
+        // "!(x > 0)" rather than "x <= 0": NaN is refused too
+        require(startRate > 0, "--start-rate must be above 0, not " + startRate);
+        require(stepFactor > 1, "--step-factor must be above 1 (each step faster than the last), not " + stepFactor);
+        require(maxSteps >= 1, "--max-steps must be at least 1, not " + maxSteps);
+        require(batchSize >= 1 && batchSize <= MAX_BATCH,
+                "--batch-size must be between 1 and " + MAX_BATCH + " (the node's limit), not " + batchSize);
+        require(!watchedPids.containsKey(CpuMeter.CLIENT),
+                "--watch-pid: '" + CpuMeter.CLIENT + "' is this client's own name; choose another");
         boolean runHello = sweeps.contains("baseline");
         boolean runAuth = sweeps.contains("authenticate");
         boolean runHalf = sweeps.contains("half-rate");
@@ -295,6 +292,12 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (GatewayClient.GatewayException e) {
             System.err.println("error: " + e.getMessage());
             return RunCommand.EXIT_SETUP;
+        }
+    }
+
+    private void require(boolean ok, String error) {
+        if (!ok) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), error);
         }
     }
 

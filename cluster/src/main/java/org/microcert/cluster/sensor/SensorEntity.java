@@ -90,25 +90,20 @@ public final class SensorEntity
     /** Starts sharding of sensor entities on this node. */
     public static void initSharding(ActorSystem<?> system, EncryptionCard card, SensorSettings settings) {
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(SensorId.parse(ctx.getEntityId()),
-                PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings, ctx.getShard()))
-                .withStopMessage(new Stop()));
+                PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings, ctx.getShard(),
+                UNUSED_AFTER_PROVISION)).withStopMessage(new Stop()));
     }
 
     /** The behavior of one sensor, outside sharding too (entity tests). */
     public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                            SensorSettings settings) {
-        return create(sensorId, persistenceId, card, settings, null);
+        return create(sensorId, persistenceId, card, settings, null, UNUSED_AFTER_PROVISION);
     }
 
     /**
      * The behavior of one sensor hosted by {@code shard} (null outside sharding), which it asks to
-     * passivate it when the sensor has not talked within {@link #UNUSED_AFTER_PROVISION} of being provisioned.
+     * passivate it when the sensor has not talked within {@code unusedAfterProvision} of being provisioned.
      */
-    public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                           SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard) {
-        return create(sensorId, persistenceId, card, settings, shard, UNUSED_AFTER_PROVISION);
-    }
-
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard,
                                     Duration unusedAfterProvision) {
