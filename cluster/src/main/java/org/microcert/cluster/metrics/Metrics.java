@@ -45,7 +45,8 @@ public final class Metrics implements Extension {
             .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
             .register(registry);
     private final Counter reservations = Counter.builder().name("microcert_replay_reservations_total")
-            .help("Replay reservations written to the journal").register(registry);
+            .help("Replay reservations written to the journal: before an answer (a certificate waited for the "
+                    + "write) or in the background (a busy sensor's early renewal)").labelNames("when").register(registry);
     private final Counter keyOperations = Counter.builder().name("microcert_key_operations_total")
             .help("Key-management operations by action and result").labelNames("action", "result").register(registry);
 
@@ -68,8 +69,9 @@ public final class Metrics implements Extension {
         requestSeconds.labelValues(route, Integer.toString(status)).observe(nanos / 1e9);
     }
 
-    public void reservationWritten() {
-        reservations.inc();
+    /** A reservation journaled: {@code beforeAnswer} when a certificate's answer waits for the write. */
+    public void reservationWritten(boolean beforeAnswer) {
+        reservations.labelValues(beforeAnswer ? "before_answer" : "background").inc();
     }
 
     public void keyOperation(String action, String result) {

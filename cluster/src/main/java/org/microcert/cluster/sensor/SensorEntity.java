@@ -301,14 +301,14 @@ public final class SensorEntity
         if (decision instanceof ReplayGuard.Renew r) {
             // Covered by the durable reservation: answer now, journal the next one behind the answer
             // (commands wait while it is written; at this sensor's pace the next is seconds away).
-            metrics.reservationWritten();
+            metrics.reservationWritten(false);
             replyTo.tell(answer.apply(ok));
             return Effect().persist(new SensorEvent.ReplayReservationExtended(r.until())).thenNoReply();
         }
         if (decision instanceof ReplayGuard.Reserve r) {
             // Answer only once the reservation covering this timestamp is durable: after a crash the
             // recovered floor then covers every certificate ever accepted.
-            metrics.reservationWritten();
+            metrics.reservationWritten(true);
             return Effect().persist(new SensorEvent.ReplayReservationExtended(r.until())).thenReply(replyTo, s -> answer.apply(ok));
         }
         return Effect().reply(replyTo, answer.apply(ok));

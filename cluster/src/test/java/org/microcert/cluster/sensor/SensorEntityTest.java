@@ -192,6 +192,8 @@ class SensorEntityTest {
     @Test
     void aSensorAtASteadyPaceFindsItsReservationRenewedBeforeItsNextCertificate() throws Exception {
         provision();
+        double waitedBefore = reservationWrites("before_answer");
+        double backgroundBefore = reservationWrites("background");
         int renewals = 0;
         for (int i = 0; i < 14; i++) { // max-tracked-certificates is 16 here
             byte[] cert = certBytes();
@@ -212,6 +214,18 @@ class SensorEntityTest {
         }
         // 3rd to 14th certificate (+6 s to +39 s): a renewal every 9 s (+9, +18, +27, +36)
         assertEquals(4, renewals);
+        // the metric tells the one write an answer waited for from those journaled behind an answer
+        assertEquals(1, reservationWrites("before_answer") - waitedBefore);
+        assertEquals(4, reservationWrites("background") - backgroundBefore);
+    }
+
+    /** The node's count of reservation writes of one kind, from its Prometheus text. */
+    static double reservationWrites(String when) {
+        String text = new String(org.microcert.cluster.metrics.Metrics.get(testKit.system()).scrape(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(?m)^microcert_replay_reservations_total\\{when=\"" + when + "\"} (\\S+)$").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     private byte[] certBytes() throws Exception {
