@@ -75,6 +75,10 @@ public final class TestFleet {
             millis.addAndGet(s * 1000);
         }
 
+        public void advanceMillis(long ms) {
+            millis.addAndGet(ms);
+        }
+
         @Override
         public long millis() {
             return millis.get();

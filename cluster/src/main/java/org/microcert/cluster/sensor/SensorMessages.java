@@ -59,7 +59,6 @@ public final class SensorMessages {
      */
     public record RewrapSeed(String actor, ActorRef<OperatorReply> replyTo) implements Command {}
 
-    /** The sensor's status; never secret material. */
     /**
      * Sharding's stop message (passivation, shard hand-off, node leaving): the entity journals what
      * it accepted, so its next incarnation need not refuse fresh certificates, then stops. Local only.
@@ -71,6 +70,12 @@ public final class SensorMessages {
      * passivate unless the sensor has talked since.
      */
     public record PassivateIfUnused() implements Command {}
+
+    /**
+     * Sent by an entity to itself (never across nodes): passivate when no other command has arrived
+     * within {@code microcert.sensor.idle-timeout}, else check again when it could have.
+     */
+    public record IdleCheck() implements Command {}
 
     public record GetStatus(ActorRef<OperatorReply> replyTo) implements Command {}
 

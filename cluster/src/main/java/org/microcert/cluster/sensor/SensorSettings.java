@@ -1,6 +1,7 @@
 package org.microcert.cluster.sensor;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -14,10 +15,11 @@ import java.time.Duration;
  * @param keepSeedOpen       keep the opened seed in memory while the entity is active
  * @param snapshotEvery      snapshot every N events
  * @param keepSnapshots      snapshots kept
+ * @param idleTimeout        an entity whose sensor sent nothing for this long is passivated
  */
 public record SensorSettings(Duration clockSkew, Duration reservationAhead, int maxTracked, boolean keepSeedOpen,
                              int snapshotEvery, int keepSnapshots, Duration backoffMin, Duration backoffMax,
-                             Clock clock) {
+                             Duration idleTimeout, Clock clock) {
 
     /** From the node's whole configuration. */
     public static SensorSettings fromConfig(Config root, Clock clock) {
@@ -27,6 +29,14 @@ public record SensorSettings(Duration clockSkew, Duration reservationAhead, int 
                 sensor.getInt("max-tracked-certificates"), sensor.getBoolean("keep-seed-open"),
                 persistence.getInt("snapshot-every-n-events"), persistence.getInt("keep-n-snapshots"),
                 sensor.getDuration("journal-failure-backoff.min"), sensor.getDuration("journal-failure-backoff.max"),
-                clock);
+                positive(sensor, "idle-timeout"), clock);
+    }
+
+    private static Duration positive(Config sensor, String path) {
+        Duration d = sensor.getDuration(path);
+        if (d.isNegative() || d.isZero()) {
+            throw new ConfigException.BadValue(sensor.origin(), path, "must be a positive duration, e.g. 2 minutes");
+        }
+        return d;
     }
 }

@@ -89,8 +89,13 @@ class SensorEntityTest {
     }
 
     SensorSettings settings(boolean keepSeedOpen) {
+        // an idle timeout no test reaches, except the one that sets its own
+        return settings(keepSeedOpen, Duration.ofMinutes(10));
+    }
+
+    SensorSettings settings(boolean keepSeedOpen, Duration idleTimeout) {
         return new SensorSettings(Duration.ofSeconds(120), Duration.ofSeconds(10), 16, keepSeedOpen, 100, 2,
-                Duration.ofMillis(100), Duration.ofSeconds(1), clock);
+                Duration.ofMillis(100), Duration.ofSeconds(1), idleTimeout, clock);
     }
 
     EventSourcedBehaviorTestKit<Command, SensorEvent, SensorRecord> entity(SensorSettings settings) {
@@ -288,12 +293,39 @@ class SensorEntityTest {
         stopAsShardingDoes(busy);
     }
 
+    @Test
+    void anEntityAsksToBePassivatedOnceNothingButItsOwnChecksArrivedForTheIdleTimeout() throws Exception {
+        // The checks run on a real 300 ms timer; whether the entity is idle is judged by the manual
+        // clock, so the outcome does not depend on how fast this machine runs the test.
+        TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+        SensorChip busyChip = TestFleet.chip(0x9ABEL, START);
+        var entity = spawnProvisioned(busyChip, shard, Duration.ofMinutes(1), settings(true, Duration.ofMillis(300)));
+        assertTrue(authenticate(entity, busyChip.authenticate(clock.instant())).accepted());
+        shard.expectNoMessage(Duration.ofSeconds(1)); // about three checks, none idle
+        clock.advanceMillis(200);
+        assertTrue(authenticate(entity, busyChip.authenticate(clock.instant())).accepted());
+        clock.advanceMillis(250); // 450 ms after the provisioning, but only 250 after the last certificate
+        shard.expectNoMessage(Duration.ofMillis(800));
+        clock.advanceMillis(100);
+        var passivate = assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3)));
+        assertEquals(entity, passivate.entity());
+        shard.expectNoMessage(Duration.ofSeconds(1)); // asked once, then no more checks
+        stopAsShardingDoes(entity);
+    }
+
     /** An entity hosted by {@code shard}, provisioned with {@code chip}'s seed. */
     org.apache.pekko.actor.typed.ActorRef<Command> spawnProvisioned(SensorChip chip,
                                                                    TestProbe<ClusterSharding.ShardCommand> shard,
                                                                    Duration unusedAfterProvision) {
+        return spawnProvisioned(chip, shard, unusedAfterProvision, settings(true));
+    }
+
+    org.apache.pekko.actor.typed.ActorRef<Command> spawnProvisioned(SensorChip chip,
+                                                                   TestProbe<ClusterSharding.ShardCommand> shard,
+                                                                   Duration unusedAfterProvision,
+                                                                   SensorSettings settings) {
         SensorId id = chip.sensorId();
-        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true),
+        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings,
                 shard.ref(), unusedAfterProvision));
         TestProbe<OperatorReply> reply = testKit.createTestProbe();
         entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(chip), "alice", reply.ref()));

@@ -1,0 +1,62 @@
+package org.microcert.cluster.sensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.microcert.cluster.TestFleet;
+import org.microcert.cluster.TestNode;
+import org.microcert.cluster.metrics.Metrics;
+import org.microcert.protocol.SensorChip;
+
+/**
+ * Idle passivation through real sharding: sharding's own idle strategy is off (cluster.conf), so
+ * an entity leaves memory only because it asked its shard (within seconds here, where sharding's
+ * default would take minutes), and comes back on the next request.
+ */
+class IdlePassivationTest {
+
+    @TempDir
+    static Path dir;
+
+    @Test
+    void anIdleSensorLeavesMemoryAndItsNextCertificateBringsItBack() throws Exception {
+        TestFleet fleet = new TestFleet(dir.resolve("card"));
+        try (TestNode node = new TestNode("idle", TestNode.inMemoryJournal().withFallback(ConfigFactory.parseString(
+                "microcert.sensor.idle-timeout = 1s")), fleet.openCard("idle"))) {
+            SensorClient sensors = new SensorClient(node.system(), Duration.ofSeconds(10));
+            Metrics metrics = Metrics.get(node.system());
+            SensorChip chip = TestFleet.chip(0x1D1EL, Instant.now());
+            assertInstanceOf(SensorMessages.Done.class, sensors.provision(chip.sensorId(), fleet.transportEnvelope(chip),
+                    "alice").toCompletableFuture().get(10, TimeUnit.SECONDS));
+            assertTrue(authenticate(sensors, chip));
+            assertEquals(1, metrics.activeEntities());
+            // (whether a busy sensor stays: SensorEntityTest, on a clock the test moves)
+            awaitActive(metrics, 0, Duration.ofSeconds(10));
+            assertTrue(authenticate(sensors, chip), "the passivated sensor's next certificate recovers it");
+            assertEquals(1, metrics.activeEntities());
+        }
+    }
+
+    private static boolean authenticate(SensorClient sensors, SensorChip chip) throws Exception {
+        return sensors.authenticate(chip.sensorId(), chip.authenticate(Instant.now()).encode())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS).accepted();
+    }
+
+    private static void awaitActive(Metrics metrics, long expected, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (metrics.activeEntities() != expected) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("sensor entities in memory: " + metrics.activeEntities() + ", expected " + expected);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
