@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.microcert.simulator.bench.CpuMeter;
+import org.microcert.simulator.bench.MachineProbe;
 import org.microcert.simulator.gateway.GatewayClient;
 import org.microcert.simulator.load.Operation;
 import org.microcert.simulator.load.Prebuilt;
@@ -104,6 +105,17 @@ public final class BenchCommand implements Callable<Integer> {
                     + "core. ops/bin/bench watches node and cassandra.")
     Map<String, Long> watchedPids = new java.util.LinkedHashMap<>();
 
+    @Option(names = "--probe-rate", defaultValue = "1000", paramLabel = "PER_SECOND",
+            description = "Rate of the machine probe: the hello-world baseline at this fixed rate for --probe-duration, "
+                    + "before the first sweep and after the last, with the CPU the baseline (--watch-pid hello=PID) spent per request. "
+                    + "When the two differ by more than 20%% the machine's speed moved during the run and its figures are "
+                    + "flagged. 0 skips the probe (default: ${DEFAULT-VALUE}).")
+    double probeRate;
+
+    @Option(names = "--probe-duration", defaultValue = "10s", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Length of each machine probe (default: ${DEFAULT-VALUE}).")
+    Duration probeDuration;
+
     private CpuMeter cpu;
 
     /** The values of --sweeps, in the order a full run measures them. */
@@ -139,6 +151,9 @@ public final class BenchCommand implements Callable<Integer> {
         require(maxSteps >= 1, "--max-steps must be at least 1, not " + maxSteps);
         require(batchSize >= 1 && batchSize <= MAX_BATCH,
                 "--batch-size must be between 1 and " + MAX_BATCH + " (the node's limit), not " + batchSize);
+        require(probeRate >= 0 && Double.isFinite(probeRate), "--probe-rate must be 0 (no probe) or above, not " + probeRate);
+        require(probeDuration.compareTo(Duration.ofSeconds(1)) >= 0 && probeDuration.compareTo(MAX_AGE) <= 0,
+                "--probe-duration must be between 1s and " + MAX_AGE.toSeconds() + "s, not " + probeDuration.toSeconds() + "s");
         require(!watchedPids.containsKey(CpuMeter.CLIENT),
                 "--watch-pid: '" + CpuMeter.CLIENT + "' is this client's own name; choose another");
         boolean runHello = sweeps.contains("baseline");
@@ -167,9 +182,14 @@ public final class BenchCommand implements Callable<Integer> {
             TrafficMix batchOnly = TrafficMix.of(Map.of(TrafficKind.BATCH, 1), 0, List.of());
             ArrayNode wakes = ReportWriter.json().createArrayNode();
             Sweep helloSweep = null;
-            if (runHello) {
+            boolean probing = probeRate > 0;
+            if (runHello || probing) {
                 warmUp("the hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0),
                         startRate / 2);
+            }
+            MachineProbe.Reading probeBefore = probing
+                    ? probe("before", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0)) : null;
+            if (runHello) {
                 helloSweep = sweep("hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), false);
             }
             Sweep authSweep = null;
@@ -199,6 +219,9 @@ public final class BenchCommand implements Callable<Integer> {
                         Math.max(1, startRate / 20));
                 batchSweep = sweep("batch", new TrafficFactory(batchOnly, f, node, RunCommand::nowSeconds, batchSize, 0), true);
             }
+
+            MachineProbe.Reading probeAfter = probing
+                    ? probe("after", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0)) : null;
 
             ObjectNode result = ReportWriter.json().createObjectNode();
             result.put("benchmark", "http").put("time", Instant.now().toString())
@@ -272,6 +295,9 @@ public final class BenchCommand implements Callable<Integer> {
                             + "certificates/s per node core%n", nodeCores, perCore);
                 }
             }
+            if (probing) {
+                result.set("machineProbe", probeJson(probeBefore, probeAfter));
+            }
             ObjectNode others = result.putObject("others");
             for (Map.Entry<String, Path> a : attachments.entrySet()) {
                 String text = Files.readString(a.getValue());
@@ -293,6 +319,59 @@ public final class BenchCommand implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return RunCommand.EXIT_SETUP;
         }
+    }
+
+    /** One machine probe ({@link MachineProbe}): the baseline at --probe-rate, with the CPU it cost. */
+    private MachineProbe.Reading probe(String when, Operation.Source hello) throws InterruptedException {
+        MachineProbe.CpuTimes machineBefore = MachineProbe.CpuTimes.now();
+        CpuMeter.Snapshot before = cpu.snapshot();
+        RunReport r = step(hello, probeRate, probeDuration);
+        Map<String, Double> cores = cpu.snapshot().coresSince(before);
+        double steal = MachineProbe.CpuTimes.stealShare(machineBefore, MachineProbe.CpuTimes.now()).orElse(Double.NaN);
+        MachineProbe.Reading reading = new MachineProbe.Reading(probeRate, r.summary().requestsPerSecond(),
+                r.summary().all().p99Ms(), r.summary().failures(), cores, steal);
+        out.printf(Locale.ROOT, "machine probe %-6s hello-world at %,.0f/s for %d s: answered %,.0f/s, p99 %.2f ms, "
+                        + "%s%s%n", when, probeRate, probeDuration.toSeconds(), reading.answeredPerSecond(), reading.p99Ms(),
+                Double.isNaN(reading.cpuMicrosPerRequest()) ? "no CPU figure (watch the baseline: --watch-pid hello=PID)"
+                        : String.format(Locale.ROOT, "%.0f us of the baseline's CPU per request", reading.cpuMicrosPerRequest()),
+                Double.isNaN(steal) ? "" : String.format(Locale.ROOT, ", steal %.1f%% of the machine", 100 * steal));
+        return reading;
+    }
+
+    private ObjectNode probeJson(MachineProbe.Reading before, MachineProbe.Reading after) {
+        ObjectNode n = ReportWriter.json().createObjectNode();
+        n.put("rate", round(probeRate)).put("seconds", probeDuration.toSeconds());
+        n.put("cpuCounted", MachineProbe.COUNTED);
+        readingJson(n.putObject("before"), before);
+        readingJson(n.putObject("after"), after);
+        double change = MachineProbe.change(before, after);
+        boolean drifted = MachineProbe.drifted(before, after);
+        if (!Double.isNaN(change)) {
+            n.put("cpuPerRequestChange", Math.round(change * 1000) / 1000.0);
+        }
+        n.put("drifted", drifted).put("driftLimit", MachineProbe.DRIFT_LIMIT);
+        if (Double.isNaN(change)) {
+            out.println("machine probe: no comparable readings (the baseline not watched, or nothing answered)");
+        } else {
+            out.printf(Locale.ROOT, "machine probe: the baseline's CPU per request %.0f us before, %.0f us after (%+.1f%%)%s%n",
+                    before.cpuMicrosPerRequest(), after.cpuMicrosPerRequest(), 100 * change,
+                    drifted ? ": CAUTION, the machine's speed moved by more than " + Math.round(100 * MachineProbe.DRIFT_LIMIT)
+                            + "% during this run: its early and late figures are not comparable"
+                            : ": the machine's speed held");
+        }
+        return n;
+    }
+
+    private static void readingJson(ObjectNode o, MachineProbe.Reading r) {
+        o.put("answeredPerSecond", round(r.answeredPerSecond())).put("p99Ms", round(r.p99Ms())).put("failures", r.failures());
+        if (!Double.isNaN(r.cpuMicrosPerRequest())) { // nothing answered: no figure rather than a 0
+            o.put("cpuMicrosPerRequest", round(r.cpuMicrosPerRequest()));
+        }
+        if (!Double.isNaN(r.stealShare())) {
+            o.put("stealShare", Math.round(r.stealShare() * 10_000) / 10_000.0);
+        }
+        ObjectNode cores = o.putObject("cpuCores");
+        r.cores().forEach((process, c) -> cores.put(process, round(c)));
     }
 
     private void require(boolean ok, String error) {

@@ -36,6 +36,9 @@ class BenchCommandTest {
                 dir.resolve("ktrans.mctk").toString(), "--transport-key-password-file", dir.resolve("ktrans.pw").toString(),
                 "--operator-token-file", dir.resolve("token").toString()));
         all.addAll(Arrays.asList(args));
+        if (!all.contains("--probe-rate")) {
+            all.addAll(List.of("--probe-rate", "0")); // 20 s of probing per test otherwise
+        }
         return cli.execute(all.toArray(String[]::new));
     }
 
@@ -47,6 +50,8 @@ class BenchCommandTest {
                     "--step-duration", "2s", "--warmup", "1s", "--max-steps", "2", "--batch-size", "20",
                     // the JDK server behind the reference center is no latency reference
                     "--p99-limit", "1s", "--batch-p99-limit", "1s",
+                    // the reference center runs in this JVM: it is the "hello" whose CPU the probe counts
+                    "--probe-rate", "20", "--probe-duration", "2s", "--watch-pid", "hello=" + ProcessHandle.current().pid(),
                     "--out", out.toString());
             assertEquals(0, exit);
         }
@@ -73,6 +78,20 @@ class BenchCommandTest {
         assertTrue(r.path("authenticate").path("maxSustainedRate").asDouble() > 0, r.toString());
         // the node's fleet is woken before its authenticate sweeps and before its batch sweep
         assertFleetWoken(r, 50, 2);
+        // the machine probe ran before the first sweep and after the last, and compared the two
+        JsonNode probe = r.path("machineProbe");
+        assertEquals("hello", probe.path("cpuCounted").asText(), probe.toString());
+        double[] cpu = new double[2];
+        for (int i = 0; i < 2; i++) {
+            JsonNode reading = probe.path(i == 0 ? "before" : "after");
+            assertEquals(0, reading.path("failures").asInt(), probe.toString());
+            assertTrue(reading.path("answeredPerSecond").asDouble() > 0, probe.toString());
+            cpu[i] = reading.path("cpuMicrosPerRequest").asDouble();
+            assertTrue(cpu[i] > 0, probe.toString());
+        }
+        double change = probe.path("cpuPerRequestChange").asDouble();
+        assertEquals(cpu[1] / cpu[0] - 1, change, 0.01, probe.toString());
+        assertEquals(Math.abs(change) > 0.2, probe.path("drifted").asBoolean(), probe.toString());
     }
 
     /** Each wake sent one certificate of every active sensor, and every one was accepted. */
@@ -210,7 +229,7 @@ class BenchCommandTest {
         assertTrue(perCore >= answered / (node + 0.005) && perCore <= answered / Math.max(0.001, node - 0.005),
                 r.path("batch").toString());
         assertFleetWoken(r, 20, 1);
-        for (String absent : List.of("helloWorld", "authenticate", "ratios", "authenticateAtHalfHelloWorldRate")) {
+        for (String absent : List.of("helloWorld", "authenticate", "ratios", "authenticateAtHalfHelloWorldRate", "machineProbe")) {
             assertTrue(r.path(absent).isMissingNode(), absent + " in " + r);
         }
     }
@@ -252,6 +271,9 @@ class BenchCommandTest {
                 new String[] {"--start-rate", "NaN", "--start-rate must be above 0"},
                 new String[] {"--max-steps", "0", "--max-steps must be at least 1"},
                 new String[] {"--batch-size", "1001", "--batch-size must be between 1 and 1000"},
+                new String[] {"--probe-rate", "-1", "--probe-rate must be 0 (no probe) or above"},
+                new String[] {"--probe-rate", "Infinity", "--probe-rate must be 0 (no probe) or above"},
+                new String[] {"--probe-duration", "0s", "--probe-duration must be between 1s and 30s"},
                 new String[] {"--watch-pid", "client=" + ProcessHandle.current().pid(), "--watch-pid: 'client' is this client's own"})) {
             StringWriter e = new StringWriter();
             assertEquals(2, bench(e, "http://127.0.0.1:9", bad[0], bad[1]), String.join(" ", bad));

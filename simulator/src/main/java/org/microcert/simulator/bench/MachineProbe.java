@@ -1,0 +1,94 @@
+package org.microcert.simulator.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * How fast this machine is right now, measured the same way before and after a benchmark's sweeps:
+ * the hello-world baseline driven at one fixed rate, and the CPU time the baseline's server spent
+ * per answered request. On a shared or virtual machine that cost moved by more than 2x within an
+ * hour (docs/simulator.md), as much as most changes being measured; a run whose two readings differ
+ * says so, so its early and late figures are not compared as if the machine were the same.
+ * CPU per request at a fixed rate, not a peak rate: it needs no saturation (which would itself
+ * disturb the run). Only the baseline's server counts: it does nothing but the probe's work, where
+ * the client's CPU also holds its own collections and compilations of whatever ran before.
+ */
+public final class MachineProbe {
+
+    /** The watched process whose CPU counts (ops/bin/bench watches the baseline under this name). */
+    public static final String COUNTED = "hello";
+
+    /** Beyond this change of CPU per request between the readings, the run's figures are flagged as not comparable. */
+    public static final double DRIFT_LIMIT = 0.20;
+
+    private MachineProbe() {}
+
+    /**
+     * One probe: the fixed rate, what was answered, its p99, the cores each watched process used
+     * and the share of the machine's CPU time the hypervisor took (steal; NaN where not readable).
+     */
+    public record Reading(double rate, double answeredPerSecond, double p99Ms, long failures,
+                          Map<String, Double> cores, double stealShare) {
+
+        /** The baseline server's CPU microseconds per answered request; NaN if it was not watched or nothing was answered. */
+        public double cpuMicrosPerRequest() {
+            Double hello = cores.get(COUNTED);
+            return hello == null || answeredPerSecond <= 0 ? Double.NaN : hello / answeredPerSecond * 1e6;
+        }
+    }
+
+    /**
+     * The relative change of CPU per request from {@code before} to {@code after} (0.25: the same
+     * work cost 25% more CPU at the end, the machine was slower); NaN when either reading has no figure.
+     */
+    public static double change(Reading before, Reading after) {
+        double b = before.cpuMicrosPerRequest();
+        double a = after.cpuMicrosPerRequest();
+        return b > 0 && a > 0 ? a / b - 1 : Double.NaN;
+    }
+
+    /** Whether the machine's speed moved more than {@link #DRIFT_LIMIT} (either way) between the readings. */
+    public static boolean drifted(Reading before, Reading after) {
+        double c = change(before, after);
+        return !Double.isNaN(c) && Math.abs(c) > DRIFT_LIMIT;
+    }
+
+    /** The machine's CPU time counters (Linux /proc/stat), for the steal share of an interval. */
+    public record CpuTimes(long total, long steal) {
+
+        private static final Path PROC_STAT = Path.of("/proc/stat");
+
+        /** The counters now, or null where the OS does not offer them. */
+        public static CpuTimes now() {
+            try {
+                return Files.isReadable(PROC_STAT) ? parse(Files.readAllLines(PROC_STAT).get(0)) : null;
+            } catch (IOException | RuntimeException e) {
+                return null; // no steal figure, nothing else lost
+            }
+        }
+
+        /** Parses the aggregate "cpu" line: user nice system idle iowait irq softirq steal ... (in ticks). */
+        static CpuTimes parse(String line) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 9 || !f[0].equals("cpu")) {
+                throw new IllegalArgumentException("not the aggregate cpu line of /proc/stat");
+            }
+            long total = 0;
+            for (int i = 1; i <= 8; i++) { // guest time is already inside user and nice
+                total += Long.parseLong(f[i]);
+            }
+            return new CpuTimes(total, Long.parseLong(f[8]));
+        }
+
+        /** Steal's share of the machine's CPU time since {@code earlier}; NaN if either reading is missing. */
+        public static OptionalDouble stealShare(CpuTimes earlier, CpuTimes later) {
+            if (earlier == null || later == null || later.total <= earlier.total) {
+                return OptionalDouble.empty();
+            }
+            return OptionalDouble.of((double) (later.steal - earlier.steal) / (later.total - earlier.total));
+        }
+    }
+}
