@@ -21,22 +21,48 @@ public record SensorSettings(Duration clockSkew, Duration reservationAhead, int 
                              int snapshotEvery, int keepSnapshots, Duration backoffMin, Duration backoffMax,
                              Duration idleTimeout, Clock clock) {
 
-    /** From the node's whole configuration. */
+    /**
+     * From the node's whole configuration. Refuses, by path, every value the entity cannot work
+     * with: the node would otherwise start and report ready while each entity fails or misjudges.
+     */
     public static SensorSettings fromConfig(Config root, Clock clock) {
-        Config sensor = root.getConfig("microcert.sensor");
-        Config persistence = root.getConfig("microcert.persistence");
-        return new SensorSettings(sensor.getDuration("clock-skew"), sensor.getDuration("reservation-ahead"),
-                sensor.getInt("max-tracked-certificates"), sensor.getBoolean("keep-seed-open"),
-                persistence.getInt("snapshot-every-n-events"), persistence.getInt("keep-n-snapshots"),
-                sensor.getDuration("journal-failure-backoff.min"), sensor.getDuration("journal-failure-backoff.max"),
-                positive(sensor, "idle-timeout"), clock);
+        String s = "microcert.sensor.";
+        String p = "microcert.persistence.";
+        // Certificate timestamps are whole seconds: under a second the verifier's window is zero.
+        Duration skew = atLeast(root, s + "clock-skew", Duration.ofSeconds(1), "at least 1 second, e.g. 120s");
+        // Reserve(max(t, now) + ahead) must not fall below t, or an accepted timestamp would lie beyond
+        // the durable reservation and could be accepted again after a crash. Zero is safe (a journal
+        // write for each new second of a sensor's traffic).
+        Duration ahead = atLeast(root, s + "reservation-ahead", Duration.ZERO, "zero or positive, e.g. 30s");
+        int maxTracked = atLeast(root, s + "max-tracked-certificates", 1);
+        Duration backoffMin = atLeast(root, s + "journal-failure-backoff.min", Duration.ofNanos(1),
+                "a positive duration, e.g. 200ms");
+        Duration backoffMax = atLeast(root, s + "journal-failure-backoff.max", backoffMin,
+                "at least journal-failure-backoff.min (" + backoffMin.toMillis() + " ms)");
+        return new SensorSettings(skew, ahead, maxTracked, root.getBoolean(s + "keep-seed-open"),
+                atLeast(root, p + "snapshot-every-n-events", 1), atLeast(root, p + "keep-n-snapshots", 1),
+                backoffMin, backoffMax,
+                atLeast(root, s + "idle-timeout", Duration.ofNanos(1), "a positive duration, e.g. 2 minutes"), clock);
     }
 
-    private static Duration positive(Config sensor, String path) {
-        Duration d = sensor.getDuration(path);
-        if (d.isNegative() || d.isZero()) {
-            throw new ConfigException.BadValue(sensor.origin(), path, "must be a positive duration, e.g. 2 minutes");
+    private static Duration atLeast(Config root, String path, Duration min, String allowed) {
+        Duration d = root.getDuration(path);
+        if (d.compareTo(min) < 0) {
+            throw bad(root, path, allowed);
         }
         return d;
+    }
+
+    private static int atLeast(Config root, String path, int min) {
+        int n = root.getInt(path);
+        if (n < min) {
+            throw bad(root, path, "at least " + min);
+        }
+        return n;
+    }
+
+    /** Names the path in full and where its value was set (the operator's file and line). */
+    private static ConfigException bad(Config root, String path, String allowed) {
+        return new ConfigException.BadValue(root.getValue(path).origin(), path, "must be " + allowed);
     }
 }
