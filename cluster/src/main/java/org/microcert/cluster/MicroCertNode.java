@@ -2,9 +2,13 @@ package org.microcert.cluster;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +57,15 @@ public final class MicroCertNode {
 
     private MicroCertNode() {}
 
+    /** Exit status of a node that cannot start: bad flags, configuration, files or card. */
+    static final int EXIT_SETUP = 2;
+
+    /**
+     * Why the node shuts itself down. For STARTUP_FAILED node.conf turns exit-jvm off: {@link #main}
+     * exits itself, with {@link #EXIT_SETUP}, once the system has stopped (Pekko would exit with 0).
+     */
+    enum ShutdownReason implements CoordinatedShutdown.Reason { STARTUP_FAILED }
+
     public static void main(String[] args) {
         if (Arrays.asList(args).contains("--help")) {
             System.out.print(NodeConfig.usage());
@@ -63,23 +76,65 @@ public final class MicroCertNode {
         try {
             config = NodeConfig.load(args, System.getenv());
             card = NodeCard.open(config.getConfig("microcert.card"), System.getenv());
-        } catch (NodeConfig.UsageException | NodeCard.CardSetupException e) {
-            System.err.println("microcert node: " + e.getMessage());
+        } catch (RuntimeException e) { // besides ours: e.g. a microcert.card value of the wrong type
+            System.err.println("microcert node: " + describe(e));
             System.err.println("(ops/bin/node --help lists the options)");
-            System.exit(2);
+            System.exit(EXIT_SETUP);
             return;
         }
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+        ActorSystem<Void> system;
+        try {
+            system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+        } catch (RuntimeException e) { // e.g. the cluster port is taken; the system has stopped itself
+            card.close();
+            System.err.println("microcert node: cannot start: " + describe(e));
+            System.exit(EXIT_SETUP);
+            return;
+        }
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "close-card", () -> {
             card.close();
-            return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+            return CompletableFuture.completedFuture(Done.getInstance());
         });
-        start(system, card).whenCompleteAsync((binding, failure) -> {
-            if (failure != null) {
-                LOG.error("gateway did not start: {}", failure.getMessage());
-                system.terminate();
+        int status = startOrStop(system, card, System.err).toCompletableFuture().join();
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * {@link #start}s the node and completes with 0 once the gateway listens. On any failure, thrown
+     * or completed, it prints one line on {@code err} (no stack trace), stops the actor system
+     * (leaving the cluster if it joined) and completes with {@link #EXIT_SETUP} once it has
+     * terminated: Pekko's threads would otherwise keep a half-started member running.
+     */
+    static CompletionStage<Integer> startOrStop(ActorSystem<?> system, EncryptionCard card, PrintStream err) {
+        CompletionStage<ServerBinding> started;
+        try {
+            started = start(system, card);
+        } catch (RuntimeException e) {
+            started = CompletableFuture.failedFuture(e);
+        }
+        return started.handle((binding, failure) -> failure).thenCompose(failure -> {
+            if (failure == null) {
+                return CompletableFuture.completedFuture(0);
             }
-        }, system.executionContext());
+            err.println("microcert node: cannot start: " + describe(failure));
+            return CoordinatedShutdown.get(system).runAll(ShutdownReason.STARTUP_FAILED).handle((done, f) -> done)
+                    .thenCompose(done -> system.getWhenTerminated()).thenApply(terminated -> EXIT_SETUP);
+        });
+    }
+
+    /**
+     * A failure in one line: its message. The node's own exceptions (usage, card, tokens, TLS,
+     * settings) name the file or setting at fault and never hold a secret.
+     */
+    static String describe(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     /**
@@ -94,10 +149,12 @@ public final class MicroCertNode {
     public static CompletionStage<ServerBinding> start(ActorSystem<?> system, EncryptionCard card, AuditTrail auditTrail) {
         Config config = system.settings().config();
         Metrics metrics = Metrics.get(system);
+        // What can be checked without starting anything comes first.
         SensorSettings settings = SensorSettings.fromConfig(config, Clock.systemUTC());
+        Config http = config.getConfig("microcert.http");
+        BearerTokens tokens = tokens(http.getString("tokens-file"));
         SensorEntity.initSharding(system, card, settings);
 
-        Config http = config.getConfig("microcert.http");
         boolean cassandra = config.getString("pekko.persistence.journal.plugin").contains("cassandra");
         // A session of our own (same driver settings): taking the journal's shared session first would
         // create it without the plugin's schema-autocreate step.
@@ -112,7 +169,6 @@ public final class MicroCertNode {
             metrics.journalUp(true);
         }
         AuditTrail audit = auditTrail != null ? auditTrail : auditTrail(system, config.getConfig("microcert.audit"), session);
-        BearerTokens tokens = tokens(http.getString("tokens-file"));
 
         // This node's share of the cards' set digest, for backups taken on any node.
         system.systemActorOf(CardDigests.create(card), "card-digests", org.apache.pekko.actor.typed.Props.empty());
@@ -202,7 +258,9 @@ public final class MicroCertNode {
             LOG.info("{} operator tokens loaded from {}", tokens.size(), file);
             return tokens;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read the tokens file " + file + ": " + e.getMessage());
+            // A FileSystemException's message is only the path: its type says what went wrong.
+            throw new IllegalStateException("cannot read the tokens file " + file + ": "
+                    + (e instanceof FileSystemException ? e.getClass().getSimpleName() : e.getMessage()));
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.microcert.cluster;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.File;
@@ -71,18 +72,24 @@ public final class NodeConfig {
             overrides.put("microcert.http.tls.enabled", true);
         }
         String file = flags.getOrDefault("--config", env.get("MICROCERT_CONFIG"));
-        Config fromFile = ConfigFactory.empty();
-        if (file != null && !file.isBlank()) {
-            File f = new File(file);
-            fromFile = f.isFile() ? ConfigFactory.parseFile(f) : ConfigFactory.parseResources(file);
-            if (fromFile.isEmpty()) {
-                throw new UsageException("config file not found (neither a file nor a classpath resource): " + file);
+        try {
+            Config fromFile = ConfigFactory.empty();
+            if (file != null && !file.isBlank()) {
+                File f = new File(file);
+                fromFile = f.isFile() ? ConfigFactory.parseFile(f) : ConfigFactory.parseResources(file);
+                if (fromFile.isEmpty()) {
+                    throw new UsageException("config file not found (neither a file nor a classpath resource): " + file);
+                }
             }
+            // A dev card means a single development node: let it create its keyspaces and tables too.
+            Config dev = overrides.containsKey("microcert.card.dev-directory")
+                    ? ConfigFactory.parseResources("persistence-dev.conf") : ConfigFactory.empty();
+            return layered(ConfigFactory.parseMap(overrides, "flags and environment").withFallback(fromFile).withFallback(dev));
+        } catch (ConfigException e) {
+            // Names the file and line. It may quote a token of the file, which holds no secret by
+            // design: passwords come from files or the environment only.
+            throw new UsageException("bad configuration: " + e.getMessage());
         }
-        // A dev card means a single development node: let it create its keyspaces and tables too.
-        Config dev = overrides.containsKey("microcert.card.dev-directory")
-                ? ConfigFactory.parseResources("persistence-dev.conf") : ConfigFactory.empty();
-        return layered(ConfigFactory.parseMap(overrides, "flags and environment").withFallback(fromFile).withFallback(dev));
     }
 
     /**

@@ -75,4 +75,16 @@ class NodeConfigTest {
         assertTrue(assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
                 new String[] {"--http-port"}, Map.of())).getMessage().contains("needs a value"));
     }
+
+    @Test
+    void aConfigFileThatIsNotValidHoconIsRefusedWithItsFileAndLine() throws Exception {
+        Path broken = Files.writeString(dir.resolve("broken.conf"), "microcert.http {\n  port = 8081\n");
+        String m = assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
+                new String[] {"--config", broken.toString()}, Map.of())).getMessage();
+        assertTrue(m.startsWith("bad configuration: " + broken + ": 3:"), m);
+        Path unresolved = Files.writeString(dir.resolve("unresolved.conf"), "microcert.http.port = ${nowhere}\n");
+        m = assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
+                new String[] {"--config", unresolved.toString()}, Map.of())).getMessage();
+        assertTrue(m.contains(unresolved + ": 1:") && m.contains("${nowhere}"), m);
+    }
 }

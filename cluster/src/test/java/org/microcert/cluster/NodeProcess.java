@@ -87,6 +87,19 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /** The node's exit status once it has exited on its own within {@code within}. */
+    public int awaitExit(java.time.Duration within) throws InterruptedException {
+        if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " still running after " + within + "\n" + logTail());
+        }
+        return process.exitValue();
+    }
+
+    /** The node's whole output so far. */
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
     /** SIGKILL, and wait until the process is gone. */
     public void kill() {
         process.destroyForcibly();

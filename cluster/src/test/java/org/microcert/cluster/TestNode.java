@@ -39,6 +39,19 @@ public final class TestNode implements AutoCloseable {
                 .withFallback(PersistenceTestKitSnapshotPlugin.config());
     }
 
+    /** A test node's configuration: {@code overrides} on free ports, loopback, no JVM exit. */
+    public static Config config(Config overrides) {
+        return NodeConfig.layered(overrides.withFallback(ConfigFactory.parseString("""
+                pekko.remote.artery.canonical.port = 0
+                pekko.cluster.seed-nodes = []
+                pekko.coordinated-shutdown.exit-jvm = off
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                microcert.http.port = 0
+                microcert.http.interface = "127.0.0.1"
+                microcert.audit.store = auto
+                """)));
+    }
+
     private final ActorSystem<Void> system;
     private final EncryptionCard card;
     private final ServerBinding binding;
@@ -50,15 +63,7 @@ public final class TestNode implements AutoCloseable {
 
     /** A node whose gateway writes to {@code audit} (null: the configured audit trail). */
     public TestNode(String name, Config overrides, EncryptionCard card, AuditTrail audit) {
-        Config config = NodeConfig.layered(overrides.withFallback(ConfigFactory.parseString("""
-                pekko.remote.artery.canonical.port = 0
-                pekko.cluster.seed-nodes = []
-                pekko.coordinated-shutdown.exit-jvm = off
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                microcert.http.port = 0
-                microcert.http.interface = "127.0.0.1"
-                microcert.audit.store = auto
-                """)));
+        Config config = config(overrides);
         this.card = card;
         this.system = ActorSystem.create(Behaviors.empty(), name, config);
         Cluster cluster = Cluster.get(system);

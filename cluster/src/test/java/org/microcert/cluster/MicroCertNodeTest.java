@@ -1,0 +1,179 @@
+package org.microcert.cluster;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.microcert.persistence.card.SoftwareCard;
+
+/**
+ * A node that cannot start says why in one line, without a stack trace or a secret, stops its
+ * actor system (a half-started member would otherwise keep running) and ends with status 2.
+ */
+class MicroCertNodeTest {
+
+    @TempDir
+    static Path dir;
+    static TestFleet fleet;
+
+    @BeforeAll
+    static void makeCard() {
+        fleet = new TestFleet(dir.resolve("card"));
+    }
+
+    /** What {@link MicroCertNode#startOrStop} did with these settings (HOCON). */
+    record Outcome(int status, String err, ActorSystem<Void> system) {}
+
+    static Outcome start(String name, String settings) throws Exception {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, TestNode.config(
+                ConfigFactory.parseString(settings).withFallback(TestNode.inMemoryJournal())));
+        Cluster cluster = Cluster.get(system);
+        cluster.manager().tell(Join.create(cluster.selfMember().address())); // a member, as with seed nodes
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (SoftwareCard card = fleet.openCard(name)) {
+            int status = MicroCertNode.startOrStop(system, card, new PrintStream(err, true, UTF_8))
+                    .toCompletableFuture().get(60, TimeUnit.SECONDS);
+            return new Outcome(status, err.toString(UTF_8), system);
+        } finally {
+            if (!system.whenTerminated().isCompleted()) {
+                system.terminate();
+                system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static void assertRefused(Outcome o, String... fragments) {
+        assertEquals(MicroCertNode.EXIT_SETUP, o.status(), o.err());
+        assertTrue(o.system().whenTerminated().isCompleted(), "the actor system was stopped before the answer");
+        String[] lines = o.err().split("\\R");
+        assertEquals(1, lines.length, () -> "one line: " + o.err());
+        assertTrue(lines[0].startsWith("microcert node: cannot start: "), o.err());
+        for (String f : fragments) {
+            assertTrue(lines[0].contains(f), () -> "'" + f + "' in: " + o.err());
+        }
+    }
+
+    @Test
+    void aNodeWithGoodSettingsStartsAndKeepsRunning() throws Exception {
+        Path tokens = Files.writeString(dir.resolve("good-tokens"), "a".repeat(64) + " operator otto\n");
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "good", TestNode.config(
+                ConfigFactory.parseString("microcert.http.tokens-file = \"" + tokens + "\"")
+                        .withFallback(TestNode.inMemoryJournal())));
+        try (SoftwareCard card = fleet.openCard("good")) {
+            try {
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                assertEquals(0, MicroCertNode.startOrStop(system, card, new PrintStream(err, true, UTF_8))
+                        .toCompletableFuture().get(60, TimeUnit.SECONDS));
+                assertEquals("", err.toString(UTF_8));
+                assertFalse(system.whenTerminated().isCompleted());
+            } finally {
+                system.terminate();
+                system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aMalformedOrMissingTokensFileIsNamed() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad-tokens"), "# operators\nnot-a-hash operator otto\n");
+        assertRefused(start("tokens", "microcert.http.tokens-file = \"" + bad + "\""),
+                bad.toString(), "line 2", "64 hex digits");
+        Path missing = dir.resolve("no-such-tokens");
+        assertRefused(start("notokens", "microcert.http.tokens-file = \"" + missing + "\""),
+                "cannot read the tokens file " + missing, "NoSuchFileException");
+    }
+
+    @Test
+    void aTlsKeystoreWithTheWrongPasswordIsNamedButNeitherPasswordIsShown() throws Exception {
+        Path keystore = dir.resolve("gateway.p12");
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        try (OutputStream out = Files.newOutputStream(keystore)) {
+            ks.store(out, "the right tls password".toCharArray());
+        }
+        Path password = Files.writeString(dir.resolve("tls.pw"), "a wrong tls password\n");
+        Outcome o = start("tls", """
+                microcert.http.tls.enabled = on
+                microcert.http.tls.keystore = "%s"
+                microcert.http.tls.password-file = "%s"
+                """.formatted(keystore, password));
+        assertRefused(o, "TLS keystore " + keystore);
+        assertFalse(o.err().contains("tls password"), o.err());
+    }
+
+    @Test
+    void aBadSensorSettingIsNamedByItsPath() throws Exception {
+        assertRefused(start("sensor", "microcert.sensor.reservation-ahead = -5s"),
+                "microcert.sensor.reservation-ahead", "zero or positive");
+    }
+
+    @Test
+    void aMissingSettingIsNamed() throws Exception {
+        assertRefused(start("missing", "microcert.http.ask-timeout = null"), "ask-timeout");
+    }
+
+    @Test
+    void anAuditStoreThatCannotWorkIsNamed() throws Exception {
+        assertRefused(start("audit", "microcert.audit.store = cassandra"), "microcert.audit.store = cassandra");
+    }
+
+    @Test
+    void aGatewayPortInUseStopsTheNodeToo() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertRefused(start("port", "microcert.http.port = " + taken.getLocalPort()),
+                    String.valueOf(taken.getLocalPort()));
+        }
+    }
+
+    /**
+     * The whole path in a JVM of its own: it ends (nothing keeps it alive), with status 2, the reason
+     * and no stack trace. Coordinated shutdown exits JVMs with 0 unless node.conf says otherwise for
+     * this reason.
+     */
+    @Test
+    void aNodeProcessThatCannotStartExitsWithTheSetupStatus() throws Exception {
+        Path bad = Files.writeString(dir.resolve("process-tokens"), "not-a-hash operator otto\n");
+        Path cardPassword = Files.writeString(dir.resolve("card.pw"), new String(TestFleet.PASSWORD) + "\n");
+        int remote = NodeProcess.freePort();
+        String config = TestNode.inMemoryJournal().root().render(ConfigRenderOptions.defaults().setJson(false).setOriginComments(false)) + """
+
+                pekko.remote.artery.canonical.port = %d
+                pekko.cluster.seed-nodes = ["pekko://MicroCert@127.0.0.1:%d"]
+                microcert.http.interface = "127.0.0.1"
+                microcert.http.port = %d
+                microcert.http.tokens-file = "%s"
+                microcert.card.keystore = "%s"
+                microcert.card.password-file = "%s"
+                microcert.card.state-file = "%s"
+                """.formatted(remote, remote, NodeProcess.freePort(), bad, fleet.keystore(), cardPassword,
+                dir.resolve("process.state"));
+        try (NodeProcess node = NodeProcess.start("refused", dir, config, 0, Map.of())) {
+            assertEquals(MicroCertNode.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
+            String log = node.log();
+            assertTrue(log.contains("microcert node: cannot start: " + bad + " line 1"), node.logTail());
+            assertFalse(log.contains("\tat ") || log.contains("Exception in thread"), node.logTail());
+            assertFalse(log.contains(new String(TestFleet.PASSWORD)), node.logTail());
+        }
+    }
+}
