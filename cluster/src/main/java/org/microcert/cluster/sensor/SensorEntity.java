@@ -217,6 +217,16 @@ public final class SensorEntity
         return (state, command) -> {
             if (!(command instanceof IdleCheck || command instanceof PassivateIfUnused)) {
                 lastCommandMillis = settings.clock().millis();
+                if (shard != null && !isProvisioned(state) && !(command instanceof Stop)) {
+                    // An unknown sensor's entity leaves at once: certificates naming random ids would
+                    // each hold one in memory for the idle timeout. Only a Provision can make it known:
+                    // a check queued behind it sees the outcome.
+                    if (command instanceof Provision) {
+                        context.getSelf().tell(IDLE_CHECK);
+                    } else {
+                        shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+                    }
+                }
             }
             return handlers.apply(state, command);
         };
@@ -247,8 +257,8 @@ public final class SensorEntity
                 .onCommand(IdleCheck.class, (s, c) -> {
                     long idleMillis = settings.clock().millis() - lastCommandMillis;
                     long timeoutMillis = settings.idleTimeout().toMillis();
-                    if (idleMillis >= timeoutMillis) {
-                        idleCheck = null;
+                    if (idleMillis >= timeoutMillis || !isProvisioned(s)) {
+                        cancelIdleCheck(); // after a refused Provision this check came before the timer
                         shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
                     } else { // the earliest the entity can have been idle for the whole timeout
                         scheduleIdleCheck(Duration.ofMillis(timeoutMillis - Math.max(0, idleMillis)));

@@ -313,6 +313,30 @@ class SensorEntityTest {
         stopAsShardingDoes(entity);
     }
 
+    @Test
+    void anUnknownSensorsEntityAsksToBePassivatedAtOnceAndOnceProvisionedItStays() throws Exception {
+        // The idle timeout is 10 minutes here: any passivation this test sees is not the idle one.
+        TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+        SensorChip unknownChip = TestFleet.chip(0x9AC0L, START);
+        SensorId id = unknownChip.sensorId();
+        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true),
+                shard.ref(), Duration.ofMinutes(1)));
+        assertEquals("UNKNOWN_SENSOR", authenticate(entity, unknownChip.authenticate(clock.instant())).reason());
+        assertEquals(entity, assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3))).entity());
+        // A refused Provision leaves it unknown: asked again.
+        TestProbe<OperatorReply> reply = testKit.createTestProbe();
+        entity.tell(new SensorMessages.Provision(new byte[] {1, 2, 3}, "alice", reply.ref()));
+        assertEquals("BAD_ENVELOPE", assertInstanceOf(Refused.class, reply.receiveMessage()).error());
+        assertEquals(entity, assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3))).entity());
+        // Commands reaching it before sharding's stop are still handled; a Provision makes the sensor
+        // known, and the check queued behind it (done before the next reply) then keeps the entity.
+        entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(unknownChip), "alice", reply.ref()));
+        assertInstanceOf(Done.class, reply.receiveMessage());
+        assertTrue(authenticate(entity, unknownChip.authenticate(clock.instant())).accepted());
+        shard.expectNoMessage(Duration.ofMillis(300));
+        stopAsShardingDoes(entity);
+    }
+
     /** An entity hosted by {@code shard}, provisioned with {@code chip}'s seed. */
     org.apache.pekko.actor.typed.ActorRef<Command> spawnProvisioned(SensorChip chip,
                                                                    TestProbe<ClusterSharding.ShardCommand> shard,
