@@ -11,18 +11,23 @@ public record SensorId(long value) implements Comparable<SensorId> {
     /** Length of a sensor id on the wire, in bytes. */
     public static final int BYTES = 8;
 
+    private static final String FORM = "sensor id must be 16 lower-case hex digits (0-9, a-f)";
+
     /**
-     * Parses the 16-hex-digit text form.
+     * Parses the text form: exactly 16 ASCII lower-case hex digits ({@code 0-9}, {@code a-f}). Anything
+     * else is refused, upper-case and non-ASCII digits included, so that one sensor never has two
+     * spellings (journals, URLs and logs are keyed by this text).
      *
-     * @throws IllegalArgumentException naming the problem when {@code text} is not 16 hex digits
+     * @throws IllegalArgumentException naming the problem when {@code text} is not in that form
      */
     public static SensorId parse(String text) {
         if (text == null || text.length() != 16) {
-            throw new IllegalArgumentException("sensor id must be 16 hex digits");
+            throw new IllegalArgumentException(FORM);
         }
         for (int i = 0; i < 16; i++) {
-            if (Character.digit(text.charAt(i), 16) < 0) {
-                throw new IllegalArgumentException("sensor id must be 16 hex digits");
+            char c = text.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                throw new IllegalArgumentException(FORM);
             }
         }
         return new SensorId(Long.parseUnsignedLong(text, 16));
