@@ -23,7 +23,9 @@ import org.microcert.protocol.SensorId;
  * missing from {@code all_persistence_ids} is still seen) and rebuilds each sensor's
  * {@link SensorRecord} by replaying its events, noting anything a journal written by
  * {@code SensorEntity} cannot contain: unreadable events, gaps in sequence numbers, events carrying
- * another sensor's record, and snapshots that disagree with the events. Holds every sensor's
+ * another sensor's record, snapshots that disagree with the events, and rows under a {@code Sensor|}
+ * persistence id that is not a sensor's canonical one (the entity never reads those, so a second
+ * spelling of a sensor's id must not stand in for its journal here either). Holds every sensor's
  * events in memory while it scans (fine for fleets of this project's test scale; document before
  * pointing it at millions of sensors).
  */
@@ -32,11 +34,23 @@ public final class JournalScan {
     /** Something wrong in one sensor's journal or snapshots. */
     public record Problem(String persistenceId, Kind kind, String detail) {
         /** Kinds of journal problems. */
-        public enum Kind { UNREADABLE_EVENT, SEQUENCE_GAP, FOREIGN_RECORD, SNAPSHOT_MISMATCH, UNREADABLE_SNAPSHOT }
+        public enum Kind {
+            UNREADABLE_EVENT, SEQUENCE_GAP, FOREIGN_RECORD, SNAPSHOT_MISMATCH, UNREADABLE_SNAPSHOT,
+            /** Rows under {@code Sensor|<text>} where text is not 16 lower-case hex digits: not read. */
+            NON_CANONICAL_ID
+        }
 
         @Override
         public String toString() {
-            return kind + " " + persistenceId + ": " + detail;
+            return kind + " " + printable(persistenceId) + ": " + detail;
+        }
+
+        /** A persistence id is database content: escape what could forge or garble an output line. */
+        private static String printable(String s) {
+            StringBuilder out = new StringBuilder(s.length());
+            s.chars().forEach(c -> out.append(c >= 0x20 && c < 0x7f && c != '\\' ? String.valueOf((char) c)
+                    : String.format("\\u%04x", c)));
+            return out.toString();
         }
     }
 
@@ -54,6 +68,8 @@ public final class JournalScan {
     public static Result scan(CqlSession session, Serialization serialization, String journalKeyspace,
                               String snapshotKeyspace) {
         Map<String, TreeMap<Long, Row>> byPid = new HashMap<>();
+        // Sensor| ids that are not canonical: [event rows, snapshot rows] under each
+        Map<String, long[]> nonCanonical = new TreeMap<>();
         long rows = 0;
         SimpleStatement all = SimpleStatement.newInstance("SELECT persistence_id, sequence_nr, ser_id, ser_manifest, event FROM "
                 + journalKeyspace + ".messages").setPageSize(1000);
@@ -62,6 +78,8 @@ public final class JournalScan {
             if (SensorPersistence.sensorIdOf(pid).isPresent()) {
                 byPid.computeIfAbsent(pid, k -> new TreeMap<>()).put(r.getLong("sequence_nr"), r);
                 rows++;
+            } else if (SensorPersistence.isSensorNamespace(pid)) {
+                nonCanonical.computeIfAbsent(pid, k -> new long[2])[0]++;
             }
         }
         Map<String, TreeMap<Long, Row>> snapshots = new HashMap<>();
@@ -71,9 +89,14 @@ public final class JournalScan {
             String pid = r.getString("persistence_id");
             if (SensorPersistence.sensorIdOf(pid).isPresent()) {
                 snapshots.computeIfAbsent(pid, k -> new TreeMap<>()).put(r.getLong("sequence_nr"), r);
+            } else if (SensorPersistence.isSensorNamespace(pid)) {
+                nonCanonical.computeIfAbsent(pid, k -> new long[2])[1]++;
             }
         }
         List<Problem> problems = new ArrayList<>();
+        nonCanonical.forEach((pid, n) -> problems.add(new Problem(pid, Problem.Kind.NON_CANONICAL_ID, n[0] + " event(s) and "
+                + n[1] + " snapshot(s) under a persistence id that is not Sensor|<16 lower-case hex digits>;"
+                + " the entity never reads them, nor does this scan")));
         SortedMap<SensorId, SensorState> sensors = new TreeMap<>();
         for (Map.Entry<String, TreeMap<Long, Row>> e : byPid.entrySet()) {
             String pid = e.getKey();

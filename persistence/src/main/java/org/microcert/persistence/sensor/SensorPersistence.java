@@ -5,7 +5,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.microcert.protocol.SensorId;
 
 /**
- * How a sensor's journal is named: persistence id {@code Sensor|<16 hex digits>}, the id the
+ * How a sensor's journal is named: persistence id {@code Sensor|<16 lower-case hex digits>}, the id the
  * cluster's sharded {@code SensorEntity} gets ({@code PersistenceId.of(TYPE_KEY.name(), entityId)}
  * with type key {@code Sensor} and the sensor id's text form as entity id). The audit, backup and
  * restore find sensors by this name.
@@ -15,6 +15,8 @@ public final class SensorPersistence {
     /** The entity type name, the part before {@code |}. */
     public static final String ENTITY_TYPE = "Sensor";
 
+    private static final String PREFIX = ENTITY_TYPE + PersistenceId.DefaultSeparator();
+
     private SensorPersistence() {
     }
 
@@ -22,16 +24,26 @@ public final class SensorPersistence {
         return PersistenceId.of(ENTITY_TYPE, sensor.toString());
     }
 
-    /** The sensor of a persistence id, empty for ids of other entities or malformed ones. */
+    /**
+     * The sensor of a persistence id, empty for ids of other entities and for any id that is not
+     * exactly {@link #persistenceId} of its sensor: the entity reads only that spelling, so a journal
+     * under another one (upper-case hex, say) is never a sensor's.
+     */
     public static Optional<SensorId> sensorIdOf(String persistenceId) {
-        String prefix = ENTITY_TYPE + PersistenceId.DefaultSeparator();
-        if (persistenceId == null || !persistenceId.startsWith(prefix)) {
+        if (!isSensorNamespace(persistenceId)) {
             return Optional.empty();
         }
+        SensorId sensor;
         try {
-            return Optional.of(SensorId.parse(persistenceId.substring(prefix.length())));
+            sensor = SensorId.parse(persistenceId.substring(PREFIX.length()));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+        return persistenceId(sensor).id().equals(persistenceId) ? Optional.of(sensor) : Optional.empty();
+    }
+
+    /** Whether a persistence id starts like a sensor's ({@code Sensor|}), canonical or not. */
+    public static boolean isSensorNamespace(String persistenceId) {
+        return persistenceId != null && persistenceId.startsWith(PREFIX);
     }
 }

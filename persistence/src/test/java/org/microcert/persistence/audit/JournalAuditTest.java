@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -182,6 +183,43 @@ class JournalAuditTest {
                     && p.persistenceId().equals(pid(victim))), () -> String.join("\n", report.lines()));
         } finally {
             session.execute(update, own, pid(victim));
+        }
+    }
+
+    @Test
+    void aJournalUnderAnotherSpellingOfASensorIdIsReportedAndDoesNotReplaceTheRealOne() {
+        SensorId victim = sensors.get(7); // updated: three events, seed version 2
+        String upper = "Sensor|" + victim.toString().toUpperCase(Locale.ROOT);
+        String garbage = "Sensor|nonsense\naudit: clean"; // not a sensor id, and a forged output line
+        // the victim's first event only (seed version 1, a rollback) under both ids
+        String json = session.execute("SELECT JSON * FROM " + target.journalKeyspace() + ".messages WHERE persistence_id = ?"
+                + " AND partition_nr = 0 AND sequence_nr = 1", pid(victim)).one().getString(0);
+        for (String fake : List.of(upper, garbage)) {
+            session.execute("INSERT INTO " + target.journalKeyspace() + ".messages JSON ?",
+                    json.replace("\"" + pid(victim) + "\"", "\"" + fake.replace("\n", "\\n") + "\""));
+        }
+        try {
+            JournalScan.Result scan = JournalScan.scan(session, SerializationExtension.get(system), target.journalKeyspace(),
+                    target.snapshotKeyspace());
+            assertEquals(2, scan.sensors().get(victim).record().seedVersion(), "the canonical journal is the sensor's");
+            assertEquals(3, scan.sensors().get(victim).lastSequenceNr());
+            JournalAudit.Report report = audit();
+            assertEquals(List.of(JournalScan.Problem.Kind.NON_CANONICAL_ID, JournalScan.Problem.Kind.NON_CANONICAL_ID),
+                    report.problems().stream().map(JournalScan.Problem::kind).toList(), () -> String.join("\n", report.lines()));
+            assertEquals(java.util.Set.of(upper, garbage),
+                    report.problems().stream().map(JournalScan.Problem::persistenceId).collect(java.util.stream.Collectors.toSet()));
+            assertEquals(List.of(), kinds(report), "the card's digest matches the canonical journals");
+            assertEquals(SENSORS + extraSensors, report.sensors());
+            assertTrue(report.tampered());
+            assertTrue(report.lines().stream().noneMatch(l -> l.contains("\n")), () -> String.join("\n", report.lines()));
+            assertTrue(report.lines().contains("NON_CANONICAL_ID Sensor|nonsense\\u000aaudit: clean: 1 event(s) and 0 snapshot(s)"
+                    + " under a persistence id that is not Sensor|<16 lower-case hex digits>; the entity never reads them,"
+                    + " nor does this scan"), () -> String.join("\n", report.lines()));
+            assertEquals(AuditTool.FINDINGS, AuditTool.run(cliArgs(), Map.of("CARD_PW", new String(JournalTestSupport.CARD_PASSWORD))::get));
+        } finally {
+            for (String fake : List.of(upper, garbage)) {
+                session.execute("DELETE FROM " + target.journalKeyspace() + ".messages WHERE persistence_id = ? AND partition_nr = 0", fake);
+            }
         }
     }
 
