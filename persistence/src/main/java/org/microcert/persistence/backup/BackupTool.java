@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -25,7 +26,7 @@ public final class BackupTool {
 
     static final String USAGE = """
             usage: ops/bin/backup  --file FILE [CASSANDRA] CARD
-                   ops/bin/restore --file FILE [CASSANDRA] CARD [--snapshot-every N]
+                   ops/bin/restore --file FILE [CASSANDRA] CARD [--snapshot-every N (at least 1, default 100)]
             CASSANDRA: [--contact-point HOST:PORT] [--datacenter DC] [--journal-keyspace K] [--snapshot-keyspace K]
             CARD: (--card-keystore FILE --card-password-env VAR | --pkcs11 CONFIG --pin-env VAR [--key-version N])
                   --card-state FILE [--state-files NODE1.state,...]
@@ -60,7 +61,7 @@ public final class BackupTool {
             if (!options.containsKey("--file")) {
                 throw new IllegalArgumentException("missing --file");
             }
-            snapshotEvery = Integer.parseInt(options.getOrDefault("--snapshot-every", "100"));
+            snapshotEvery = snapshotEvery(options);
         } catch (IllegalArgumentException | SchemaException e) {
             System.err.println(name + ": " + e.getMessage() + "\n" + USAGE);
             return 2;
@@ -78,11 +79,30 @@ public final class BackupTool {
         } catch (BackupException | CardException | DriverException e) {
             System.err.println(name + ": " + e.getMessage());
             return 1;
+        } catch (CompletionException e) { // a future's failure: its cause's message, never the stack trace
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            System.err.println(name + ": " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()));
+            return 1;
         } finally {
             if (system != null) {
                 system.terminate();
             }
         }
+    }
+
+    /** Checked here, before the card or Cassandra is touched: a bad value must change nothing. */
+    private static int snapshotEvery(Map<String, String> options) {
+        String text = options.getOrDefault("--snapshot-every", "100");
+        int n;
+        try {
+            n = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("--snapshot-every needs a whole number of at least 1, got '" + text + "'");
+        }
+        return n;
     }
 
     private static void runWithCard(boolean backup, EncryptionCard card, Map<String, String> options, CassandraTarget target,

@@ -1,11 +1,14 @@
 package org.microcert.persistence.backup;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -16,6 +19,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.microcert.persistence.audit.JournalAudit;
 import org.microcert.persistence.audit.JournalScan;
+import org.microcert.persistence.card.CardException;
 import org.microcert.persistence.card.CardReferences;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.SetDigest;
@@ -78,11 +82,23 @@ public final class Backups {
     }
 
     /**
+     * @param snapshotEvery snapshot every N events of each restored journal, at least 1
+     * @throws IllegalArgumentException when {@code snapshotEvery} is below 1; nothing is written then
      * @throws BackupException TARGET_NOT_EMPTY, or any refusal of {@link BackupFile#verify}; nothing
-     *     is written then
+     *     is written then. IO when writing the journal or setting the card's digest fails: the
+     *     keyspaces may then hold part of the backup (the message says so; empty them and restore again)
      */
     public static Restored restore(CqlSession session, ActorSystem<?> system, CassandraTarget target, EncryptionCard card,
                                    Path file, int snapshotEvery) {
+        return restore(session, system, target, card, file, snapshotEvery, ASK_TIMEOUT);
+    }
+
+    /** {@link #restore(CqlSession, ActorSystem, CassandraTarget, EncryptionCard, Path, int)}; tests shorten the ask. */
+    static Restored restore(CqlSession session, ActorSystem<?> system, CassandraTarget target, EncryptionCard card,
+                            Path file, int snapshotEvery, Duration askTimeout) {
+        if (snapshotEvery < 1) { // RetentionCriteria would throw inside every journal actor, and each ask time out
+            throw new IllegalArgumentException("--snapshot-every must be at least 1, got " + snapshotEvery);
+        }
         for (String table : List.of(target.journalKeyspace() + ".messages", target.snapshotKeyspace() + ".snapshots")) {
             if (session.execute("SELECT persistence_id FROM " + table + " LIMIT 1").one() != null) {
                 throw new BackupException(BackupException.Reason.TARGET_NOT_EMPTY, table
@@ -92,23 +108,43 @@ public final class Backups {
         Serialization serialization = SerializationExtension.get(system);
         List<SensorRecord> records = new ArrayList<>();
         BackupFile.Summary summary = BackupFile.read(file, card, serialization, records::add); // throws before any write
-        int written = Source.from(records)
-                .mapAsyncUnordered(PARALLELISM, r -> restoreOne(system, r, snapshotEvery))
-                .runWith(Sink.fold(0, (n, ok) -> n + 1), system)
-                .toCompletableFuture().join();
-        // the set digest and the per-sensor references of the restored records (equal to the backup's MAC'd digest)
-        card.resetTo(records.stream().filter(SensorRecord::hasSeed).map(SensorRecord::seed).toList());
+        int written;
+        try {
+            written = Source.from(records)
+                    .mapAsyncUnordered(PARALLELISM, r -> restoreOne(system, r, snapshotEvery, askTimeout))
+                    .runWith(Sink.fold(0, (n, ok) -> n + 1), system)
+                    .toCompletableFuture().join();
+            // the set digest and the per-sensor references of the restored records (equal to the backup's MAC'd digest)
+            card.resetTo(records.stream().filter(SensorRecord::hasSeed).map(SensorRecord::seed).toList());
+        } catch (CompletionException | CardException | DriverException e) {
+            // No rollback: the keyspaces were empty, so emptying them again is the whole recovery.
+            throw new BackupException(BackupException.Reason.IO, "restore failed after it began writing ("
+                    + describe(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e, askTimeout)
+                    + "); the journal may hold part of the backup and the card's set digest was not set: truncate the tables"
+                    + " of keyspaces " + target.journalKeyspace() + " and " + target.snapshotKeyspace()
+                    + " (or use new empty keyspaces) and run restore again", e);
+        }
         if (!card.setDigest().equals(summary.setDigest())) {
             throw new IllegalStateException("the verified backup's digest differs from its records'"); // verify() checked it
         }
         return new Restored(written, summary.setDigest());
     }
 
-    private static CompletionStage<SensorRecord> restoreOne(ActorSystem<?> system, SensorRecord record, int snapshotEvery) {
+    /** One line about a failure while writing; the journal's own error is in the log. */
+    private static String describe(Throwable cause, Duration askTimeout) {
+        if (cause instanceof TimeoutException) { // Pekko's AskTimeoutException: the journal actor failed or stalled
+            return "a sensor's journal did not answer within " + askTimeout.toSeconds()
+                    + " s: a Cassandra write failed or timed out, see the log";
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    private static CompletionStage<SensorRecord> restoreOne(ActorSystem<?> system, SensorRecord record, int snapshotEvery,
+                                                            Duration askTimeout) {
         ActorRef<SensorJournal.Command> journal = system.systemActorOf(SensorJournal.create(record.sensorId(), snapshotEvery, 2),
                 "restore-" + record.sensorId(), Props.empty());
         return AskPattern.<SensorJournal.Command, SensorRecord>ask(journal, r -> new SensorJournal.RestoreIfEmpty(record, r),
-                ASK_TIMEOUT, system.scheduler())
+                askTimeout, system.scheduler())
                 .thenApplyAsync(state -> {
                     journal.tell(new SensorJournal.Stop());
                     if (!state.equals(record)) {

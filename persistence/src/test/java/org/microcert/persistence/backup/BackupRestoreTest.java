@@ -153,6 +153,33 @@ class BackupRestoreTest {
     }
 
     @Test
+    void aWriteFailureDuringRestoreIsOneErrorThatSaysWhatToDo(TestCassandra cassandra) {
+        CassandraTarget broken = JournalTestSupport.target(cassandra, "backup_broken");
+        JournalTestSupport.createSchema(broken);
+        try (CqlSession s = broken.openSession()) {
+            // every journal write names this column: each insert fails once writing has begun
+            s.execute("ALTER TABLE " + broken.journalKeyspace() + ".messages DROP writer_uuid");
+        }
+        ActorSystem<Void> restoring = JournalTestSupport.system(broken, "restore-broken");
+        try (CqlSession s = broken.openSession();
+             SoftwareCard newNode = SoftwareCard.open(dir.resolve("center.bcfks"), JournalTestSupport.CARD_PASSWORD,
+                     dir.resolve("broken-node.state"))) {
+            SetDigest before = newNode.setDigest();
+            BackupException e = assertThrows(BackupException.class,
+                    () -> Backups.restore(s, restoring, broken, newNode, backup, 100, java.time.Duration.ofSeconds(5)));
+            assertEquals(BackupException.Reason.IO, e.reason());
+            assertTrue(e.getMessage().startsWith("restore failed after it began writing (a sensor's journal did not answer"
+                    + " within 5 s"), e::getMessage);
+            assertTrue(e.getMessage().endsWith("the journal may hold part of the backup and the card's set digest was not"
+                    + " set: truncate the tables of keyspaces backup_broken_journal and backup_broken_snapshot (or use new"
+                    + " empty keyspaces) and run restore again"), e::getMessage);
+            assertEquals(before, newNode.setDigest(), "the card's digest is not set from a failed restore");
+        } finally {
+            restoring.terminate();
+        }
+    }
+
+    @Test
     void backupRefusesAJournalThatFailsTheAudit() {
         BackupException e = assertThrows(BackupException.class,
                 () -> Backups.backup(session, system, source, card, SetDigest.empty(), dir.resolve("never.backup")));
