@@ -15,7 +15,10 @@ import java.security.KeyStore;
 import java.security.Provider;
 import java.security.Security;
 import java.security.UnrecoverableKeyException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import javax.crypto.SecretKey;
@@ -46,11 +49,18 @@ public final class SoftwareCard extends JceCard {
     }
 
     private record CardKeys(SecretKey transport, Map<Integer, SecretKey> store, SecretKey integrity) {
-        static CardKeys copyOf(CardKeyMaterial m) {
+        /** Copies {@code m} into {@link CardKey}s, each also added to {@code made} as soon as it exists. */
+        static CardKeys copyOf(CardKeyMaterial m, List<CardKey> made) {
             Map<Integer, SecretKey> store = new TreeMap<>();
-            m.store().forEach((v, k) -> store.put(v, new CardKey(CardKeyMaterial.AES, k.clone())));
-            return new CardKeys(new CardKey(CardKeyMaterial.AES, m.transport().clone()), store,
-                    new CardKey(CardKeyMaterial.HMAC, m.integrity().clone()));
+            m.store().forEach((v, k) -> store.put(v, made(made, CardKeyMaterial.AES, k)));
+            return new CardKeys(made(made, CardKeyMaterial.AES, m.transport()), store,
+                    made(made, CardKeyMaterial.HMAC, m.integrity()));
+        }
+
+        private static CardKey made(List<CardKey> made, String algorithm, byte[] raw) {
+            CardKey k = new CardKey(algorithm, raw.clone());
+            made.add(k);
+            return k;
         }
     }
 
@@ -70,11 +80,26 @@ public final class SoftwareCard extends JceCard {
      *         {@code STATE_TAMPERED}
      */
     public static SoftwareCard open(Path keystore, char[] password, Path stateFile, int activeKeyVersion) {
+        return open(keystore, password, stateFile, activeKeyVersion, new ArrayList<>());
+    }
+
+    /**
+     * {@link #open(Path, char[], Path, int)}, collecting the in-memory keys it makes in {@code made}
+     * (tests look at them): if the card does not open (state file, reference log, key version, IO),
+     * {@link #release()} never runs, so they are destroyed here.
+     */
+    static SoftwareCard open(Path keystore, char[] password, Path stateFile, int activeKeyVersion, List<CardKey> made) {
         CardKeyMaterial m = readKeystore(keystore, password);
+        boolean opened = false;
         try {
-            return new SoftwareCard(keystore, CardKeys.copyOf(m), activeKeyVersion, stateFile);
+            SoftwareCard card = new SoftwareCard(keystore, CardKeys.copyOf(m, made), activeKeyVersion, stateFile);
+            opened = true;
+            return card;
         } finally {
             m.destroy();
+            if (!opened) {
+                made.forEach(CardKey::destroy);
+            }
         }
     }
 
@@ -139,7 +164,7 @@ public final class SoftwareCard extends JceCard {
         byte[] raw = k instanceof SecretKey sk ? sk.getEncoded() : null;
         if (raw == null || raw.length != CardKeyMaterial.KEY_BYTES) {
             if (raw != null) {
-                java.util.Arrays.fill(raw, (byte) 0);
+                Arrays.fill(raw, (byte) 0);
             }
             throw new CardException(CardException.Reason.INVALID_CARD, keystore + " has no 256-bit key " + alias);
         }

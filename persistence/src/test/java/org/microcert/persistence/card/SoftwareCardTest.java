@@ -53,6 +53,40 @@ class SoftwareCardTest extends EncryptionCardContract {
     }
 
     @Test
+    void aCardThatDoesNotOpenDestroysTheKeysItCopied() throws Exception {
+        Path ks = dir.resolve("k.bcfks");
+        CardKeyMaterial keys = CardFixtures.ceremony();
+        keys.addStoreVersion(CardFixtures.RANDOM);
+        SoftwareCard.writeKeystore(ks, CardFixtures.PASSWORD, keys);
+
+        List<CardKey> made = new ArrayList<>();
+        assertEquals(CardException.Reason.UNKNOWN_KEY_VERSION, CardFixtures.reasonOf(
+                () -> SoftwareCard.open(ks, CardFixtures.PASSWORD, dir.resolve("k.state"), 7, made)));
+        assertAllDestroyed(made);
+
+        List<CardKey> kept = new ArrayList<>();
+        try (SoftwareCard card = SoftwareCard.open(ks, CardFixtures.PASSWORD, dir.resolve("k.state"), 0, kept)) {
+            card.recordStored(card.seal(new SensorId(1), CipherSuite.AES128, CardFixtures.seed(1)));
+            assertEquals(4, kept.size());
+            assertTrue(kept.stream().noneMatch(CardKey::isDestroyed), "an open card keeps its keys");
+        }
+        assertAllDestroyed(kept);
+
+        byte[] state = Files.readAllBytes(dir.resolve("k.state"));
+        state[20] ^= 1;
+        Files.write(dir.resolve("k.state"), state);
+        List<CardKey> tampered = new ArrayList<>();
+        assertEquals(CardException.Reason.STATE_TAMPERED, CardFixtures.reasonOf(
+                () -> SoftwareCard.open(ks, CardFixtures.PASSWORD, dir.resolve("k.state"), 0, tampered)));
+        assertAllDestroyed(tampered);
+    }
+
+    private static void assertAllDestroyed(List<CardKey> keys) {
+        assertEquals(4, keys.size(), "K_trans, two K_store versions, the integrity key");
+        assertTrue(keys.stream().allMatch(CardKey::isDestroyed), keys::toString);
+    }
+
+    @Test
     void aStateFileOfFormat1IsReadThenUpgradedAndResetToMakesTheAuditExact() throws Exception {
         CardKeyMaterial keys = CardFixtures.ceremony();
         List<SealedSeed> records = new ArrayList<>();
