@@ -105,24 +105,41 @@ public final class SoftwareCard extends JceCard {
 
     /** Reads every MicroCert key of a keystore into memory (the ceremony's and {@link #open}'s loader). */
     static CardKeyMaterial readKeystore(Path keystore, char[] password) {
+        return readKeystore(keystore, password, new ArrayList<>());
+    }
+
+    /** {@link #readKeystore(Path, char[])}, adding each raw key to {@code read}: all wiped if reading fails. */
+    static CardKeyMaterial readKeystore(Path keystore, char[] password, List<byte[]> read) {
         KeyStore ks = loadKeystore(keystore, password);
+        boolean complete = false;
         try {
-            byte[] transport = rawKey(ks, keystore, CardKeyMaterial.TRANSPORT_ALIAS, password);
-            byte[] integrity = rawKey(ks, keystore, CardKeyMaterial.INTEGRITY_ALIAS, password);
+            byte[] transport = read(read, rawKey(ks, keystore, CardKeyMaterial.TRANSPORT_ALIAS, password));
+            byte[] integrity = read(read, rawKey(ks, keystore, CardKeyMaterial.INTEGRITY_ALIAS, password));
             TreeMap<Integer, byte[]> store = new TreeMap<>();
             for (String alias : Collections.list(ks.aliases())) {
                 int v = CardKeyMaterial.storeVersionOf(alias);
                 if (v > 0) {
-                    store.put(v, rawKey(ks, keystore, alias, password));
+                    store.put(v, read(read, rawKey(ks, keystore, alias, password)));
                 }
             }
             if (store.isEmpty()) {
                 throw new CardException(CardException.Reason.INVALID_CARD, keystore + " holds no storage key");
             }
-            return new CardKeyMaterial(transport, store, integrity);
+            CardKeyMaterial m = new CardKeyMaterial(transport, store, integrity);
+            complete = true;
+            return m;
         } catch (GeneralSecurityException e) {
             throw new CardException(CardException.Reason.INVALID_CARD, "cannot read the keys of " + keystore);
+        } finally {
+            if (!complete) {
+                read.forEach(k -> Arrays.fill(k, (byte) 0));
+            }
         }
+    }
+
+    private static byte[] read(List<byte[]> read, byte[] raw) {
+        read.add(raw);
+        return raw;
     }
 
     private static KeyStore loadKeystore(Path keystore, char[] password) {

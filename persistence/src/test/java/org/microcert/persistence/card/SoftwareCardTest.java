@@ -87,6 +87,40 @@ class SoftwareCardTest extends EncryptionCardContract {
     }
 
     @Test
+    void aKeystoreThatFailsToReadWipesTheKeysReadSoFar() {
+        byte[][] raw = new byte[4][];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = new byte[i == 3 ? 16 : CardKeyMaterial.KEY_BYTES];
+            CardFixtures.RANDOM.nextBytes(raw[i]);
+        }
+        // store version 2 is an AES-128 key: refused after K_trans, the integrity key and perhaps version 1 were read
+        Path shortKey = dir.resolve("short.bcfks");
+        SoftwareCard.writeKeystore(shortKey, CardFixtures.PASSWORD, new CardKeyMaterial(raw[0].clone(),
+                new java.util.TreeMap<>(Map.of(1, raw[1].clone(), 2, raw[3].clone())), raw[2].clone()));
+        List<byte[]> read = new ArrayList<>();
+        CardException e = assertThrows(CardException.class, () -> SoftwareCard.readKeystore(shortKey, CardFixtures.PASSWORD, read));
+        assertEquals(CardException.Reason.INVALID_CARD, e.reason());
+        assertEquals("INVALID_CARD: " + shortKey + " has no 256-bit key microcert-k-store-v2", e.getMessage());
+        assertWiped(read);
+
+        Path noStore = dir.resolve("nostore.bcfks");
+        SoftwareCard.writeKeystore(noStore, CardFixtures.PASSWORD, new CardKeyMaterial(raw[0].clone(),
+                new java.util.TreeMap<>(), raw[2].clone()));
+        List<byte[]> readToo = new ArrayList<>();
+        assertEquals(CardException.Reason.INVALID_CARD,
+                CardFixtures.reasonOf(() -> SoftwareCard.readKeystore(noStore, CardFixtures.PASSWORD, readToo)));
+        assertEquals(2, readToo.size(), "K_trans and the integrity key were read");
+        assertWiped(readToo);
+    }
+
+    private static void assertWiped(List<byte[]> keys) {
+        assertTrue(keys.size() >= 2, "at least K_trans and the integrity key were read");
+        for (byte[] k : keys) {
+            assertTrue(java.util.Arrays.equals(new byte[k.length], k), "a key read before the failure is wiped");
+        }
+    }
+
+    @Test
     void aStateFileOfFormat1IsReadThenUpgradedAndResetToMakesTheAuditExact() throws Exception {
         CardKeyMaterial keys = CardFixtures.ceremony();
         List<SealedSeed> records = new ArrayList<>();
