@@ -1,9 +1,10 @@
 package org.microcert.persistence.audit;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.Arrays;
 import java.util.function.BinaryOperator;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -33,10 +34,11 @@ public final class CardOptions {
     /**
      * Opens the card the options name, reading secrets through {@code environment} (normally {@code System::getenv}).
      *
-     * @throws IllegalArgumentException naming a missing option or variable
+     * @throws IllegalArgumentException naming a missing option or variable, or a malformed {@code --state-files}
      */
     public static EncryptionCard open(Map<String, String> options, Function<String, String> environment) {
         Path state = Path.of(required(options, "--card-state"));
+        stateFiles(options); // a usage error now, before the card opens or Cassandra is contacted
         if (options.containsKey("--card-keystore")) {
             char[] password = secret(options, "--card-password-env", environment);
             try {
@@ -70,11 +72,28 @@ public final class CardOptions {
     }
 
     private static <T> T combined(Map<String, String> options, Supplier<T> own, Function<Path, T> read, BinaryOperator<T> combine) {
-        String files = options.get("--state-files");
-        if (files == null) {
+        List<Path> files = stateFiles(options);
+        if (files.isEmpty()) {
             return own.get();
         }
-        return Arrays.stream(files.split(",")).map(f -> read.apply(Path.of(f.trim()))).reduce(combine).orElseThrow();
+        return files.stream().map(read).reduce(combine).orElseThrow(); // not empty: checked above
+    }
+
+    /** The files {@code --state-files} names (empty when absent); refuses an empty name anywhere in the list. */
+    private static List<Path> stateFiles(Map<String, String> options) {
+        String files = options.get("--state-files");
+        if (files == null) {
+            return List.of();
+        }
+        List<Path> out = new ArrayList<>();
+        for (String name : files.split(",", -1)) {
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("--state-files needs state file names separated by commas, got '"
+                        + files + "'");
+            }
+            out.add(Path.of(name.trim()));
+        }
+        return out;
     }
 
     private static String required(Map<String, String> options, String name) {
