@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
@@ -149,7 +150,14 @@ public final class SensorChip {
         } catch (SeedExpiredException e) {
             throw CertificateVerifier.expired(e);
         }
-        checkNotReplayed(cert, now);
+        // Replay is checked after the tag, as for COMMAND (docs/protocol.md's order: a forged
+        // certificate is BAD_TAG whatever it copies), so a refused replay must wipe what it decrypted.
+        try {
+            checkNotReplayed(cert, now);
+        } catch (VerificationException e) {
+            Arrays.fill(plaintext, (byte) 0);
+            throw e;
+        }
         remember(cert);
         return plaintext;
     }

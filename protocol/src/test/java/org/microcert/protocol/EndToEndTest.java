@@ -116,6 +116,26 @@ class EndToEndTest {
 
     @ParameterizedTest
     @EnumSource(CipherSuite.class)
+    void onlyAVerifiedDownlinkIsRememberedAndAReplayLeavesTheChipAsItWas(CipherSuite suite) throws Exception {
+        Pair p = provisioned(suite);
+        byte[] down = "open valve 3".getBytes(StandardCharsets.UTF_8);
+        byte[] genuine = issuer.encryptPayload(p.centerSeed, suite, ID, down, NOW).encode();
+        byte[] forged = genuine.clone(); // same timestamp and random, altered payload
+        forged[MicroCertificate.HEADER_LENGTH] ^= 1;
+
+        assertReason(RejectReason.BAD_TAG, () -> p.chip.decrypt(MicroCertificate.decode(forged), NOW));
+        assertArrayEquals(down, p.chip.decrypt(MicroCertificate.decode(genuine), NOW), "the forgery was not remembered");
+        assertReason(RejectReason.REPLAYED, () -> p.chip.decrypt(MicroCertificate.decode(genuine), NOW.plusSeconds(1)));
+        // the tag is checked before the replay: a forgery of an accepted certificate is still BAD_TAG
+        assertReason(RejectReason.BAD_TAG, () -> p.chip.decrypt(MicroCertificate.decode(forged), NOW.plusSeconds(1)));
+        byte[] next = "close valve 3".getBytes(StandardCharsets.UTF_8);
+        assertArrayEquals(next, p.chip.decrypt(issuer.encryptPayload(p.centerSeed, suite, ID, next, NOW), NOW.plusSeconds(2)),
+                "a refused replay changes nothing");
+        assertEquals(1, p.chip.seedVersion());
+    }
+
+    @ParameterizedTest
+    @EnumSource(CipherSuite.class)
     void seedUpdateOrderedByTheCenterReachesTheCenterUnderTheOldSeed(CipherSuite suite) throws Exception {
         Pair p = provisioned(suite);
         MicroCertificate order = issuer.issueCommand(p.centerSeed, suite, ID, new CommandOrder.SeedUpdate(2), NOW);
