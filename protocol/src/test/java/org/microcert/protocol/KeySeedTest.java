@@ -37,7 +37,7 @@ class KeySeedTest {
         KeySeed seed = seed();
         String text = seed.toString();
         String firstRow = HexFormat.of().formatHex(seed.toBytes(), 7, 23);
-        assertFalse(text.toLowerCase().contains(firstRow.substring(0, 8)));
+        assertFalse(text.toLowerCase(java.util.Locale.ROOT).contains(firstRow.substring(0, 8)));
         assertTrue(text.contains("version=3") && text.contains("redacted"));
     }
 

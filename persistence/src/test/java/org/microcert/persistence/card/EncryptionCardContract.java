@@ -230,7 +230,7 @@ abstract class EncryptionCardContract {
         secrets.add(HexFormat.of().formatHex(seedBytes, 7, 23));
         for (String text : texts) {
             for (String secret : secrets) {
-                assertFalse(text.toLowerCase().contains(secret.toLowerCase()), () -> "secret leaked in: " + text);
+                assertFalse(text.toLowerCase(java.util.Locale.ROOT).contains(secret.toLowerCase(java.util.Locale.ROOT)), () -> "secret leaked in: " + text);
             }
         }
     }
