@@ -65,7 +65,8 @@ final class CardKeyMaterial implements Destroyable {
         }
         try {
             int v = Integer.parseInt(alias.substring(STORE_ALIAS_PREFIX.length()));
-            return v >= 1 ? v : -1;
+            // one spelling per version: "v02" or "v+2" next to "v2" would be two keys for version 2
+            return v >= 1 && storeAlias(v).equals(alias) ? v : -1;
         } catch (NumberFormatException e) {
             return -1;
         }
