@@ -63,11 +63,20 @@ public final class TestNode implements AutoCloseable {
 
     /** A node whose gateway writes to {@code audit} (null: the configured audit trail). */
     public TestNode(String name, Config overrides, EncryptionCard card, AuditTrail audit) {
+        this(name, overrides, card, audit, null);
+    }
+
+    /**
+     * A node that joins {@code seed}'s cluster (null: forms its own one-node cluster). Nodes of one
+     * cluster need the same {@code name}.
+     */
+    public TestNode(String name, Config overrides, EncryptionCard card, AuditTrail audit, TestNode seed) {
         Config config = config(overrides);
         this.card = card;
         this.system = ActorSystem.create(Behaviors.empty(), name, config);
         Cluster cluster = Cluster.get(system);
-        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        cluster.manager().tell(Join.create(seed == null ? cluster.selfMember().address()
+                : Cluster.get(seed.system).selfMember().address()));
         try {
             this.binding = MicroCertNode.start(system, card, audit).toCompletableFuture().get(30, TimeUnit.SECONDS);
             awaitUp(cluster);

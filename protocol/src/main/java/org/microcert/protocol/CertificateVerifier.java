@@ -58,7 +58,8 @@ public final class CertificateVerifier {
 
     /** Verifies an AUTH certificate. */
     public void verifyAuth(KeySeed seed, MicroCertificate cert, Instant now) throws VerificationException {
-        checkTagged(seed, cert, CertificateType.AUTH, null, now);
+        checkEnvelope(cert, CertificateType.AUTH, now);
+        checkTag(seed, cert, null);
     }
 
     /** Decodes and verifies an AUTH certificate; malformed bytes give MALFORMED or UNSUPPORTED_SUITE. */
@@ -71,7 +72,31 @@ public final class CertificateVerifier {
     /** Verifies a SIGN certificate over {@code data}. */
     public void verifySign(KeySeed seed, MicroCertificate cert, byte[] data, Instant now) throws VerificationException {
         Objects.requireNonNull(data, "data");
-        checkTagged(seed, cert, CertificateType.SIGN, data, now);
+        checkEnvelope(cert, CertificateType.SIGN, now);
+        checkTag(seed, cert, signDigest(cert.suite(), data));
+    }
+
+    /**
+     * Verifies a SIGN certificate over its data given only the data's digest ({@link #signDigest}),
+     * so that the data can be hashed where it arrived and just these 32 bytes travel to the holder
+     * of the seed. A digest of another length (or none) is MALFORMED.
+     */
+    public void verifySignDigest(KeySeed seed, MicroCertificate cert, byte[] digest, Instant now)
+            throws VerificationException {
+        if (digest == null || digest.length != CipherSuite.DIGEST_LENGTH) {
+            throw new VerificationException(RejectReason.MALFORMED, "the data digest must be "
+                    + CipherSuite.DIGEST_LENGTH + " bytes, got " + (digest == null ? "none" : digest.length));
+        }
+        checkEnvelope(cert, CertificateType.SIGN, now);
+        checkTag(seed, cert, digest);
+    }
+
+    /**
+     * The digest a SIGN certificate of {@code suite} tags (after the header): SHA-256 of the data for
+     * AES128, SM3 for SM4. Not secret.
+     */
+    public static byte[] signDigest(CipherSuite suite, byte[] data) {
+        return Engines.of(suite).digest(Objects.requireNonNull(data, "data"));
     }
 
     /** Decodes and verifies a SIGN certificate over {@code data}. */
@@ -96,17 +121,16 @@ public final class CertificateVerifier {
         return decryptPayload(seed, decode(cert), now);
     }
 
-    private void checkTagged(KeySeed seed, MicroCertificate cert, CertificateType type, byte[] data, Instant now)
-            throws VerificationException {
-        checkEnvelope(cert, type, now);
+    /** {@code signedDigest}: for SIGN the data's digest, else null. */
+    private static void checkTag(KeySeed seed, MicroCertificate cert, byte[] signedDigest) throws VerificationException {
         boolean ok;
         try {
-            ok = Certificates.tagMatches(seed, cert, data);
+            ok = Certificates.tagMatches(seed, cert, signedDigest);
         } catch (SeedExpiredException e) {
             throw expired(e);
         }
         if (!ok) {
-            throw new VerificationException(RejectReason.BAD_TAG, type + " tag does not match");
+            throw new VerificationException(RejectReason.BAD_TAG, cert.type() + " tag does not match");
         }
     }
 

@@ -24,17 +24,21 @@ final class Certificates {
             throws SeedExpiredException {
         Engines e = Engines.of(suite);
         byte[] tag = new byte[suite.tagLength()];
-        computeTag(e, seed, type, sensor, timestamp, random, body, signedData);
+        computeTag(e, seed, type, sensor, timestamp, random, body,
+                type == CertificateType.SIGN ? e.digest(signedData) : null);
         System.arraycopy(e.mac, 0, tag, 0, tag.length);
         Engines.wipe(e.mac);
         return new MicroCertificate(type, suite, sensor, timestamp, random, body, tag);
     }
 
-    /** Recomputes and compares the tag in constant time. */
-    static boolean tagMatches(KeySeed seed, MicroCertificate cert, byte[] signedData) throws SeedExpiredException {
+    /**
+     * Recomputes and compares the tag in constant time. {@code signedDigest}: for SIGN the
+     * {@link CipherSuite#DIGEST_LENGTH}-byte digest of the signed data ({@link Engines#digest}), else unused.
+     */
+    static boolean tagMatches(KeySeed seed, MicroCertificate cert, byte[] signedDigest) throws SeedExpiredException {
         Engines e = Engines.of(cert.suite());
         computeTag(e, seed, cert.type(), cert.sensorId(), cert.timestamp(), cert.random(), cert.bodyUnsafe(),
-                signedData);
+                signedDigest);
         byte[] expected = e.expectedTag;
         System.arraycopy(e.mac, 0, expected, 0, expected.length);
         Engines.wipe(e.mac);
@@ -45,14 +49,13 @@ final class Certificates {
 
     /** e.mac = CMAC_K(header || body-or-digest) with K = CSK(type's purpose). */
     private static void computeTag(Engines e, KeySeed seed, CertificateType type, SensorId sensor, long timestamp,
-                                   long random, byte[] body, byte[] signedData) throws SeedExpiredException {
+                                   long random, byte[] body, byte[] signedDigest) throws SeedExpiredException {
         byte[] in = e.macInput;
         MicroCertificate.writeHeader(type, e.suite, sensor, timestamp, random, in);
         int len = MicroCertificate.HEADER_LENGTH;
         if (type == CertificateType.SIGN) {
-            byte[] digest = e.digest(signedData);
-            System.arraycopy(digest, 0, in, len, digest.length);
-            len += digest.length;
+            System.arraycopy(signedDigest, 0, in, len, CipherSuite.DIGEST_LENGTH);
+            len += CipherSuite.DIGEST_LENGTH;
         } else {
             System.arraycopy(body, 0, in, len, body.length);
             len += body.length;

@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Random;
 import java.util.Set;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.digests.SM3Digest;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -93,6 +96,39 @@ class EndToEndTest {
         byte[] changed = "temperature=31.5".getBytes(StandardCharsets.UTF_8);
         assertReason(RejectReason.BAD_TAG, () -> verifier.verifySign(p.centerSeed, cert, changed, NOW));
         assertReason(RejectReason.WRONG_TYPE, () -> verifier.verifyAuth(p.centerSeed, cert, NOW));
+    }
+
+    @ParameterizedTest
+    @EnumSource(CipherSuite.class)
+    void signatureVerifiesOverTheDataDigestAlone(CipherSuite suite) throws Exception {
+        Pair p = provisioned(suite);
+        byte[] data = new byte[300 * 1024];
+        new Random(7).nextBytes(data);
+        MicroCertificate cert = p.chip.sign(data, NOW);
+        byte[] digest = CertificateVerifier.signDigest(suite, data);
+        // the suite's digest, computed independently: SHA-256 (JDK) or SM3 (Bouncy Castle)
+        byte[] expected;
+        if (suite == CipherSuite.AES128) {
+            expected = MessageDigest.getInstance("SHA-256").digest(data);
+        } else {
+            SM3Digest sm3 = new SM3Digest();
+            sm3.update(data, 0, data.length);
+            expected = new byte[32];
+            sm3.doFinal(expected, 0);
+        }
+        assertArrayEquals(expected, digest);
+        verifier.verifySignDigest(p.centerSeed, cert, digest, NOW);
+
+        byte[] wrong = digest.clone();
+        wrong[31] ^= 1;
+        assertReason(RejectReason.BAD_TAG, () -> verifier.verifySignDigest(p.centerSeed, cert, wrong, NOW));
+        CipherSuite other = suite == CipherSuite.AES128 ? CipherSuite.SM4 : CipherSuite.AES128;
+        assertReason(RejectReason.BAD_TAG, () -> verifier.verifySignDigest(p.centerSeed, cert,
+                CertificateVerifier.signDigest(other, data), NOW));
+        assertReason(RejectReason.MALFORMED, () -> verifier.verifySignDigest(p.centerSeed, cert, new byte[31], NOW));
+        assertReason(RejectReason.MALFORMED, () -> verifier.verifySignDigest(p.centerSeed, cert, null, NOW));
+        assertReason(RejectReason.WRONG_TYPE, () -> verifier.verifySignDigest(p.centerSeed,
+                p.chip.authenticate(NOW), digest, NOW));
     }
 
     @ParameterizedTest

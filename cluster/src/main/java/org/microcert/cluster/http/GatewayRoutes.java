@@ -60,6 +60,7 @@ import org.microcert.cluster.sensor.SensorMessages.Refused;
 import org.microcert.cluster.sensor.SensorMessages.Rewrapped;
 import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
 import org.microcert.cluster.sensor.SensorMessages.Verdict;
+import org.microcert.protocol.CertificateVerifier;
 import org.microcert.protocol.MalformedCertificateException;
 import org.microcert.protocol.MalformedEnvelopeException;
 import org.microcert.protocol.MicroCertificate;
@@ -172,14 +173,16 @@ public final class GatewayRoutes extends AllDirectives {
         return concat(
                 path(PathMatchers.segment("authenticate").slash("batch"), once(post(once(batch())))),
                 path("authenticate", once(post(once(certificateBody(AUTH_LIMIT,
-                        cert -> judge("authenticate", cert, id -> sensors.authenticate(id, cert))))))),
+                        cert -> judge("authenticate", cert, c -> sensors.authenticate(c.sensorId(), cert))))))),
                 path("verify", once(post(once(jsonBody(PAYLOAD_LIMIT, Json.SignBody.class, b -> {
                     byte[] cert = Json.base64(b.certificate(), "certificate");
                     byte[] data = Json.base64(b.data(), "data");
-                    return judge("verify", cert, id -> sensors.verify(id, cert, data));
+                    // Only the digest goes to the entity: the data may exceed an Artery frame (256 KiB).
+                    return judge("verify", cert, c -> sensors.verify(c.sensorId(), cert,
+                            CertificateVerifier.signDigest(c.suite(), data)));
                 }))))),
                 path("decrypt", once(post(once(certificateBody(PAYLOAD_LIMIT,
-                        cert -> judge("decrypt", cert, id -> sensors.decrypt(id, cert))))))));
+                        cert -> judge("decrypt", cert, c -> sensors.decrypt(c.sensorId(), cert))))))));
     }
 
     /** An octet-stream body (the certificate itself) or JSON {@code {"certificate": base64}}. */
@@ -189,7 +192,7 @@ public final class GatewayRoutes extends AllDirectives {
                         : Json.base64(Json.parse(bytes, Json.CertificateBody.class).certificate(), "certificate")));
     }
 
-    private Route judge(String operation, byte[] certificate, Function<SensorId, CompletionStage<Verdict>> ask) {
+    private Route judge(String operation, byte[] certificate, Function<MicroCertificate, CompletionStage<Verdict>> ask) {
         MicroCertificate decoded;
         try {
             decoded = MicroCertificate.decode(certificate);
@@ -198,7 +201,7 @@ public final class GatewayRoutes extends AllDirectives {
             return verdictResponse(Verdict.rejected(null, "MALFORMED", e.getMessage(), now()));
         }
         requireJournal();
-        return completeWithFuture(ask.apply(decoded.sensorId()).thenApplyAsync(v -> {
+        return completeWithFuture(ask.apply(decoded).thenApplyAsync(v -> {
             metrics.verdict(operation, v.accepted() ? "ACCEPTED" : "REJECTED", v.reason());
             return verdictHttp(v);
         }, SAME_THREAD));

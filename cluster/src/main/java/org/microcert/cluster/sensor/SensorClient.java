@@ -61,8 +61,9 @@ public final class SensorClient {
         return result.thenApply(List::of);
     }
 
-    public CompletionStage<SensorMessages.Verdict> verify(SensorId sensor, byte[] certificate, byte[] data) {
-        return ask(sensor, r -> new SensorMessages.VerifySignature(certificate, data, r));
+    /** {@code dataDigest}: {@code CertificateVerifier.signDigest} of the signed data (see VerifySignature). */
+    public CompletionStage<SensorMessages.Verdict> verify(SensorId sensor, byte[] certificate, byte[] dataDigest) {
+        return ask(sensor, r -> new SensorMessages.VerifySignature(certificate, dataDigest, r));
     }
 
     public CompletionStage<SensorMessages.Verdict> decrypt(SensorId sensor, byte[] certificate) {

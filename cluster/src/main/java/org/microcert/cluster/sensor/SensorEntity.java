@@ -237,7 +237,7 @@ public final class SensorEntity
                 .onCommand(Authenticate.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.AUTH, c.replyTo(), v -> v))
                 .onCommand(AuthenticateInBatch.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.AUTH,
                         c.replyTo(), v -> new BatchItemVerdict(c.index(), v)))
-                .onCommand(VerifySignature.class, (s, c) -> judge(s, c.certificate(), c.data(), CertificateType.SIGN, c.replyTo(), v -> v))
+                .onCommand(VerifySignature.class, (s, c) -> judge(s, c.certificate(), c.dataDigest(), CertificateType.SIGN, c.replyTo(), v -> v))
                 .onCommand(Decrypt.class, (s, c) -> judge(s, c.certificate(), null, CertificateType.ENC_UP, c.replyTo(), v -> v))
                 .onCommand(Provision.class, this::provision)
                 .onCommand(StartSeedUpdate.class, this::startSeedUpdate)
@@ -309,8 +309,11 @@ public final class SensorEntity
 
     // ---------------------------------------------------------------- device traffic
 
-    /** Judges one device certificate; {@code answer} wraps the verdict in the reply type the caller expects. */
-    private <R> ReplyEffect<SensorEvent, SensorRecord> judge(SensorRecord state, byte[] bytes, byte[] data,
+    /**
+     * Judges one device certificate; {@code answer} wraps the verdict in the reply type the caller
+     * expects. {@code dataDigest}: for SIGN, the digest of the signed data.
+     */
+    private <R> ReplyEffect<SensorEvent, SensorRecord> judge(SensorRecord state, byte[] bytes, byte[] dataDigest,
                                                             CertificateType expected, ActorRef<R> replyTo,
                                                             Function<Verdict, R> answer) {
         Instant now = now();
@@ -344,7 +347,7 @@ public final class SensorEntity
             seed = seed(state);
             switch (expected) {
                 case AUTH -> verifier.verifyAuth(seed, cert, now);
-                case SIGN -> verifier.verifySign(seed, cert, data, now);
+                case SIGN -> verifier.verifySignDigest(seed, cert, dataDigest, now);
                 case ENC_UP -> plaintext = verifier.decryptPayload(seed, cert, now);
                 default -> throw new IllegalStateException("not a device certificate type: " + expected);
             }

@@ -35,8 +35,12 @@ public final class SensorMessages {
     /** The verdict on the certificate at {@code index} of a batch. */
     public record BatchItemVerdict(int index, Verdict verdict) implements ClusterSerializable {}
 
-    /** Verify a SIGN certificate over {@code data}. */
-    public record VerifySignature(byte[] certificate, byte[] data, ActorRef<Verdict> replyTo) implements Command {}
+    /**
+     * Verify a SIGN certificate over data given by its digest ({@code CertificateVerifier.signDigest},
+     * 32 bytes, not secret), which the gateway computes: the data itself (up to ~780 KiB through the
+     * API) would not fit in one Artery frame (256 KiB) to a sensor on another node.
+     */
+    public record VerifySignature(byte[] certificate, byte[] dataDigest, ActorRef<Verdict> replyTo) implements Command {}
 
     /** Decrypt an ENC_UP certificate (ciphertext in its body). */
     public record Decrypt(byte[] certificate, ActorRef<Verdict> replyTo) implements Command {}

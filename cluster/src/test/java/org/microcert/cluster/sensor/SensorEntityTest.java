@@ -38,6 +38,8 @@ import org.microcert.persistence.card.SetDigest;
 import org.microcert.persistence.card.SoftwareCard;
 import org.microcert.persistence.sensor.SensorEvent;
 import org.microcert.persistence.sensor.SensorRecord;
+import org.microcert.protocol.CertificateVerifier;
+import org.microcert.protocol.CipherSuite;
 import org.microcert.protocol.CommandOrder;
 import org.microcert.protocol.MicroCertificate;
 import org.microcert.protocol.SensorChip;
@@ -470,10 +472,17 @@ class SensorEntityTest {
         byte[] data = "reading=21.5C".getBytes(StandardCharsets.UTF_8);
         MicroCertificate sign = chip.sign(data, clock.instant());
         Verdict wrong = kit.<Verdict>runCommand(r -> new SensorMessages.VerifySignature(sign.encode(),
-                "reading=99.9C".getBytes(StandardCharsets.UTF_8), r)).reply();
+                digest("reading=99.9C".getBytes(StandardCharsets.UTF_8)), r)).reply();
         assertEquals("BAD_TAG", wrong.reason());
-        Verdict ok = kit.<Verdict>runCommand(r -> new SensorMessages.VerifySignature(sign.encode(), data, r)).reply();
-        assertTrue(ok.accepted());
+        // anything but a 32-byte digest (here: the data itself) is refused, not judged
+        Verdict raw = kit.<Verdict>runCommand(r -> new SensorMessages.VerifySignature(sign.encode(), data, r)).reply();
+        assertEquals("MALFORMED", raw.reason());
+        Verdict ok = kit.<Verdict>runCommand(r -> new SensorMessages.VerifySignature(sign.encode(), digest(data), r)).reply();
+        assertTrue(ok.accepted(), () -> "rejected: " + ok.reason() + " " + ok.message());
+    }
+
+    static byte[] digest(byte[] data) {
+        return CertificateVerifier.signDigest(CipherSuite.AES128, data);
     }
 
     @Test
