@@ -2,22 +2,38 @@ package org.microcert.cluster.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
 import java.util.Base64;
+import java.util.Collection;
 import org.microcert.protocol.SensorId;
 
 /** Strict JSON and base64 handling for the gateway: every defect becomes an {@link ApiError} naming it. */
 final class Json {
 
-    static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    static final ObjectMapper MAPPER = mapper();
+
+    private static ObjectMapper mapper() {
+        ObjectMapper m = new ObjectMapper()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        // Jackson turns 123 or true into the string "123"/"true" by default: a wrong shape then
+        // reached base64 decoding (or the audit trail, for a revoke reason) instead of BAD_JSON.
+        m.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        return m;
+    }
 
     private Json() {}
 
@@ -29,8 +45,9 @@ final class Json {
         } catch (UnrecognizedPropertyException e) {
             throw ApiError.badJson("unknown field '" + e.getPropertyName() + "'");
         } catch (MismatchedInputException e) {
-            String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
-            throw ApiError.badJson(field == null ? "expected a JSON object" : "field '" + field + "' has the wrong type");
+            String field = path(e);
+            throw ApiError.badJson(field == null ? "expected a JSON object"
+                    : "field '" + field + "' has the wrong type" + expected(e.getTargetType()));
         } catch (JsonProcessingException e) {
             throw ApiError.badJson("not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -40,6 +57,26 @@ final class Json {
             throw ApiError.badJson("expected a JSON object");
         }
         return value;
+    }
+
+    /** Where in the body the defect is, e.g. {@code certificates[1]}; null for the body itself. */
+    private static String path(MismatchedInputException e) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.isEmpty() ? null : b.toString();
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == String.class) {
+            return ": expected a string";
+        }
+        return type != null && Collection.class.isAssignableFrom(type) ? ": expected an array" : "";
     }
 
     /** A required field's value, or BAD_JSON naming the missing field. */

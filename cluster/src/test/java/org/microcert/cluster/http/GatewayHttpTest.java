@@ -136,6 +136,29 @@ class GatewayHttpTest {
     }
 
     @Test
+    void numbersAndBooleansAreNotStrings() throws Exception {
+        assertWrongType(client.postJson(node.url("/v1/authenticate"), "{\"certificate\":123}", null), "certificate");
+        // "1234" would even be valid base64
+        assertWrongType(client.postJson(node.url("/v1/authenticate"), "{\"certificate\":1234}", null), "certificate");
+        assertWrongType(client.postJson(node.url("/v1/decrypt"), "{\"certificate\":12.5}", null), "certificate");
+        assertWrongType(client.postJson(node.url("/v1/verify"), "{\"certificate\":\"AAAA\",\"data\":true}", null),
+                "data");
+        assertWrongType(client.postJson(node.url("/v1/authenticate/batch"), "{\"certificates\":[\"AAAA\",1]}", null),
+                "certificates[1]");
+        assertWrongType(client.postJson(node.url("/v1/sensors"), "{\"envelope\":true}", OPERATOR), "envelope");
+        SensorChip chip = provisioned();
+        String base = node.url("/v1/sensors/" + chip.sensorId());
+        assertWrongType(client.postJson(base + "/revoke", "{\"reason\":5}", OPERATOR), "reason");
+        assertWrongType(client.postJson(base + "/encrypt", "{\"plaintext\":false}", OPERATOR), "plaintext");
+        assertEquals("ACTIVE", json(client.get(base, OPERATOR)).get("status").asText(), "nothing was changed");
+    }
+
+    static void assertWrongType(HttpResponse<String> r, String field) throws Exception {
+        assertError(r, 400, "BAD_JSON");
+        assertEquals("field '" + field + "' has the wrong type: expected a string", json(r).get("message").asText());
+    }
+
+    @Test
     void signaturesAndPayloadsTravelBothWays() throws Exception {
         SensorChip chip = provisioned();
         byte[] data = "temperature=21.5".getBytes(StandardCharsets.UTF_8);
