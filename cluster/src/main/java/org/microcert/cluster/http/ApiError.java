@@ -48,6 +48,12 @@ public final class ApiError extends RuntimeException {
         return new ApiError(StatusCodes.PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE", "body larger than " + limit + " bytes");
     }
 
+    /** The client did not send the whole body in time: its fault, not the node's (no Retry-After). */
+    public static ApiError bodyTimeout(java.time.Duration timeout) {
+        return new ApiError(StatusCodes.REQUEST_TIMEOUT, "BODY_TIMEOUT",
+                "the request body did not arrive within " + timeout.toSeconds() + " s");
+    }
+
     public static ApiError unavailable(String message) {
         return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "UNAVAILABLE", message);
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -44,6 +45,7 @@ import org.apache.pekko.http.javadsl.server.Rejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -800,8 +802,31 @@ public final class GatewayRoutes extends AllDirectives {
                 // Small bodies usually arrive whole: skip the toStrict machinery.
                 return inner.apply(type, strict.getData().toArray());
             }
-            return extractStrictEntity(BODY_TIMEOUT, limit, s -> inner.apply(type, s.getData().toArray()));
+            return extractMaterializer(mat -> onSuccess(strictBody(entity, limit, mat),
+                    s -> inner.apply(type, s.getData().toArray())));
         });
+    }
+
+    /**
+     * The whole body, or {@code 408 BODY_TIMEOUT} when it takes longer than {@link #BODY_TIMEOUT}.
+     * Not toStrict's own timeout (nor extractStrictEntity, which answered it as an internal error):
+     * that cancels the body stream, and a cancelled request body aborts the connection, often before
+     * the answer is out. Here the read goes on (with a later timeout as a backstop) until the
+     * answer has closed the connection.
+     */
+    private static CompletionStage<HttpEntity.Strict> strictBody(HttpEntity entity, long limit,
+                                                               Materializer mat) {
+        CompletableFuture<HttpEntity.Strict> read = new CompletableFuture<>();
+        entity.toStrict(2 * BODY_TIMEOUT.toMillis(), limit, mat).whenComplete((s, f) -> {
+            if (f == null) {
+                read.complete(s);
+            } else {
+                read.completeExceptionally(f);
+            }
+        });
+        return read.orTimeout(BODY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(f -> CompletableFuture.failedFuture(unwrap(f) instanceof TimeoutException
+                        ? ApiError.bodyTimeout(BODY_TIMEOUT) : f));
     }
 
     private <T> Route jsonBody(long limit, Class<T> type, Function<T, Route> inner) {

@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -156,6 +162,40 @@ class GatewayHttpTest {
     static void assertWrongType(HttpResponse<String> r, String field) throws Exception {
         assertError(r, 400, "BAD_JSON");
         assertEquals("field '" + field + "' has the wrong type: expected a string", json(r).get("message").asText());
+    }
+
+    @Test
+    void aBodyThatStallsIsARequestTimeoutNotAnUnavailableShard() throws Exception {
+        URI uri = URI.create(node.url("/"));
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            // 10 of the announced 4,000 bytes, then nothing: longer than a body may take (10 s)
+            out.write(("POST /v1/verify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 4000\r\n\r\n{\"certific").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long start = System.nanoTime();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String status = in.readLine();
+            assertTrue(System.nanoTime() - start > 9_000_000_000L, "answered before the body timeout");
+            assertEquals("HTTP/1.1 408 Request Timeout", status);
+            int length = -1;
+            boolean retryAfter = false;
+            for (String h = in.readLine(); !h.isEmpty(); h = in.readLine()) {
+                String name = h.substring(0, h.indexOf(':')).toLowerCase(Locale.ROOT);
+                length = name.equals("content-length") ? Integer.parseInt(h.substring(h.indexOf(':') + 1).strip()) : length;
+                retryAfter |= name.equals("retry-after");
+            }
+            assertFalse(retryAfter, "not a server-side condition to wait out");
+            char[] body = new char[length];
+            for (int n = 0, r; n < length; n += r) {
+                r = in.read(body, n, length - n);
+                assertTrue(r > 0, "the answer ended early");
+            }
+            JsonNode error = JSON.readTree(new String(body));
+            assertEquals("BODY_TIMEOUT", error.get("error").asText());
+            assertEquals("the request body did not arrive within 10 s", error.get("message").asText());
+        }
     }
 
     @Test
