@@ -199,6 +199,27 @@ class GatewayHttpTest {
     }
 
     @Test
+    void aBodyWithoutContentTypeIsOctetStream() throws Exception {
+        SensorChip chip = provisioned();
+        HttpResponse<String> auth = client.send("POST", node.url("/v1/authenticate"), null,
+                chip.authenticate(Instant.now()).encode(), null);
+        assertEquals(200, auth.statusCode(), auth.body());
+        byte[] up = "no content type".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> dec = client.send("POST", node.url("/v1/decrypt"), null,
+                chip.encrypt(up, Instant.now()).encode(), null);
+        assertEquals(200, dec.statusCode(), dec.body());
+        assertArrayEquals(up, Base64.getDecoder().decode(json(dec).get("plaintext").asText()));
+        // JSON without its Content-Type is judged as certificate bytes, and refused by JSON-only endpoints
+        String body = "{\"certificate\":\"" + b64(chip.authenticate(Instant.now()).encode()) + "\"}";
+        assertError(client.send("POST", node.url("/v1/authenticate"), null, body.getBytes(StandardCharsets.UTF_8),
+                null), 400, "MALFORMED");
+        HttpResponse<String> verify = client.send("POST", node.url("/v1/verify"), null,
+                body.getBytes(StandardCharsets.UTF_8), null);
+        assertError(verify, 415, "UNSUPPORTED_MEDIA_TYPE");
+        assertEquals("Content-Type must be application/json", json(verify).get("message").asText());
+    }
+
+    @Test
     void signaturesAndPayloadsTravelBothWays() throws Exception {
         SensorChip chip = provisioned();
         byte[] data = "temperature=21.5".getBytes(StandardCharsets.UTF_8);
