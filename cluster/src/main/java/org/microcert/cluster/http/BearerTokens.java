@@ -9,6 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,7 +25,14 @@ import java.util.Optional;
 public final class BearerTokens {
 
     /** Roles of the operator API (docs/http-api.md). */
-    public enum Role { OPERATOR, AUDITOR }
+    public enum Role {
+        OPERATOR, AUDITOR;
+
+        /** The name as in the tokens file and the audit trail ({@code auditor}, whatever the default locale). */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** Who called: the token's name (for the audit trail) and role. Never the token. */
     public record Principal(String name, Role role) {}
@@ -64,13 +72,14 @@ public final class BearerTokens {
             if (f.length != 3) {
                 throw new BadTokensFileException(where + ": expected '<sha256-hex> <role> <name>'");
             }
-            String hash = f[0].toLowerCase();
-            if (hash.length() != 64 || !hash.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-                throw new BadTokensFileException(where + ": the hash must be 64 hex digits (sha-256)");
+            String hash = f[0].toLowerCase(Locale.ROOT);
+            // ASCII only: Character.digit also takes e.g. full-width digits, which no sha256Hex ever matches
+            if (hash.length() != 64 || !hash.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                throw new BadTokensFileException(where + ": the hash must be 64 hex digits (sha-256, 0-9 and a-f)");
             }
             Role role;
             try {
-                role = Role.valueOf(f[1].toUpperCase());
+                role = Role.valueOf(f[1].toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new BadTokensFileException(where + ": unknown role '" + f[1] + "' (operator or auditor)");
             }

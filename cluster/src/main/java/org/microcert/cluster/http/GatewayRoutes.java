@@ -505,7 +505,7 @@ public final class GatewayRoutes extends AllDirectives {
 
     private static AuditRecord auditRecord(Principal p, String action, SensorId id, String result, String detail,
                                            String requestId) {
-        return new AuditRecord(Instant.now(), p.name(), p.role().name().toLowerCase(), action,
+        return new AuditRecord(Instant.now(), p.name(), p.role().label(), action,
                 id == null ? null : id.toString(), result, detail, requestId);
     }
 
@@ -780,10 +780,10 @@ public final class GatewayRoutes extends AllDirectives {
             }
             Principal p = principal.get();
             if (!roles.contains(p.role())) {
-                audit.record(new AuditRecord(Instant.now(), p.name(), p.role().name().toLowerCase(), "AUTH_FAILURE",
+                audit.record(new AuditRecord(Instant.now(), p.name(), p.role().label(), "AUTH_FAILURE",
                         null, "FORBIDDEN", request.method().name() + " " + request.getUri().path(), requestId));
                 return complete(errorResponse(StatusCodes.FORBIDDEN, "FORBIDDEN",
-                        "role " + p.role().name().toLowerCase() + " may not call this endpoint"));
+                        "role " + p.role().label() + " may not call this endpoint"));
             }
             return inner.apply(p);
         });

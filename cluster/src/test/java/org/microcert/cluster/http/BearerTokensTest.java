@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** Operator tokens: stored hashed, matched by hash, roles and names from the file. */
@@ -41,5 +42,27 @@ class BearerTokensTest {
                 List.of(hash + " operator"), "t")).getMessage().contains("expected"));
         assertTrue(assertThrows(BearerTokens.BadTokensFileException.class, () -> BearerTokens.parse(
                 List.of(hash + " operator a", hash + " auditor b"), "t")).getMessage().contains("line 2"));
+        // full-width digits are digits to Character.digit, but no token hashes to them
+        String fullWidth = '\uFF10' + hash.substring(1);
+        assertEquals(64, fullWidth.length());
+        assertTrue(assertThrows(BearerTokens.BadTokensFileException.class, () -> BearerTokens.parse(
+                List.of(fullWidth + " operator alice"), "t")).getMessage().contains("t line 1: the hash must be 64 hex digits"));
+    }
+
+    @Test
+    void rolesReadAndPrintTheSameInATurkishLocale() {
+        Locale before = Locale.getDefault();
+        Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+        try {
+            // "auditor".toUpperCase() is "AUDİTOR" there, and "AUDITOR".toLowerCase() is "audıtor"
+            BearerTokens tokens = BearerTokens.parse(List.of(BearerTokens.sha256Hex(TOKEN) + " auditor carol",
+                    BearerTokens.sha256Hex("other").toUpperCase(Locale.ROOT) + " OPERATOR dave"), "t");
+            assertEquals(BearerTokens.Role.AUDITOR, tokens.authenticate("Bearer " + TOKEN).orElseThrow().role());
+            assertEquals(BearerTokens.Role.OPERATOR, tokens.authenticate("Bearer other").orElseThrow().role(),
+                    "upper-case hex and role are read as lower case");
+            assertEquals("auditor", BearerTokens.Role.AUDITOR.label());
+        } finally {
+            Locale.setDefault(before);
+        }
     }
 }
