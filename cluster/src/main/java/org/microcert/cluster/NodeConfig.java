@@ -109,7 +109,7 @@ public final class NodeConfig {
                   --config FILE          HOCON file or classpath resource (e.g. local1.conf)   MICROCERT_CONFIG
                 """);
         for (Option o : OPTIONS) {
-            b.append(String.format("  %-22s %-52s %s%n", o.flag + " V", o.help, o.env));
+            b.append(String.format(java.util.Locale.ROOT, "  %-22s %-52s %s%n", o.flag + " V", o.help, o.env));
         }
         b.append("""
                 Secrets never as flags: MICROCERT_CARD_PASSWORD or --card-password-file for the card,

@@ -36,7 +36,7 @@ public final class ApiError extends RuntimeException {
     }
 
     public static ApiError badSensorId(String text) {
-        return new ApiError(StatusCodes.BAD_REQUEST, "BAD_SENSOR_ID", "sensor id must be 16 hex digits, got '"
+        return new ApiError(StatusCodes.BAD_REQUEST, "BAD_SENSOR_ID", "sensor id must be 16 lower-case hex digits (0-9, a-f), got '"
                 + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "'");
     }
 

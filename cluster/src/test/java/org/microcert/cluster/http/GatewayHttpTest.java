@@ -289,6 +289,8 @@ class GatewayHttpTest {
         assertError(client.postJson(status + "/revoke", "{}", AUDITOR), 403, "FORBIDDEN");
         assertError(client.get(node.url("/v1/sensors/not-a-sensor-id"), OPERATOR), 400, "BAD_SENSOR_ID");
         assertError(client.get(node.url("/v1/sensors/00000000deadbeef"), OPERATOR), 404, "UNKNOWN_SENSOR");
+        // upper case is another spelling of that id: refused, never a second journal for one sensor
+        assertError(client.get(node.url("/v1/sensors/00000000DEADBEEF"), OPERATOR), 400, "BAD_SENSOR_ID");
     }
 
     @Test
