@@ -87,6 +87,51 @@ class RunCommandTest {
     }
 
     @Test
+    void aFleetSeedIsDrivenAgainButAnIdProvisionedByAnotherFleetIsASetUpError() throws Exception {
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            String[] args = {"run", "-g", center.url(), "--sensors", "5", "--rate", "20", "--duration", "1s",
+                "--mix", "authenticate=1", "--fleet-seed", "11", "--report-dir", dir.resolve("seed-11").toString()};
+            assertEquals(0, run(new StringWriter(), args));
+            assertEquals(0, run(new StringWriter(), args)); // ALREADY_PROVISIONED with the same seeds: fine
+            assertEquals(5, center.provisioned());
+
+            // another fleet (e.g. an older release) holds the first id of fleet seed 12 with another seed
+            long year = java.time.Year.now(java.time.ZoneOffset.UTC).getValue();
+            java.security.SecureRandom rng = new java.security.SecureRandom();
+            org.microcert.protocol.SensorChip other = org.microcert.protocol.SensorChip.withSeed(
+                    new org.microcert.protocol.SensorId(org.microcert.simulator.fleet.FleetLoader.idBase(12,
+                            org.microcert.protocol.CipherSuite.AES128)), org.microcert.protocol.CipherSuite.AES128,
+                    org.microcert.protocol.KeySeed.generate(rng, 1, (int) year), rng,
+                    org.microcert.protocol.CertificateVerifier.DEFAULT_MAX_SKEW);
+            java.util.concurrent.ExecutorService io = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                new org.microcert.simulator.gateway.GatewayClient(List.of(java.net.URI.create(center.url())),
+                        java.time.Duration.ofSeconds(5), io, "operator-token-1")
+                        .importManifest(List.of(other.transportEnvelope(kTrans).encode()));
+            } finally {
+                io.shutdownNow();
+            }
+            String stderr = captureStderr(() -> assertEquals(RunCommand.EXIT_SETUP, run(new StringWriter(), "run", "-g",
+                    center.url(), "--sensors", "5", "--rate", "20", "--duration", "1s", "--mix", "authenticate=1",
+                    "--fleet-seed", "12")));
+            assertTrue(stderr.contains("already provisioned") && stderr.contains("--fleet-seed"), stderr);
+        }
+    }
+
+    /** What {@code body} printed to System.err (where set-up errors go). */
+    private static String captureStderr(Runnable body) {
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            body.run();
+        } finally {
+            System.setErr(oldErr);
+        }
+        return captured.toString();
+    }
+
+    @Test
     void anUnreachableGatewayIsASetUpErrorThatSaysSo() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -2,7 +2,9 @@ package org.microcert.simulator.fleet;
 
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.DrbgParameters;
+import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -28,6 +30,7 @@ import org.microcert.simulator.gateway.GatewayClient.GatewayException;
 import org.microcert.simulator.report.RunReport;
 import org.microcert.simulator.traffic.Device;
 import org.microcert.simulator.traffic.Fleet;
+import org.microcert.simulator.traffic.Verdict;
 
 /**
  * Plays the factory station: makes the virtual sensors' chips, loads K_trans into them, and sends
@@ -37,14 +40,21 @@ import org.microcert.simulator.traffic.Fleet;
  *
  * <p>Sensor ids: active sensors are {@code firstId + i}; the revoked, expired-seed and unknown
  * sensors live 2^31 above, so they never collide with an active sensor of a run with more sensors.
- * With a fleet seed, every seed is derived from (fleet seed, sensor id), so a fleet provisioned
- * once can be driven again by later runs ({@code ALREADY_PROVISIONED} is then expected); without
- * one, seeds come from a DRBG and the ids from a random base.
+ * A fleet owns the 2^32 ids above its base. With a fleet seed, the base is derived from (fleet
+ * seed, suite) ({@link #idBase}) and every seed from (fleet seed, sensor id), so a fleet provisioned
+ * once can be driven again by later runs ({@code ALREADY_PROVISIONED} is then expected, and checked
+ * with one certificate); without one, seeds come from a DRBG and the ids from a random base.
  */
 public final class FleetLoader {
 
     /** Above this offset the special-role sensors live. */
     static final long ROLE_OFFSET = 1L << 31;
+    /** Role sensors of one kind at most: each role has 2^20 ids above {@link #ROLE_OFFSET}. */
+    static final int MAX_ROLE_SENSORS = 1 << 20;
+    /** A base is a multiple of 2^32 below 2^63 (ids stay positive): 2^31 fleets fit. */
+    private static final long ID_BASE_MASK = 0x7FFF_FFFF_0000_0000L;
+    /** Already-provisioned sensors whose seed is checked with a certificate before the run. */
+    private static final int SAME_FLEET_PROBES = 3;
     private static final int RNG_STRIPES = 8;
 
     /**
@@ -59,6 +69,11 @@ public final class FleetLoader {
             }
             if (revoked < 0 || unknown < 0 || expired < 0) {
                 throw new IllegalArgumentException("sensor counts must not be negative");
+            }
+            if (Math.max(revoked, Math.max(unknown, expired)) > MAX_ROLE_SENSORS) {
+                // more would run into the next role's ids
+                throw new IllegalArgumentException("--revoked-sensors, --expired-seed-sensors and --unknown-sensors "
+                        + "must each be at most " + MAX_ROLE_SENSORS);
             }
         }
     }
@@ -79,8 +94,7 @@ public final class FleetLoader {
         for (int i = 0; i < rngs.length; i++) {
             rngs[i] = fastDrbg();
         }
-        long base = spec.fleetSeed() != null ? (spec.fleetSeed() & 0x7FFF_FFFF_0000_0000L)
-                : (rngs[0].nextLong() & 0x7FFF_FFFF_0000_0000L);
+        long base = spec.fleetSeed() != null ? idBase(spec.fleetSeed(), spec.suite()) : (rngs[0].nextLong() & ID_BASE_MASK);
         Instant now = Instant.now();
         int year = now.atZone(ZoneOffset.UTC).getYear();
 
@@ -96,12 +110,16 @@ public final class FleetLoader {
         console.printf(Locale.ROOT, "provisioning %,d sensors through the bulk import (%s)...%n", toProvision.size(),
                 String.join(", ", gateway.gateways().stream().map(Object::toString).toList()));
         long importStarted = System.nanoTime();
-        long[] counts = importAll(toProvision, transportKey, gateway, spec, console);
+        Imported imported = importAll(toProvision, transportKey, gateway, spec, console);
+        long[] counts = {imported.provisioned(), imported.alreadyProvisioned(), imported.failed()};
         if (counts[2] > 0 || (counts[1] > 0 && spec.fleetSeed() == null)) {
             throw new GatewayException(String.format(Locale.ROOT,
                     "provisioning failed for %d sensors and found %d already provisioned with other seeds%s",
                     counts[2], counts[1], counts[1] > 0 ? " (use another --fleet-seed, or none)" : ""));
         }
+        // before revoking anything: a collision would revoke another fleet's sensors
+        checkSameFleet(imported.alreadyProvisionedChips().stream()
+                .filter(c -> c.sensorId().value() - base < spec.sensors()).toList(), gateway);
         double importSeconds = (System.nanoTime() - importStarted) / 1e9;
         revokeAll(revoked, gateway, spec.importParallelism());
         double seconds = Math.round((System.nanoTime() - started) / 1e7) / 100.0;
@@ -114,6 +132,44 @@ public final class FleetLoader {
                 expired.stream().map(c -> (Device) new ExpiredSeedDevice(c.sensorId(), c.suite(), rngs[0])).toList());
         return new Loaded(fleet, new RunReport.Provisioning(toProvision.size(), counts[0], counts[1], counts[2],
                 seconds, rate, revoked.size(), expired.size()));
+    }
+
+    /**
+     * The first sensor id of the fleet of {@code fleetSeed} and {@code suite}: a hash of both, so that
+     * different seeds (not only seeds that differ above bit 32) and different suites get different
+     * 2^32-id blocks, and one seed always the same block. Two fleets share a block with a chance of
+     * 2^-31; {@link #checkSameFleet} catches that.
+     */
+    public static long idBase(long fleetSeed, CipherSuite suite) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update("microcert-sim fleet ids".getBytes(StandardCharsets.US_ASCII));
+            sha.update(ByteBuffer.allocate(Long.BYTES).putLong(fleetSeed).array());
+            sha.update(suite.name().getBytes(StandardCharsets.US_ASCII));
+            return ByteBuffer.wrap(sha.digest()).getLong() & ID_BASE_MASK;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no SHA-256", e);
+        }
+    }
+
+    /**
+     * An active sensor the center already had is this fleet's only if it holds this fleet's seed.
+     * If another fleet (another --fleet-seed or --suite, or a simulator release that derived ids
+     * from the seed's high bits only) provisioned the id, the center keeps that seed and rejects
+     * every good certificate of ours as BAD_TAG: a run would blame the center. One certificate of a
+     * few such sensors tells the two apart before the run.
+     */
+    private static void checkSameFleet(List<SensorChip> alreadyProvisioned, GatewayClient gateway) {
+        long now = System.currentTimeMillis() / 1000;
+        for (SensorChip c : alreadyProvisioned.subList(0, Math.min(SAME_FLEET_PROBES, alreadyProvisioned.size()))) {
+            Verdict v = gateway.authenticate(new ChipDevice(c).authenticate(now)).join();
+            if (v instanceof Verdict.Rejected r) {
+                throw new GatewayException("sensor " + c.sensorId() + " was already provisioned and the center rejects "
+                        + "its certificate (" + r.reason() + "): another fleet (another --fleet-seed or --suite, or an "
+                        + "older simulator release) provisioned this id with another seed. Use another --fleet-seed, or "
+                        + "none for a fresh fleet. (If this --fleet-seed and --suite did provision it, the center is at fault.)");
+            }
+        }
     }
 
     private static List<Device> devices(List<SensorChip> chips) {
@@ -135,53 +191,65 @@ public final class FleetLoader {
      * Sends the manifest in requests of {@code importChunk} lines, {@code importParallelism} at a
      * time (round-robin over the gateways); each line's envelope is sealed when its upload reaches it.
      *
-     * @return provisioned, already provisioned, failed
+     * @return the counts, and some of the sensors answered ALREADY_PROVISIONED
      */
-    private static long[] importAll(List<SensorChip> chips, byte[] transportKey, GatewayClient gateway, Spec spec,
+    private static Imported importAll(List<SensorChip> chips, byte[] transportKey, GatewayClient gateway, Spec spec,
                                     PrintStream console) throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(spec.importParallelism());
         AtomicLong answered = new AtomicLong();
         try {
-            List<Future<GatewayClient.ImportResult>> results = new ArrayList<>();
+            List<Future<Chunk>> results = new ArrayList<>();
             for (int from = 0; from < chips.size(); from += spec.importChunk()) {
                 List<SensorChip> chunk = chips.subList(from, Math.min(chips.size(), from + spec.importChunk()));
                 results.add(pool.submit(() -> {
-                    GatewayClient.ImportResult r = importChunk(gateway, chunk, transportKey);
-                    answered.addAndGet(r.lines());
+                    Chunk r = importChunk(gateway, chunk, transportKey);
+                    answered.addAndGet(r.result().lines());
                     return r;
                 }));
             }
             long[] counts = new long[3];
             List<String> failures = new ArrayList<>();
+            List<SensorChip> already = new ArrayList<>();
             long started = System.nanoTime();
-            for (Future<GatewayClient.ImportResult> f : results) {
-                GatewayClient.ImportResult r = null;
-                while (r == null) {
+            for (Future<Chunk> f : results) {
+                Chunk c = null;
+                while (c == null) {
                     try {
-                        r = get(f, 2);
+                        c = get(f, 2);
                     } catch (TimeoutException stillRunning) {
                         console.printf(Locale.ROOT, "  answered %,d / %,d lines (%,.0f sensors/s)%n", answered.get(),
                                 chips.size(), answered.get() / ((System.nanoTime() - started) / 1e9));
                     }
                 }
+                GatewayClient.ImportResult r = c.result();
                 counts[0] += r.provisioned();
                 counts[1] += r.alreadyProvisioned();
                 counts[2] += r.failed();
                 if (failures.size() < 5) {
                     failures.addAll(r.failures());
                 }
+                already.addAll(c.alreadyProvisioned());
             }
             failures.stream().limit(5).forEach(m -> console.println("  import failure: " + m));
-            return counts;
+            return new Imported(counts[0], counts[1], counts[2], already);
         } finally {
             pool.shutdownNow();
         }
     }
 
+    private record Imported(long provisioned, long alreadyProvisioned, long failed, List<SensorChip> alreadyProvisionedChips) {}
+
+    /** The result of one chunk, and (some of) its sensors answered ALREADY_PROVISIONED. */
+    private record Chunk(GatewayClient.ImportResult result, List<SensorChip> alreadyProvisioned) {}
+
     /** One request, then again for the lines the center answered UNAVAILABLE (its shards were busy). */
-    private static GatewayClient.ImportResult importChunk(GatewayClient gateway, List<SensorChip> chunk,
-                                                          byte[] transportKey) throws InterruptedException {
+    private static Chunk importChunk(GatewayClient gateway, List<SensorChip> chunk, byte[] transportKey)
+            throws InterruptedException {
         GatewayClient.ImportResult r = send(gateway, chunk, transportKey);
+        List<SensorChip> alreadyChips = new ArrayList<>();
+        for (int i : r.alreadyProvisionedLines()) {
+            alreadyChips.add(chunk.get(i));
+        }
         long provisioned = r.provisioned();
         long already = r.alreadyProvisioned();
         for (int attempt = 1; attempt < GatewayClient.RETRIES && !r.retryable().isEmpty(); attempt++) {
@@ -195,8 +263,8 @@ public final class FleetLoader {
             // a retried line may have landed although its first answer said UNAVAILABLE: same seed, fine
             provisioned += r.provisioned() + r.alreadyProvisioned();
         }
-        return new GatewayClient.ImportResult(provisioned + already + r.failed(), provisioned, already, r.failed(),
-                r.failures(), r.retryable());
+        return new Chunk(new GatewayClient.ImportResult(provisioned + already + r.failed(), provisioned, already,
+                r.failed(), r.failures(), r.retryable(), List.of()), alreadyChips);
     }
 
     private static GatewayClient.ImportResult send(GatewayClient gateway, List<SensorChip> chunk, byte[] transportKey) {

@@ -430,16 +430,18 @@ public final class GatewayClient {
     }
 
     /**
-     * The summary of one import request, the per-line failures (error codes), and the lines
-     * (0-based) that failed only because the shard was busy ({@code UNAVAILABLE}: retry them).
+     * The summary of one import request, the per-line failures (error codes), the lines (0-based)
+     * that failed only because the shard was busy ({@code UNAVAILABLE}: retry them), and the first
+     * lines (0-based) answered {@code ALREADY_PROVISIONED}.
      */
     public record ImportResult(long lines, long provisioned, long alreadyProvisioned, long failed,
-                               List<String> failures, List<Integer> retryable) {
+                               List<String> failures, List<Integer> retryable, List<Integer> alreadyProvisionedLines) {
 
         /** Reads the result lines as they stream in. */
         static ImportResult parse(BufferedReader ndjson) throws IOException {
             List<String> failures = new ArrayList<>();
             List<Integer> retryable = new ArrayList<>();
+            List<Integer> alreadyLines = new ArrayList<>();
             long lines = 0;
             long provisioned = 0;
             long already = 0;
@@ -460,7 +462,12 @@ public final class GatewayClient {
                 lines++;
                 switch (n.path("result").asText("")) {
                     case "PROVISIONED" -> provisioned++;
-                    case "ALREADY_PROVISIONED" -> already++;
+                    case "ALREADY_PROVISIONED" -> {
+                        already++;
+                        if (alreadyLines.size() < 10 && n.path("line").isInt()) {
+                            alreadyLines.add(n.path("line").asInt() - 1);
+                        }
+                    }
                     default -> {
                         failed++;
                         if (n.path("error").asText("").equals("UNAVAILABLE") && n.path("line").isInt()) {
@@ -473,7 +480,7 @@ public final class GatewayClient {
                     }
                 }
             }
-            return new ImportResult(lines, provisioned, already, failed, failures, retryable);
+            return new ImportResult(lines, provisioned, already, failed, failures, retryable, alreadyLines);
         }
     }
 }
