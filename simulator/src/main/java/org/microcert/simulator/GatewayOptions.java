@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.microcert.simulator.gateway.GatewayClient;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -67,14 +68,25 @@ public final class GatewayOptions {
     /** The token, or null when none is configured. */
     String operatorToken() {
         if (operatorTokenFile != null) {
+            String token;
             try {
-                return Files.readString(operatorTokenFile, StandardCharsets.UTF_8).strip();
+                token = Files.readString(operatorTokenFile, StandardCharsets.UTF_8).strip();
             } catch (IOException e) {
                 throw new ParameterException(spec.commandLine(), "cannot read --operator-token-file " + operatorTokenFile
                         + ": " + e.getMessage());
             }
+            return checked(token, "--operator-token-file " + operatorTokenFile);
         }
         String env = System.getenv("MICROCERT_OPERATOR_TOKEN");
-        return env == null || env.isBlank() ? null : env.strip();
+        return env == null || env.isBlank() ? null : checked(env.strip(), "MICROCERT_OPERATOR_TOKEN");
+    }
+
+    /** Refused before anything is sent; the message names the source, never the token. */
+    private String checked(String token, String source) {
+        String problem = GatewayClient.tokenProblem(token);
+        if (problem != null) {
+            throw new ParameterException(spec.commandLine(), "the operator token in " + source + " " + problem);
+        }
+        return token;
     }
 }

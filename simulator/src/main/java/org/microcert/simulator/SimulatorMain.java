@@ -29,9 +29,19 @@ public final class SimulatorMain {
             return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("error: " + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage()));
+            cmd.getErr().println("error: " + userMessage(ex));
             return RunCommand.EXIT_SETUP;
         });
         return cli;
+    }
+
+    /**
+     * An unexpected exception's message, with anything from "Bearer" on cut: the JDK quotes a
+     * refused header value, and the operator token must never be printed (the token is checked
+     * when read, so this is the second line of defence).
+     */
+    static String userMessage(Throwable ex) {
+        String m = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        return m.replaceAll("(?is)bearer\\s.*", "Bearer <withheld>");
     }
 }

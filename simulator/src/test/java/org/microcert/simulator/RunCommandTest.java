@@ -152,6 +152,24 @@ class RunCommandTest {
     }
 
     @Test
+    void anOperatorTokenWithALineBreakIsRefusedWithoutPrintingIt() throws Exception {
+        Path token = dir.resolve("bad-token");
+        Files.writeString(token, "s3cret\nhalf\n");
+        StringWriter err = new StringWriter();
+        CommandLine cli = SimulatorMain.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute("run", "-g", "http://127.0.0.1:9", "--transport-key", dir.resolve("ktrans.mctk").toString(),
+                "--transport-key-password-file", dir.resolve("ktrans.pw").toString(), "--operator-token-file",
+                token.toString());
+        assertEquals(2, exit, err.toString());
+        assertTrue(err.toString().startsWith("error: the operator token in --operator-token-file"), err.toString());
+        assertFalse(err.toString().contains("s3cret") || err.toString().contains("half"), err.toString());
+        // and should a header value reach an error message all the same, it is cut
+        assertEquals("invalid header value: \"Bearer <withheld>", SimulatorMain.userMessage(
+                new IllegalArgumentException("invalid header value: \"Bearer s3cret\nhalf\"")));
+    }
+
+    @Test
     void badOptionsAreRefusedWithTheReasonAndExitTwo() {
         for (String[] args : List.of(new String[] {"run", "--rate", "-5"}, new String[] {"run", "--mix", "login=3"},
                 new String[] {"run", "--adversarial", "teleport"}, new String[] {"run", "-g", "ftp://x"},

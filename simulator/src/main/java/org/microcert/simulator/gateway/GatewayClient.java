@@ -53,6 +53,9 @@ public final class GatewayClient {
         if (gateways.isEmpty()) {
             throw new IllegalArgumentException("at least one gateway URL is needed");
         }
+        if (operatorToken != null && tokenProblem(operatorToken) != null) {
+            throw new IllegalArgumentException("the operator token " + tokenProblem(operatorToken)); // never the token itself
+        }
         this.gateways = List.copyOf(gateways);
         this.timeout = timeout;
         this.operatorToken = operatorToken;
@@ -402,12 +405,36 @@ public final class GatewayClient {
         }
     }
 
+    /**
+     * Why {@code token} cannot be a bearer token, or null when it can. Only visible ASCII, as RFC
+     * 6750's b64token: anything else (a line break, a control character) makes the JDK refuse the
+     * header with a message that quotes it, token included. The answer never contains the token.
+     */
+    public static String tokenProblem(String token) {
+        if (token.isEmpty()) {
+            return "is empty";
+        }
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return "must be visible ASCII characters only (no spaces, line breaks or control characters): "
+                        + "character " + (i + 1) + " of " + token.length() + " is not";
+            }
+        }
+        return null;
+    }
+
     private HttpRequest.Builder withToken(HttpRequest.Builder b) {
         if (operatorToken == null || operatorToken.isEmpty()) {
             throw new GatewayException("an operator token is needed for provisioning and revocation "
                     + "(--operator-token-file or MICROCERT_OPERATOR_TOKEN)");
         }
-        return b.header("Authorization", "Bearer " + operatorToken);
+        try {
+            return b.header("Authorization", "Bearer " + operatorToken);
+        } catch (IllegalArgumentException e) {
+            // the JDK's message quotes the header value: never pass it on
+            throw new GatewayException("the operator token is not a valid HTTP header value");
+        }
     }
 
     private HttpResponse<byte[]> sendBlocking(HttpRequest req, String what) {

@@ -118,6 +118,16 @@ class GatewayClientTest {
     }
 
     @Test
+    void aTokenThatCannotBeAHeaderIsRefusedWithoutShowingIt() {
+        for (String bad : List.of("s3cret\nhalf", "s3cret half", "s3cret\u0007", "s3cr\u00e9t")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new GatewayClient(
+                    List.of(URI.create("http://127.0.0.1:9")), Duration.ofSeconds(1), executor, bad));
+            assertTrue(e.getMessage().contains("visible ASCII") && !e.getMessage().contains("s3cr"), e.getMessage());
+        }
+        assertEquals(null, GatewayClient.tokenProblem("Abc-._~+/9=="));
+    }
+
+    @Test
     void importResultsAreCountedPerLine() {
         GatewayClient.ImportResult r = client.importManifest(List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}));
         assertEquals(3, r.lines());
