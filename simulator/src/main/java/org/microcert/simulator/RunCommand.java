@@ -100,7 +100,7 @@ public final class RunCommand implements Callable<Integer> {
     Path reportDir;
 
     @Option(names = "--max-failure-ratio", defaultValue = "0.01", paramLabel = "FRACTION",
-            description = "Largest share of items without a verdict (timeouts, 5xx) that still passes (default: ${DEFAULT-VALUE}).")
+            description = "Largest share of items without a verdict (timeouts, 5xx) that still passes, 0 to 1 (default: ${DEFAULT-VALUE}).")
     double maxFailureRatio;
 
     @Option(names = "--progress-interval", defaultValue = "1s", converter = DurationConverter.class,
@@ -118,6 +118,9 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Runs everything; null when set-up failed (the reason is printed). */
     RunReport execute(PrintStream out) throws InterruptedException {
+        // written so that NaN fails too: NaN would pass every run, a negative ratio fail every one
+        require(maxFailureRatio >= 0 && maxFailureRatio <= 1,
+                "--max-failure-ratio must be between 0 and 1, not " + maxFailureRatio);
         TrafficMix trafficMix = mix();
         RateSchedule schedule = schedule();
         if (batchSize < 1 || batchSize > 1000) {
@@ -167,6 +170,12 @@ public final class RunCommand implements Callable<Integer> {
                 // already shutting down
             }
             return report;
+        }
+    }
+
+    private void require(boolean ok, String error) {
+        if (!ok) {
+            throw new ParameterException(spec.commandLine(), error);
         }
     }
 

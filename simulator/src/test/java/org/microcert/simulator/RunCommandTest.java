@@ -170,6 +170,16 @@ class RunCommandTest {
     }
 
     @Test
+    void aFailureRatioOutsideZeroToOneIsRefusedBeforeAnythingIsSent() {
+        for (String ratio : List.of("NaN", "-0.1", "1.5", "Infinity")) {
+            StringWriter err = new StringWriter();
+            // an unreachable gateway: only an option check can answer 2
+            assertEquals(2, run(err, "run", "-g", "http://127.0.0.1:9", "--max-failure-ratio", ratio), ratio);
+            assertTrue(err.toString().startsWith("error: --max-failure-ratio must be between 0 and 1"), err.toString());
+        }
+    }
+
+    @Test
     void badOptionsAreRefusedWithTheReasonAndExitTwo() {
         for (String[] args : List.of(new String[] {"run", "--rate", "-5"}, new String[] {"run", "--mix", "login=3"},
                 new String[] {"run", "--adversarial", "teleport"}, new String[] {"run", "-g", "ftp://x"},
