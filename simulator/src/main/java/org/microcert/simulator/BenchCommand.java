@@ -156,6 +156,15 @@ public final class BenchCommand implements Callable<Integer> {
                 "--probe-duration must be between 1s and " + MAX_AGE.toSeconds() + "s, not " + probeDuration.toSeconds() + "s");
         require(!watchedPids.containsKey(CpuMeter.CLIENT),
                 "--watch-pid: '" + CpuMeter.CLIENT + "' is this client's own name; choose another");
+        // each warm-up is a step with a 1 s ramp
+        require(warmup.compareTo(Duration.ofSeconds(1)) >= 0, "--warmup must be at least 1s, not " + warmup.toMillis() + "ms");
+        gateway.check();
+        // read and probed now: found missing or unwritable at the end, the whole run's results were lost
+        Map<String, String> attached = new java.util.LinkedHashMap<>();
+        attachments.forEach((name, file) -> attached.put(name, OptionChecks.readText(spec, file, "--attach " + name + ":")));
+        if (outFile != null) {
+            OptionChecks.writableFile(spec, outFile, "--out");
+        }
         boolean runHello = sweeps.contains("baseline");
         boolean runAuth = sweeps.contains("authenticate");
         boolean runHalf = sweeps.contains("half-rate");
@@ -299,8 +308,8 @@ public final class BenchCommand implements Callable<Integer> {
                 result.set("machineProbe", probeJson(probeBefore, probeAfter));
             }
             ObjectNode others = result.putObject("others");
-            for (Map.Entry<String, Path> a : attachments.entrySet()) {
-                String text = Files.readString(a.getValue());
+            for (Map.Entry<String, String> a : attached.entrySet()) {
+                String text = a.getValue();
                 try {
                     others.set(a.getKey(), ReportWriter.json().readTree(text));
                 } catch (java.io.IOException notJson) {
@@ -375,9 +384,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void require(boolean ok, String error) {
-        if (!ok) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), error);
-        }
+        OptionChecks.require(spec, ok, error);
     }
 
     private void warmUp(String what, Operation.Source source, double rate) throws InterruptedException {

@@ -43,6 +43,15 @@ public final class GatewayOptions {
                     + "Or set MICROCERT_OPERATOR_TOKEN. Not a command-line value, so it never shows in ps."})
     Path operatorTokenFile;
 
+    /** Every gateway option, checked before anything is sent (exit 2 naming the option). */
+    void check() {
+        uris();
+        OptionChecks.require(spec, timeout.compareTo(Duration.ofMillis(1)) >= 0,
+                "--timeout must be at least 1ms, not " + timeout.toMillis() + "ms");
+        OptionChecks.require(spec, !waitReady.isNegative(), "--wait-ready must not be negative");
+        operatorToken();
+    }
+
     List<URI> uris() {
         List<URI> out = new ArrayList<>();
         for (String g : gateways) {

@@ -129,8 +129,14 @@ public final class RunCommand implements Callable<Integer> {
         if (payloadBytes < 0 || payloadBytes > 65_536) {
             throw new ParameterException(spec.commandLine(), "--payload-bytes must be in 0..65536");
         }
+        // a progress line more often than ten times a second is noise, and 0 cannot be scheduled
+        require(progressInterval.compareTo(Duration.ofMillis(100)) >= 0,
+                "--progress-interval must be at least 100ms, not " + human(progressInterval));
+        gateway.check();
         Path dir = reportDir != null ? reportDir : Path.of("var", "sim-reports",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        // found now, not after the run: the report is what the run is for
+        OptionChecks.writableDirectory(spec, dir, "--report-dir");
         Provisioned setup;
         try {
             setup = Provisioned.start("simulator-io", gateway, fleet, trafficMix, out, spec);
@@ -158,25 +164,33 @@ public final class RunCommand implements Callable<Integer> {
                 }
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            out.printf(Locale.ROOT, "running %.0f requests/s (ramp %s) for %s over %d connection(s)...%n", rate,
-                    human(ramp), human(duration), gateway.connections);
-            RunReport report = sim.run(factory, settings(trafficMix), loaded.provisioning(), driver::set);
-            Path html = ReportWriter.write(report, dir);
-            printSummary(out, report, html);
-            reported.countDown();
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down
+                out.printf(Locale.ROOT, "running %.0f requests/s (ramp %s) for %s over %d connection(s)...%n", rate,
+                        human(ramp), human(duration), gateway.connections);
+                RunReport report = sim.run(factory, settings(trafficMix), loaded.provisioning(), driver::set);
+                Path html = null;
+                try {
+                    html = ReportWriter.write(report, dir);
+                } catch (java.io.UncheckedIOException e) {
+                    // checked writable before the run, but a disk can fill up: the summary still counts
+                    System.err.println("error: " + e.getMessage());
+                }
+                printSummary(out, report, html);
+                return report;
+            } finally {
+                // whatever happened: a hook left behind would hold the JVM's exit for its whole wait
+                reported.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // already shutting down
+                }
             }
-            return report;
         }
     }
 
     private void require(boolean ok, String error) {
-        if (!ok) {
-            throw new ParameterException(spec.commandLine(), error);
-        }
+        OptionChecks.require(spec, ok, error);
     }
 
     TrafficMix mix() {
@@ -228,7 +242,8 @@ public final class RunCommand implements Callable<Integer> {
                 s.good().maxMs(), s.sendLag().p99Ms());
         out.println(r.passed() ? "PASSED: every good item accepted, every bad item rejected"
                 : "FAILED: " + String.join("; ", r.problems()));
-        out.println("report: " + html.toAbsolutePath() + " (and report.json beside it)");
+        out.println(html == null ? "report: NOT WRITTEN (see the error above)"
+                : "report: " + html.toAbsolutePath() + " (and report.json beside it)");
     }
 
     static String human(Duration d) {

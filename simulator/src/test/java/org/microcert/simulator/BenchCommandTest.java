@@ -265,7 +265,19 @@ class BenchCommandTest {
         assertTrue(noProcess.toString().startsWith("error: --watch-pid node=999999999: no running process"), noProcess.toString());
         assertFalse(err.toString().contains("Exception") || unknown.toString().contains("Exception")
                 || noProcess.toString().contains("Exception"));
+        Path inTheWay = dir.resolve("in-the-way");
+        try {
+            java.nio.file.Files.writeString(inTheWay, "x");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         for (String[] bad : List.of(
+                new String[] {"--warmup", "500ms", "--warmup must be at least 1s, not 500ms"},
+                new String[] {"--timeout", "0s", "--timeout must be at least 1ms"},
+                new String[] {"--attach", "cluster=" + dir.resolve("missing.out"),
+                    "--attach cluster: " + dir.resolve("missing.out") + ": cannot read it (no such file"},
+                new String[] {"--out", inTheWay.resolve("bench.json").toString(), "--out " + inTheWay + ": cannot write there"},
+                new String[] {"--out", dir.toString(), "--out " + dir + " is a directory"},
                 new String[] {"--step-factor", "1", "--step-factor must be above 1"},
                 new String[] {"--start-rate", "0", "--start-rate must be above 0"},
                 new String[] {"--start-rate", "NaN", "--start-rate must be above 0"},

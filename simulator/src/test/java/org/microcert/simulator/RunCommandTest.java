@@ -40,8 +40,12 @@ class RunCommandTest {
         cli.setErr(new PrintWriter(err, true));
         List<String> all = new ArrayList<>(Arrays.asList(args));
         all.addAll(List.of("--transport-key", dir.resolve("ktrans.mctk").toString(), "--transport-key-password-file",
-                dir.resolve("ktrans.pw").toString(), "--operator-token-file", dir.resolve("token").toString(),
-                "--progress-interval", "1s", "--ramp", "1s"));
+                dir.resolve("ktrans.pw").toString(), "--operator-token-file", dir.resolve("token").toString()));
+        for (String[] option : List.of(new String[] {"--progress-interval", "1s"}, new String[] {"--ramp", "1s"})) {
+            if (!all.contains(option[0])) {
+                all.addAll(List.of(option));
+            }
+        }
         return cli.execute(all.toArray(String[]::new));
     }
 
@@ -176,6 +180,24 @@ class RunCommandTest {
             // an unreachable gateway: only an option check can answer 2
             assertEquals(2, run(err, "run", "-g", "http://127.0.0.1:9", "--max-failure-ratio", ratio), ratio);
             assertTrue(err.toString().startsWith("error: --max-failure-ratio must be between 0 and 1"), err.toString());
+        }
+    }
+
+    @Test
+    void optionsOnlyUsedLateAreCheckedBeforeAnythingIsProvisioned() throws Exception {
+        Path inTheWay = Files.writeString(dir.resolve("a-file"), "x");
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            for (String[] bad : List.of(
+                    new String[] {"--progress-interval", "0", "--progress-interval must be at least 100ms"},
+                    new String[] {"--timeout", "0s", "--timeout must be at least 1ms"},
+                    new String[] {"--report-dir", inTheWay.resolve("sub").toString(),
+                        "--report-dir " + inTheWay.resolve("sub") + ": cannot write there"})) {
+                StringWriter err = new StringWriter();
+                assertEquals(2, run(err, "run", "-g", center.url(), "--sensors", "5", "--duration", "1s",
+                        "--adversarial", "revoked-sensor", bad[0], bad[1]), String.join(" ", bad));
+                assertTrue(err.toString().startsWith("error: " + bad[2]), err.toString());
+            }
+            assertEquals(0, center.provisioned(), "nothing provisioned (or revoked) before the options were checked");
         }
     }
 
