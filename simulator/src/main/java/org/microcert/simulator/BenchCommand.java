@@ -178,6 +178,22 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--watch-pid " + e.getMessage());
         }
+        String helloProblem = GatewayOptions.urlProblem(hello);
+        require(helloProblem == null, "--hello '" + hello + "' " + helloProblem);
+        if (runHello || probeRate > 0) {
+            // before provisioning: an unreachable baseline measured 0 requests/s and the run still passed
+            java.util.concurrent.ExecutorService check = java.util.concurrent.Executors.newSingleThreadExecutor(
+                    RunCommand.daemon("hello-check"));
+            try {
+                new GatewayClient(List.of(hello), gateway.timeout, check, null).awaitReady(gateway.waitReady,
+                        "--hello baseline", "is microcert-sim hello-server running there? (ops/bin/bench starts one)");
+            } catch (GatewayClient.GatewayException e) {
+                System.err.println("error: " + e.getMessage());
+                return RunCommand.EXIT_SETUP;
+            } finally {
+                check.shutdownNow();
+            }
+        }
         TrafficMix authOnly = TrafficMix.of(Map.of(TrafficKind.AUTHENTICATE, 1), 0, List.of());
         try (Provisioned setup = Provisioned.start("bench-io", gateway, fleet, authOnly, out, spec)) {
             GatewayClient node = setup.client();

@@ -61,10 +61,9 @@ public final class GatewayOptions {
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), "--gateway '" + g + "' is not a URL");
             }
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
-                throw new ParameterException(spec.commandLine(),
-                        "--gateway '" + g + "' must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8080");
+            String problem = urlProblem(u);
+            if (problem != null) {
+                throw new ParameterException(spec.commandLine(), "--gateway '" + g + "' " + problem);
             }
             out.add(u);
         }
@@ -72,6 +71,15 @@ public final class GatewayOptions {
             throw new ParameterException(spec.commandLine(), "--connections must be at least 1");
         }
         return out;
+    }
+
+    /** Why {@code u} cannot be the base URL of a server the simulator talks to, or null. */
+    static String urlProblem(URI u) {
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
+            return "must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8080";
+        }
+        return null;
     }
 
     /** The token, or null when none is configured. */

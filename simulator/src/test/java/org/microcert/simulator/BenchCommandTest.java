@@ -32,10 +32,13 @@ class BenchCommandTest {
     private static int bench(StringWriter err, String url, String... args) {
         CommandLine cli = SimulatorMain.commandLine();
         cli.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("bench", "-g", url, "--hello", url, "--transport-key",
+        List<String> all = new ArrayList<>(List.of("bench", "-g", url, "--transport-key",
                 dir.resolve("ktrans.mctk").toString(), "--transport-key-password-file", dir.resolve("ktrans.pw").toString(),
                 "--operator-token-file", dir.resolve("token").toString()));
         all.addAll(Arrays.asList(args));
+        if (!all.contains("--hello")) {
+            all.addAll(List.of("--hello", url));
+        }
         if (!all.contains("--probe-rate")) {
             all.addAll(List.of("--probe-rate", "0")); // 20 s of probing per test otherwise
         }
@@ -249,6 +252,38 @@ class BenchCommandTest {
         assertEquals(13, wake.path("firstPassOutcomes").path("accepted").asInt(), wake.toString());
         assertEquals(2, wake.path("passes").asInt(), wake.toString());
         assertEquals(0, wake.path("notAccepted").asInt(), wake.toString());
+    }
+
+    @Test
+    void anUnreachableBaselineIsASetUpErrorBeforeAnythingIsProvisioned() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            CommandLine cli = SimulatorMain.commandLine();
+            StringWriter err = new StringWriter();
+            cli.setErr(new PrintWriter(err, true));
+            java.io.PrintStream oldErr = System.err;
+            java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+            System.setErr(new java.io.PrintStream(captured, true));
+            int exit;
+            try {
+                exit = cli.execute("bench", "-g", center.url(), "--hello", "http://127.0.0.1:" + port, "--sweeps",
+                        "baseline", "--probe-rate", "0", "--transport-key", dir.resolve("ktrans.mctk").toString(),
+                        "--transport-key-password-file", dir.resolve("ktrans.pw").toString(), "--operator-token-file",
+                        dir.resolve("token").toString());
+            } finally {
+                System.setErr(oldErr);
+            }
+            assertEquals(RunCommand.EXIT_SETUP, exit, err.toString());
+            assertTrue(captured.toString().startsWith("error: --hello baseline http://127.0.0.1:" + port + " is unreachable"),
+                    captured.toString());
+            assertEquals(0, center.provisioned());
+        }
+        StringWriter bad = new StringWriter();
+        assertEquals(2, bench(bad, "http://127.0.0.1:9", "--hello", "localhost:8099"));
+        assertTrue(bad.toString().startsWith("error: --hello 'localhost:8099' must be an http:// or https:// URL"), bad.toString());
     }
 
     @Test

@@ -242,10 +242,20 @@ public final class GatewayClient {
      * @throws GatewayException naming the gateway that is unreachable or not ready
      */
     public void awaitReady(Duration wait) throws InterruptedException {
+        awaitReady(wait, "gateway", "is a node running there? (ops/bin/node, ops/bin/local-cluster start)");
+    }
+
+    /**
+     * {@link #awaitReady} of servers that are not gateways, e.g. the benchmark's baseline.
+     *
+     * @param role what the server is, first word of the errors
+     * @param hint what to check when it is unreachable
+     */
+    public void awaitReady(Duration wait, String role, String hint) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             try {
-                checkReady();
+                checkReady(role, hint);
                 return;
             } catch (GatewayException e) {
                 if (System.nanoTime() > deadline) {
@@ -262,6 +272,10 @@ public final class GatewayClient {
      * @throws GatewayException naming the gateway that is unreachable or not ready
      */
     public void checkReady() {
+        checkReady("gateway", "is a node running there? (ops/bin/node, ops/bin/local-cluster start)");
+    }
+
+    private void checkReady(String role, String hint) {
         for (URI g : gateways) {
             HttpRequest req = HttpRequest.newBuilder(g.resolve("/health/ready")).timeout(Duration.ofSeconds(5)).GET()
                     .build();
@@ -269,14 +283,13 @@ public final class GatewayClient {
             try {
                 resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
-                throw new GatewayException("gateway " + g + " is unreachable (" + transportError(e)
-                        + "): is a node running there? (ops/bin/node, ops/bin/local-cluster start)");
+                throw new GatewayException(role + " " + g + " is unreachable (" + transportError(e) + "): " + hint);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new GatewayException("interrupted while checking " + g);
             }
             if (resp.statusCode() != 200) {
-                throw new GatewayException("gateway " + g + " is not ready (HTTP " + resp.statusCode() + ": "
+                throw new GatewayException(role + " " + g + " is not ready (HTTP " + resp.statusCode() + ": "
                         + new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8).strip() + ")");
             }
         }
