@@ -46,20 +46,29 @@ ensure_keys() {
 }
 
 # start_cassandra DIR CQL_PORT STORAGE_PORT JMX_PORT: starts one unless one already runs in DIR.
-# Sets cassandra_started=1 when this call started it.
+# Sets cassandra_started=1 when this call starts it (or tries to: see below).
 cassandra_started=0
 start_cassandra() {
-  local d="$1" cql="$2" storage="$3" jmx="$4"
-  if "$root/ops/bin/cassandra" status --dir "$d" >/dev/null 2>&1; then
+  local d="$1" cql="$2" storage="$3" jmx="$4" status
+  if status="$("$root/ops/bin/cassandra" status --dir "$d" 2>&1)"; then
     say "Cassandra already running in $d (CQL $cql): reusing it"
     return 0
   fi
+  case "$status" in
+    # someone else's, still starting (or hung): neither reuse it nor take it over (and stop it later)
+    *"is running"*) die "Cassandra in $d runs but its CQL does not answer: $status" ;;
+  esac
   say "starting Cassandra 5 (CQL 127.0.0.1:$cql, data in $d)"
+  # Set before the start, not after: bash runs a TERM trap only once the start has returned, and
+  # the trap's exit then came before this line, so the caller's cleanup left Cassandra running.
+  # stop_cassandra copes with a Cassandra that did not come up.
+  cassandra_started=1
   "$root/ops/bin/cassandra" start --dir "$d" --cql-port "$cql" --storage-port "$storage" --jmx-port "$jmx" --heap 1g \
     || die "Cassandra did not start (log: $d)"
-  cassandra_started=1
 }
 
+# stop_cassandra DIR: stops the Cassandra of DIR; nothing to stop (never started, or the start
+# failed: it leaves nothing running) is fine.
 stop_cassandra() {
   "$root/ops/bin/cassandra" stop --dir "$1" >/dev/null 2>&1 || true
 }
