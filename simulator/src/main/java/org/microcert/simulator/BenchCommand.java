@@ -146,7 +146,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         // "!(x > 0)" rather than "x <= 0": NaN is refused too
-        require(startRate > 0, "--start-rate must be above 0, not " + startRate);
+        require(startRate > 0 && startRate <= RateSchedule.MAX_RATE,
+                "--start-rate must be above 0 and at most " + (long) RateSchedule.MAX_RATE + ", not " + startRate);
         require(stepFactor > 1, "--step-factor must be above 1 (each step faster than the last), not " + stepFactor);
         require(maxSteps >= 1, "--max-steps must be at least 1, not " + maxSteps);
         require(batchSize >= 1 && batchSize <= MAX_BATCH,

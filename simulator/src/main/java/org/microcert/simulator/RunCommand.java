@@ -61,7 +61,8 @@ public final class RunCommand implements Callable<Integer> {
     FleetOptions fleet;
 
     @Option(names = {"-r", "--rate"}, defaultValue = "500", paramLabel = "PER_SECOND",
-            description = "Requests per second once the ramp is over (default: ${DEFAULT-VALUE}). A batch is one request.")
+            description = "Requests per second once the ramp is over, at most 100000 (default: ${DEFAULT-VALUE}). "
+                    + "A batch is one request.")
     double rate;
 
     @Option(names = "--ramp", defaultValue = "5s", converter = DurationConverter.class, paramLabel = "DURATION",
@@ -203,11 +204,18 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     RateSchedule schedule() {
+        require(!(rate > RateSchedule.MAX_RATE), "--rate must be at most " + (long) RateSchedule.MAX_RATE
+                + " requests/s from one simulator (run several for more), not " + rate);
+        RateSchedule s;
         try {
-            return new RateSchedule(rate, ramp, duration);
+            s = new RateSchedule(rate, ramp, duration);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        // found now, not as "no request was answered" after provisioning
+        require(s.totalRequests() > 0, "--rate " + rate + " --duration " + human(duration) + " (--ramp " + human(ramp)
+                + ") sends no request: raise --rate or --duration");
+        return s;
     }
 
     private RunReport.Settings settings(TrafficMix m) {

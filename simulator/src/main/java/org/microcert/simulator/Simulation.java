@@ -87,6 +87,10 @@ public final class Simulation {
                 round(metrics.completed() / elapsed), round(items / elapsed), wrong, failures, unanswered,
                 timeline.latencyAll(), timeline.latencyOf(List.of(TrafficKind.goodKinds())), timeline.sendLag());
         List<String> problems = problems(outcomes, items, failures, unanswered, limits);
+        if (driver.overflowed()) {
+            problems.add(0, String.format(Locale.ROOT, "stopped after %.1f s with %,d requests waiting for a connection: "
+                    + "the center (or --connections) cannot keep up with --rate", elapsed, OpenLoopDriver.MAX_WAITING));
+        }
         return new RunReport("microcert-simulator", 1, started.toString(), settings, provisioning, summary, byKind,
                 outcomes, timeline.samples(), problems.isEmpty(), problems);
     }

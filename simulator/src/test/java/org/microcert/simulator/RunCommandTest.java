@@ -202,6 +202,17 @@ class RunCommandTest {
     }
 
     @Test
+    void aRateThatSendsNothingOrMoreThanOneClientCanIsRefused() {
+        for (String[] bad : List.of(
+                new String[] {"0.01", "2s", "--rate 0.01 --duration 2 s (--ramp 1 s) sends no request"},
+                new String[] {"1e9", "10s", "--rate must be at most 100000 requests/s"})) {
+            StringWriter err = new StringWriter();
+            assertEquals(2, run(err, "run", "-g", "http://127.0.0.1:9", "--rate", bad[0], "--duration", bad[1]), bad[0]);
+            assertTrue(err.toString().startsWith("error: " + bad[2]), err.toString());
+        }
+    }
+
+    @Test
     void badOptionsAreRefusedWithTheReasonAndExitTwo() {
         for (String[] args : List.of(new String[] {"run", "--rate", "-5"}, new String[] {"run", "--mix", "login=3"},
                 new String[] {"run", "--adversarial", "teleport"}, new String[] {"run", "-g", "ftp://x"},

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,6 +25,13 @@ import org.microcert.simulator.traffic.Verdict;
  */
 public final class OpenLoopDriver {
 
+    /**
+     * Most requests waiting for a connection (about 60 bytes each: 60 MB). A center that far behind
+     * has failed the run already; beyond it the queue would grow until the JVM runs out of memory.
+     * The driver then stops scheduling and says so ({@link #overflowed()}).
+     */
+    public static final int MAX_WAITING = 1_000_000;
+
     private final RateSchedule schedule;
     private final Operation.Source source;
     private final int maxInFlight;
@@ -31,8 +39,12 @@ public final class OpenLoopDriver {
     private final Executor completions;
     private final LongSupplier clock;
     private final long total;
+    private final int maxWaiting;
 
     private final ConcurrentLinkedQueue<Slot> waiting = new ConcurrentLinkedQueue<>();
+    // the queue's size() walks the whole queue
+    private final AtomicLong waitingCount = new AtomicLong();
+    private volatile boolean overflowed;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ReentrantLock idleLock = new ReentrantLock();
     private final Condition idle = idleLock.newCondition();
@@ -46,6 +58,12 @@ public final class OpenLoopDriver {
      */
     public OpenLoopDriver(RateSchedule schedule, Operation.Source source, int maxInFlight, LoadMetrics metrics,
                           Executor completions, LongSupplier clock) {
+        this(schedule, source, maxInFlight, metrics, completions, clock, MAX_WAITING);
+    }
+
+    /** @param maxWaiting most requests waiting for a connection before the driver gives up */
+    OpenLoopDriver(RateSchedule schedule, Operation.Source source, int maxInFlight, LoadMetrics metrics,
+                   Executor completions, LongSupplier clock, int maxWaiting) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("connections must be at least 1");
         }
@@ -56,6 +74,7 @@ public final class OpenLoopDriver {
         this.completions = completions;
         this.clock = clock;
         this.total = schedule.totalRequests();
+        this.maxWaiting = maxWaiting;
     }
 
     /** Fixes time zero of the schedule. */
@@ -74,9 +93,15 @@ public final class OpenLoopDriver {
      */
     public boolean dispatchDue(long nowNanos) {
         while (next < total && !stopped && startNanos + schedule.dueNanos(next) <= nowNanos) {
+            if (waitingCount.get() >= maxWaiting && drainReturnsFull()) {
+                overflowed = true;
+                stopped = true;
+                break;
+            }
             long due = startNanos + schedule.dueNanos(next);
             metrics.recordSendLag(nowNanos - due); // the scheduler's own lateness, not a wait for a connection
             waiting.add(new Slot(next, due));
+            waitingCount.incrementAndGet();
             next++;
         }
         drain();
@@ -90,7 +115,12 @@ public final class OpenLoopDriver {
 
     /** Requests due but waiting for a free connection. */
     public int waiting() {
-        return waiting.size();
+        return (int) Math.max(0, waitingCount.get());
+    }
+
+    /** The driver stopped because {@link #MAX_WAITING} requests were waiting for a connection. */
+    public boolean overflowed() {
+        return overflowed;
     }
 
     /** Requests made due so far. */
@@ -121,7 +151,9 @@ public final class OpenLoopDriver {
             }
         }
         if (stopped) {
-            waiting.clear();
+            while (waiting.poll() != null) {
+                waitingCount.decrementAndGet();
+            }
         }
         return awaitIdle(drainNanos);
     }
@@ -130,7 +162,7 @@ public final class OpenLoopDriver {
         long deadline = System.nanoTime() + drainNanos;
         idleLock.lock();
         try {
-            while (inFlight.get() + waiting.size() > 0) {
+            while (inFlight.get() + waiting() > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -140,7 +172,13 @@ public final class OpenLoopDriver {
         } finally {
             idleLock.unlock();
         }
-        return inFlight.get() + waiting.size();
+        return inFlight.get() + waiting();
+    }
+
+    /** Sends what the free connections take: true when the queue is still at its limit. */
+    private boolean drainReturnsFull() {
+        drain();
+        return waitingCount.get() >= maxWaiting;
     }
 
     private void drain() {
@@ -157,6 +195,7 @@ public final class OpenLoopDriver {
                 release();
                 continue;
             }
+            waitingCount.decrementAndGet();
             send(slot);
         }
     }

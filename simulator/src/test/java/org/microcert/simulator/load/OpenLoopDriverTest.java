@@ -23,6 +23,10 @@ class OpenLoopDriverTest {
     private final LoadMetrics metrics = new LoadMetrics();
 
     private OpenLoopDriver driver(double rate, int seconds, int maxInFlight, TrafficKind kind) {
+        return driver(rate, seconds, maxInFlight, kind, OpenLoopDriver.MAX_WAITING);
+    }
+
+    private OpenLoopDriver driver(double rate, int seconds, int maxInFlight, TrafficKind kind, int maxWaiting) {
         Operation.Source source = index -> new Operation() {
             @Override
             public TrafficKind kind() {
@@ -37,7 +41,7 @@ class OpenLoopDriverTest {
             }
         };
         OpenLoopDriver d = new OpenLoopDriver(new RateSchedule(rate, Duration.ZERO, Duration.ofSeconds(seconds)),
-                source, maxInFlight, metrics, Runnable::run, () -> now);
+                source, maxInFlight, metrics, Runnable::run, () -> now, maxWaiting);
         d.start(0);
         return d;
     }
@@ -99,6 +103,24 @@ class OpenLoopDriverTest {
         assertEquals(1, o.rejected());
         assertEquals(1, o.failed());
         assertEquals(1, o.wrong()); // the accepted forgery
+    }
+
+    @Test
+    void aCenterFarBehindStopsTheScheduleInsteadOfFillingMemory() {
+        OpenLoopDriver d = driver(1_000, 1, 1, TrafficKind.AUTHENTICATE, 100);
+        now = 500 * MS;
+        assertEquals(false, d.dispatchDue(now)); // nothing more will be scheduled
+        assertEquals(true, d.overflowed());
+        // one sent, a hundred waiting: the other 399 due ones were never queued
+        assertEquals(101, d.scheduled());
+        assertEquals(100, d.waiting());
+        answer(0, Verdict.ACCEPTED, TrafficKind.AUTHENTICATE);
+        assertEquals(99, d.waiting());
+
+        OpenLoopDriver keepingUp = driver(1_000, 1, 1_000, TrafficKind.AUTHENTICATE, 100);
+        now = 1_000 * MS;
+        keepingUp.dispatchDue(now);
+        assertEquals(false, keepingUp.overflowed());
     }
 
     @Test
