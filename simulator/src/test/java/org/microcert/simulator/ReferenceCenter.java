@@ -170,6 +170,7 @@ final class ReferenceCenter implements AutoCloseable {
         }
         StringBuilder out = new StringBuilder();
         int line = 0;
+        int[] counts = new int[3];
         for (String l : new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
             if (l.isBlank()) {
                 continue;
@@ -180,12 +181,19 @@ final class ReferenceCenter implements AutoCloseable {
                 SeedEnvelope env = SeedEnvelope.decode(b64(JSON.readTree(l), "envelope"));
                 KeySeed seed = SeedEnvelope.openTransport(kTrans, env);
                 r.put("sensorId", env.sensorId().toString());
-                r.put("result", seeds.putIfAbsent(env.sensorId(), seed) == null ? "PROVISIONED" : "ALREADY_PROVISIONED");
+                boolean fresh = seeds.putIfAbsent(env.sensorId(), seed) == null;
+                r.put("result", fresh ? "PROVISIONED" : "ALREADY_PROVISIONED");
+                counts[fresh ? 0 : 1]++;
             } catch (Exception e) {
                 r.put("result", "FAILED").put("error", "BAD_ENVELOPE");
+                counts[2]++;
             }
             out.append(r).append('\n');
         }
+        ObjectNode summary = JSON.createObjectNode();
+        summary.putObject("summary").put("lines", line).put("provisioned", counts[0])
+                .put("alreadyProvisioned", counts[1]).put("failed", counts[2]);
+        out.append(summary).append('\n');
         byte[] b = out.toString().getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, b.length);
         ex.getResponseBody().write(b);

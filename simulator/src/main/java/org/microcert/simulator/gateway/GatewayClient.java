@@ -361,7 +361,7 @@ public final class GatewayClient {
                 throw new GatewayException("bulk import failed: http-" + resp.statusCode() + (code.isEmpty() ? "" : "-" + code)
                         + (resp.statusCode() == 401 ? " (check --operator-token-file)" : ""));
             }
-            return ImportResult.parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)));
+            return ImportResult.parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), lines);
         } catch (IOException e) {
             throw new GatewayException("bulk import failed while reading its results: " + transportError(e));
         }
@@ -477,8 +477,16 @@ public final class GatewayClient {
     public record ImportResult(long lines, long provisioned, long alreadyProvisioned, long failed,
                                List<String> failures, List<Integer> retryable, List<Integer> alreadyProvisionedLines) {
 
-        /** Reads the result lines as they stream in. */
-        static ImportResult parse(BufferedReader ndjson) throws IOException {
+        /**
+         * Reads the result lines as they stream in: one per line sent, each line number once, then
+         * the summary (docs/http-api.md). An answer cut short (the node failed mid-stream) or one
+         * that does not match the manifest is an error, never a partial success.
+         *
+         * @param sent lines in the manifest
+         */
+        static ImportResult parse(BufferedReader ndjson, int sent) throws IOException {
+            java.util.BitSet answered = new java.util.BitSet(sent);
+            boolean summary = false;
             List<String> failures = new ArrayList<>();
             List<Integer> retryable = new ArrayList<>();
             List<Integer> alreadyLines = new ArrayList<>();
@@ -497,21 +505,37 @@ public final class GatewayClient {
                     throw new GatewayException("bulk import answered a line that is not JSON");
                 }
                 if (n.has("summary")) {
+                    long counted = n.path("summary").path("lines").asLong(-1);
+                    if (counted != sent) {
+                        throw new GatewayException("bulk import summary counts " + counted + " lines, but " + sent
+                                + " were sent");
+                    }
+                    summary = true;
                     continue;
                 }
+                JsonNode number = n.path("line");
+                int lineNumber = number.isInt() ? number.asInt() : 0;
+                if (lineNumber < 1 || lineNumber > sent) {
+                    throw new GatewayException("bulk import answered a result for line "
+                            + (number.isIntegralNumber() ? number.asText() : "(none)") + " of a manifest of " + sent);
+                }
+                if (answered.get(lineNumber - 1)) {
+                    throw new GatewayException("bulk import answered line " + lineNumber + " twice");
+                }
+                answered.set(lineNumber - 1);
                 lines++;
                 switch (n.path("result").asText("")) {
                     case "PROVISIONED" -> provisioned++;
                     case "ALREADY_PROVISIONED" -> {
                         already++;
-                        if (alreadyLines.size() < 10 && n.path("line").isInt()) {
-                            alreadyLines.add(n.path("line").asInt() - 1);
+                        if (alreadyLines.size() < 10) {
+                            alreadyLines.add(lineNumber - 1);
                         }
                     }
                     default -> {
                         failed++;
-                        if (n.path("error").asText("").equals("UNAVAILABLE") && n.path("line").isInt()) {
-                            retryable.add(n.path("line").asInt() - 1);
+                        if (n.path("error").asText("").equals("UNAVAILABLE")) {
+                            retryable.add(lineNumber - 1);
                         }
                         if (failures.size() < 10) {
                             failures.add("line " + n.path("line").asText("?") + ": " + n.path("error").asText("?")
@@ -519,6 +543,11 @@ public final class GatewayClient {
                         }
                     }
                 }
+            }
+            if (lines != sent || !summary) {
+                // lines answered are provisioned, the others are not (docs/http-api.md): a re-run completes it
+                throw new GatewayException("bulk import answered " + lines + " of the " + sent + " lines sent"
+                        + (summary ? "" : " and no summary") + ": the answer was cut short (did the node fail?)");
             }
             return new ImportResult(lines, provisioned, already, failed, failures, retryable, alreadyLines);
         }

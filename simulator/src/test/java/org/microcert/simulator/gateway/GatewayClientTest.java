@@ -27,6 +27,11 @@ class GatewayClientTest {
     private ExecutorService executor;
     private GatewayClient client;
     private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
+    private final AtomicReference<String> importAnswer = new AtomicReference<>();
+    private static final String IMPORT_ANSWER = "{\"line\":1,\"sensorId\":\"00000000000004d2\",\"result\":\"PROVISIONED\"}\n"
+            + "{\"line\":2,\"result\":\"ALREADY_PROVISIONED\"}\n"
+            + "{\"line\":3,\"result\":\"FAILED\",\"error\":\"BAD_ENVELOPE\",\"message\":\"does not open\"}\n"
+            + "{\"summary\":{\"lines\":3}}\n";
 
     @BeforeEach
     void start() throws IOException {
@@ -37,10 +42,14 @@ class GatewayClientTest {
         answer("/v1/authenticate/batch", 200, "{\"accepted\":1,\"rejected\":2,\"results\":["
                 + "{\"index\":0,\"outcome\":\"ACCEPTED\"},{\"index\":1,\"outcome\":\"REJECTED\",\"reason\":\"BAD_TAG\"},"
                 + "{\"index\":2,\"outcome\":\"REJECTED\",\"reason\":\"UNAVAILABLE\"}]}");
-        answer("/v1/sensors/import", 200, "{\"line\":1,\"sensorId\":\"00000000000004d2\",\"result\":\"PROVISIONED\"}\n"
-                + "{\"line\":2,\"result\":\"ALREADY_PROVISIONED\"}\n"
-                + "{\"line\":3,\"result\":\"FAILED\",\"error\":\"BAD_ENVELOPE\",\"message\":\"does not open\"}\n"
-                + "{\"summary\":{\"lines\":3}}\n");
+        importAnswer.set(IMPORT_ANSWER);
+        server.createContext("/v1/sensors/import", ex -> {
+            ex.getRequestBody().readAllBytes();
+            byte[] b = importAnswer.get().getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
         answer("/v1/sensors/00000000000004d2/revoke", 409, "{\"error\":\"REVOKED\",\"message\":\"already\"}");
         answer("/v1/sensors/00000000000004d3/revoke", 401, "{\"error\":\"UNAUTHENTICATED\"}");
         answer("/health/ready", 503, "{\"status\":\"NOT_READY\",\"journal\":\"DOWN\"}");
@@ -135,5 +144,25 @@ class GatewayClientTest {
         assertEquals(1, r.alreadyProvisioned());
         assertEquals(1, r.failed());
         assertTrue(r.failures().get(0).contains("BAD_ENVELOPE"));
+        assertEquals(List.of(1), r.alreadyProvisionedLines());
+    }
+
+    @Test
+    void anImportAnswerThatDoesNotMatchTheManifestIsAnError() {
+        List<byte[]> three = List.of(new byte[] {1}, new byte[] {2}, new byte[] {3});
+        String[] lines = IMPORT_ANSWER.split("\n");
+        for (String[] bad : List.of(
+                new String[] {lines[0] + "\n" + lines[1] + "\n", "answered 2 of the 3 lines sent and no summary"},
+                new String[] {lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n", "answered 3 of the 3 lines sent and no summary"},
+                new String[] {"", "answered 0 of the 3 lines sent"},
+                new String[] {IMPORT_ANSWER.replace("\"line\":3", "\"line\":7"), "result for line 7 of a manifest of 3"},
+                new String[] {IMPORT_ANSWER.replace("\"line\":3", "\"line\":2"), "answered line 2 twice"},
+                new String[] {IMPORT_ANSWER.replace("\"line\":3,", ""), "result for line (none) of a manifest of 3"},
+                new String[] {IMPORT_ANSWER.replace("\"lines\":3", "\"lines\":4"), "summary counts 4 lines, but 3 were sent"})) {
+            importAnswer.set(bad[0]);
+            GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class,
+                    () -> client.importManifest(three), bad[0]);
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
     }
 }
