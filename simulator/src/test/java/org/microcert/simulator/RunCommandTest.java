@@ -216,7 +216,8 @@ class RunCommandTest {
     void badOptionsAreRefusedWithTheReasonAndExitTwo() {
         for (String[] args : List.of(new String[] {"run", "--rate", "-5"}, new String[] {"run", "--mix", "login=3"},
                 new String[] {"run", "--adversarial", "teleport"}, new String[] {"run", "-g", "ftp://x"},
-                new String[] {"run", "--duration", "soon"}, new String[] {"run", "--batch-size", "5000"})) {
+                new String[] {"run", "--duration", "soon"}, new String[] {"run", "--duration", "1d"},
+                new String[] {"run", "--timeout", "-5s"}, new String[] {"run", "--batch-size", "5000"})) {
             StringWriter err = new StringWriter();
             assertEquals(2, run(err, args), String.join(" ", args));
             assertTrue(err.toString().startsWith("error: "), err.toString());
