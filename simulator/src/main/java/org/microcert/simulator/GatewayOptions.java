@@ -54,6 +54,7 @@ public final class GatewayOptions {
 
     List<URI> uris() {
         List<URI> out = new ArrayList<>();
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
         for (String g : gateways) {
             URI u;
             try {
@@ -64,6 +65,12 @@ public final class GatewayOptions {
             String problem = urlProblem(u);
             if (problem != null) {
                 throw new ParameterException(spec.commandLine(), "--gateway '" + g + "' " + problem);
+            }
+            // the same node twice would get twice the share of the load round-robin
+            String earlier = seen.putIfAbsent(origin(u), g);
+            if (earlier != null) {
+                throw new ParameterException(spec.commandLine(), "--gateway '" + g + "' is the same gateway as '"
+                        + earlier + "': give each once");
             }
             out.add(u);
         }
@@ -79,7 +86,19 @@ public final class GatewayOptions {
         if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
             return "must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8080";
         }
+        // the API's paths are absolute (/v1/...): a path here would be dropped without a word
+        if (!(u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/"))
+                || u.getRawQuery() != null || u.getRawFragment() != null) {
+            return "must be a base URL without a path, query or fragment, e.g. http://127.0.0.1:8080";
+        }
         return null;
+    }
+
+    /** scheme://host:port, the port spelled out: two spellings of one gateway compare equal. */
+    private static String origin(URI u) {
+        String scheme = u.getScheme().toLowerCase(Locale.ROOT);
+        int port = u.getPort() != -1 ? u.getPort() : scheme.equals("https") ? 443 : 80;
+        return scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + ":" + port;
     }
 
     /** The token, or null when none is configured. */

@@ -213,6 +213,19 @@ class RunCommandTest {
     }
 
     @Test
+    void aGatewayGivenTwiceOrWithAPathIsRefused() {
+        for (String[] bad : List.of(
+                new String[] {"http://127.0.0.1:9,http://127.0.0.1:9/", "--gateway 'http://127.0.0.1:9/' is the same gateway as 'http://127.0.0.1:9'"},
+                new String[] {"http://LOCALHOST,http://localhost:80", "--gateway 'http://localhost:80' is the same gateway as 'http://LOCALHOST'"},
+                new String[] {"http://127.0.0.1:9/microcert", "--gateway 'http://127.0.0.1:9/microcert' must be a base URL without a path"},
+                new String[] {"http://127.0.0.1:9?x=1", "--gateway 'http://127.0.0.1:9?x=1' must be a base URL without a path"})) {
+            StringWriter err = new StringWriter();
+            assertEquals(2, run(err, "run", "-g", bad[0]), bad[0]);
+            assertTrue(err.toString().startsWith("error: " + bad[1]), err.toString());
+        }
+    }
+
+    @Test
     void badOptionsAreRefusedWithTheReasonAndExitTwo() {
         for (String[] args : List.of(new String[] {"run", "--rate", "-5"}, new String[] {"run", "--mix", "login=3"},
                 new String[] {"run", "--adversarial", "teleport"}, new String[] {"run", "-g", "ftp://x"},

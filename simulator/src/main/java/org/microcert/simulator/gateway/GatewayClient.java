@@ -209,6 +209,23 @@ public final class GatewayClient {
         return "http-" + resp.statusCode() + (code.isEmpty() ? "" : "-" + code);
     }
 
+    /** Longest excerpt of a body quoted in an error. */
+    static final int EXCERPT_CHARS = 200;
+
+    /**
+     * The start of an answer body, fit for one line of a terminal: whatever answers on that port
+     * (another server, a proxy's error page) may send pages of text or escape sequences.
+     */
+    static String excerpt(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length() && i < EXCERPT_CHARS; i++) {
+            char c = text.charAt(i);
+            out.append(Character.isISOControl(c) ? String.format(java.util.Locale.ROOT, "\\u%04x", (int) c) : c);
+        }
+        return text.length() > EXCERPT_CHARS ? out + "... (" + text.length() + " characters)" : out.toString();
+    }
+
     static String transportError(Throwable error) {
         Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (t instanceof HttpConnectTimeoutException) {
@@ -290,7 +307,7 @@ public final class GatewayClient {
             }
             if (resp.statusCode() != 200) {
                 throw new GatewayException(role + " " + g + " is not ready (HTTP " + resp.statusCode() + ": "
-                        + new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8).strip() + ")");
+                        + excerpt(resp.body()) + ")");
             }
         }
     }

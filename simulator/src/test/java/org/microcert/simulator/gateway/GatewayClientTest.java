@@ -28,6 +28,7 @@ class GatewayClientTest {
     private GatewayClient client;
     private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
     private final AtomicReference<String> importAnswer = new AtomicReference<>();
+    private final AtomicReference<String> readyAnswer = new AtomicReference<>();
     private static final String IMPORT_ANSWER = "{\"line\":1,\"sensorId\":\"00000000000004d2\",\"result\":\"PROVISIONED\"}\n"
             + "{\"line\":2,\"result\":\"ALREADY_PROVISIONED\"}\n"
             + "{\"line\":3,\"result\":\"FAILED\",\"error\":\"BAD_ENVELOPE\",\"message\":\"does not open\"}\n"
@@ -52,7 +53,13 @@ class GatewayClientTest {
         });
         answer("/v1/sensors/00000000000004d2/revoke", 409, "{\"error\":\"REVOKED\",\"message\":\"already\"}");
         answer("/v1/sensors/00000000000004d3/revoke", 401, "{\"error\":\"UNAUTHENTICATED\"}");
-        answer("/health/ready", 503, "{\"status\":\"NOT_READY\",\"journal\":\"DOWN\"}");
+        readyAnswer.set("{\"status\":\"NOT_READY\",\"journal\":\"DOWN\"}");
+        server.createContext("/health/ready", ex -> {
+            byte[] b = readyAnswer.get().getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(503, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
         server.start();
         executor = Executors.newFixedThreadPool(2);
         client = new GatewayClient(List.of(URI.create("http://127.0.0.1:" + server.getAddress().getPort())),
@@ -114,6 +121,14 @@ class GatewayClientTest {
     void aGatewayThatIsNotReadySaysWhy() {
         GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class, client::checkReady);
         assertTrue(e.getMessage().contains("not ready") && e.getMessage().contains("DOWN"), e.getMessage());
+    }
+
+    @Test
+    void anotherServersLongAnswerIsQuotedShortAndWithoutControlCharacters() {
+        readyAnswer.set("<html>\u001b[2J" + "x".repeat(5_000) + "</html>");
+        String m = assertThrows(GatewayClient.GatewayException.class, client::checkReady).getMessage();
+        assertTrue(m.contains("<html>\\u001b[2Jxxx") && m.contains("... (5017 characters)"), m);
+        assertTrue(m.length() < 400 && m.chars().noneMatch(Character::isISOControl), m);
     }
 
     @Test
