@@ -56,7 +56,7 @@ start_cassandra() {
   fi
   case "$status" in
     # someone else's, still starting (or hung): neither reuse it nor take it over (and stop it later)
-    *"is running"*) die "Cassandra in $d runs but its CQL does not answer: $status" ;;
+    "Cassandra is running"*) die "Cassandra in $d runs but its CQL does not answer: $status" ;;
   esac
   say "starting Cassandra 5 (CQL 127.0.0.1:$cql, data in $d)"
   # Set before the start, not after: bash runs a TERM trap only once the start has returned, and
