@@ -490,7 +490,10 @@ public final class BenchCommand implements Callable<Integer> {
      * The sweep's search: climbs by {@code factor} from {@code start} until two rates in a row have
      * failed, each twice (one GC pause or compaction on a shared box fails a 5 s step: a failure is
      * confirmed before it counts, and the next rate is still tried), halving instead when even the
-     * first step fails (and not climbing back to a rate that failed twice); then narrows the gap
+     * first step fails; climbed back to just below the rate that failed, that rate gets one more
+     * try, now warm (a first step can fail for a cold JIT alone: 500/s failed twice at 0.91 node
+     * cores, then 488/s kept up at 0.46, docs/simulator.md), and a second failure there is the limit;
+     * then narrows the gap
      * between the best sustained rate and the failed one by {@code refinements} geometric
      * bisections, so the figure is not an artefact of the step size (with 1.25 the true limit could
      * be up to 25% above the best step). Returns the best sustained rate, 0 when none was.
@@ -502,6 +505,8 @@ public final class BenchCommand implements Callable<Integer> {
         double failed = 0;
         double pending = 0; // a rate that failed twice: the limit, unless the next rate is sustained
         boolean retried = false;
+        boolean halved = false; // failed was set by a halving, and not tried again yet
+        double retrying = 0;    // a halving's failed rate, being tried again after the climb back
         for (int i = 0; i < maxSteps; i++) {
             Boolean ok = step.run(rate, String.format(Locale.ROOT, "step %2d", i + 1));
             if (ok == null) {
@@ -514,14 +519,24 @@ public final class BenchCommand implements Callable<Integer> {
                 sustained.accept(rate);
                 rate *= factor;
                 if (failed > 0 && rate >= failed) {
-                    break; // climbing back up from a halving: the bisections take it from here
+                    if (!halved) {
+                        break; // the bisections take it from here
+                    }
+                    halved = false;
+                    retrying = failed; // kept up just below it: once more, warm
+                    rate = failed;
+                    failed = 0;
                 }
             } else if (!retried) {
                 retried = true;
             } else if (best == 0 && rate / 2 >= MIN_RATE) {
                 retried = false;
                 failed = rate;
-                rate /= 2; // the first step was already too fast: look below it, never again above it
+                halved = true;
+                rate /= 2; // the first step was already too fast: look below it
+            } else if (rate == retrying) {
+                failed = rate; // failed warm too: the limit
+                break;
             } else if (pending == 0 && best > 0 && !(failed > 0 && rate * factor >= failed)) {
                 // One noisy pair of steps on a shared machine ended a baseline's sweep at a third of
                 // its capacity (docs/simulator.md): a sweep ends only at two failed rates in a row.

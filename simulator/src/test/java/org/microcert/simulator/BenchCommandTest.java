@@ -175,20 +175,36 @@ class BenchCommandTest {
     }
 
     @Test
-    void aTooFastFirstStepIsHalvedAndTheClimbNeverGoesBackAboveIt() throws Exception {
+    void aTooFastFirstStepIsHalvedAndTriedOnceMoreAfterTheClimbBack() throws Exception {
         List<Double> tried = new ArrayList<>();
         // keeps up to 99/s: 100 fails twice, so from 50 up: 50, 62.5, 78.1, 97.7 pass; the next step,
-        // 122, is above the rate that failed twice: bisect towards 100 instead (98.8 passes, 99.4 fails)
+        // 122, is above the rate that failed: 100 is tried once more, fails twice again and is the
+        // limit; bisect towards it (98.8 passes, 99.4 fails twice)
         double best = BenchCommand.climb(100, 1.25, 30, 2, (rate, label) -> {
             tried.add(rate);
             return rate <= 99;
         }, r -> { });
-        assertEquals(9, tried.size(), tried.toString());
-        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625), tried.subList(0, 6));
-        assertEquals(Math.sqrt(97.65625 * 100), tried.get(6), 1e-9);
-        assertEquals(Math.sqrt(tried.get(6) * 100), tried.get(7), 1e-9);
-        assertEquals(tried.get(7), tried.get(8));
-        assertEquals(tried.get(6), best);
+        assertEquals(11, tried.size(), tried.toString());
+        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625, 100.0, 100.0), tried.subList(0, 8));
+        assertEquals(Math.sqrt(97.65625 * 100), tried.get(8), 1e-9);
+        assertEquals(Math.sqrt(tried.get(8) * 100), tried.get(9), 1e-9);
+        assertEquals(tried.get(9), tried.get(10));
+        assertEquals(tried.get(8), best);
+    }
+
+    @Test
+    void aFirstStepThatFailedColdIsPassedWarmAndTheClimbGoesOn() throws Exception {
+        List<Double> tried = new ArrayList<>();
+        int[] calls = {0};
+        // keeps up to 200/s, except its first two steps (a cold JIT): 100 fails twice, 50 .. 97.7
+        // pass, 100 passes warm, and the climb goes on as usual above it
+        double best = BenchCommand.climb(100, 1.25, 30, 0, (rate, label) -> {
+            tried.add(rate);
+            return ++calls[0] > 2 && rate <= 200;
+        }, r -> { });
+        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625, 100.0, 125.0, 156.25, 195.3125),
+                tried.subList(0, 10));
+        assertEquals(195.3125, best, 1e-9);
     }
 
     @Test
