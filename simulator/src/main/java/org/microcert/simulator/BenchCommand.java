@@ -108,8 +108,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--probe-rate", defaultValue = "1000", paramLabel = "PER_SECOND",
             description = "Rate of the machine probe: the hello-world baseline at this fixed rate for --probe-duration, "
                     + "before the first sweep and after the last, with the CPU the baseline (--watch-pid hello=PID) spent per request. "
-                    + "When the two differ by more than 20%% the machine's speed moved during the run and its figures are "
-                    + "flagged. 0 skips the probe (default: ${DEFAULT-VALUE}).")
+                    + "and one core's SHA-256 speed. When either differs by more than 20%% between the two, the run's figures "
+                    + "are flagged. 0 skips the probe (default: ${DEFAULT-VALUE}).")
     double probeRate;
 
     @Option(names = "--probe-duration", defaultValue = "10s", converter = DurationConverter.class, paramLabel = "DURATION",
@@ -354,13 +354,15 @@ public final class BenchCommand implements Callable<Integer> {
         RunReport r = step(hello, probeRate, probeDuration);
         Map<String, Double> cores = cpu.snapshot().coresSince(before);
         double steal = MachineProbe.CpuTimes.stealShare(machineBefore, MachineProbe.CpuTimes.now()).orElse(Double.NaN);
+        double hash = MachineProbe.hashMegabytesPerSecond(Duration.ofSeconds(1));
         MachineProbe.Reading reading = new MachineProbe.Reading(probeRate, r.summary().requestsPerSecond(),
-                r.summary().all().p99Ms(), r.summary().failures(), cores, steal);
+                r.summary().all().p99Ms(), r.summary().failures(), cores, steal, hash);
         out.printf(Locale.ROOT, "machine probe %-6s hello-world at %,.0f/s for %d s: answered %,.0f/s, p99 %.2f ms, "
                         + "%s%s%n", when, probeRate, probeDuration.toSeconds(), reading.answeredPerSecond(), reading.p99Ms(),
                 Double.isNaN(reading.cpuMicrosPerRequest()) ? "no CPU figure (watch the baseline: --watch-pid hello=PID)"
                         : String.format(Locale.ROOT, "%.0f us of the baseline's CPU per request", reading.cpuMicrosPerRequest()),
-                Double.isNaN(steal) ? "" : String.format(Locale.ROOT, ", steal %.1f%% of the machine", 100 * steal));
+                (Double.isNaN(steal) ? "" : String.format(Locale.ROOT, ", steal %.1f%% of the machine", 100 * steal))
+                        + String.format(Locale.ROOT, "; SHA-256 on one core %.0f MB/s", hash));
         return reading;
     }
 
@@ -375,21 +377,24 @@ public final class BenchCommand implements Callable<Integer> {
         if (!Double.isNaN(change)) {
             n.put("cpuPerRequestChange", Math.round(change * 1000) / 1000.0);
         }
-        n.put("drifted", drifted).put("driftLimit", MachineProbe.DRIFT_LIMIT);
-        if (Double.isNaN(change)) {
-            out.println("machine probe: no comparable readings (the baseline not watched, or nothing answered)");
-        } else {
-            out.printf(Locale.ROOT, "machine probe: the baseline's CPU per request %.0f us before, %.0f us after (%+.1f%%)%s%n",
-                    before.cpuMicrosPerRequest(), after.cpuMicrosPerRequest(), 100 * change,
-                    drifted ? ": CAUTION, the machine's speed moved by more than " + Math.round(100 * MachineProbe.DRIFT_LIMIT)
-                            + "% during this run: its early and late figures are not comparable"
-                            : ": the machine's speed held");
+        double speed = MachineProbe.speedChange(before, after);
+        if (!Double.isNaN(speed)) {
+            n.put("hashSpeedChange", Math.round(speed * 1000) / 1000.0);
         }
+        n.put("drifted", drifted).put("driftLimit", MachineProbe.DRIFT_LIMIT);
+        String cpuPart = Double.isNaN(change) ? "no CPU per request figure (the baseline not watched, or nothing answered)"
+                : String.format(Locale.ROOT, "the baseline's CPU per request %.0f us before, %.0f us after (%+.1f%%)",
+                        before.cpuMicrosPerRequest(), after.cpuMicrosPerRequest(), 100 * change);
+        out.printf(Locale.ROOT, "machine probe: %s; one core's SHA-256 %.0f MB/s before, %.0f after (%+.1f%%)%s%n", cpuPart,
+                before.hashMegabytesPerSecond(), after.hashMegabytesPerSecond(), 100 * speed,
+                drifted ? ": CAUTION, the probe moved by more than " + Math.round(100 * MachineProbe.DRIFT_LIMIT)
+                        + "% during this run: its early and late figures may not be comparable" : ": the machine held steady");
         return n;
     }
 
     private static void readingJson(ObjectNode o, MachineProbe.Reading r) {
-        o.put("answeredPerSecond", round(r.answeredPerSecond())).put("p99Ms", round(r.p99Ms())).put("failures", r.failures());
+        o.put("answeredPerSecond", round(r.answeredPerSecond())).put("p99Ms", round(r.p99Ms())).put("failures", r.failures())
+                .put("hashMegabytesPerSecond", round(r.hashMegabytesPerSecond()));
         if (!Double.isNaN(r.cpuMicrosPerRequest())) { // nothing answered: no figure rather than a 0
             o.put("cpuMicrosPerRequest", round(r.cpuMicrosPerRequest()));
         }

@@ -94,7 +94,12 @@ class BenchCommandTest {
         }
         double change = probe.path("cpuPerRequestChange").asDouble();
         assertEquals(cpu[1] / cpu[0] - 1, change, 0.01, probe.toString());
-        assertEquals(Math.abs(change) > 0.2, probe.path("drifted").asBoolean(), probe.toString());
+        double[] hash = {probe.path("before").path("hashMegabytesPerSecond").asDouble(),
+                probe.path("after").path("hashMegabytesPerSecond").asDouble()};
+        assertTrue(hash[0] > 0 && hash[1] > 0, probe.toString());
+        double speed = probe.path("hashSpeedChange").asDouble();
+        assertEquals(hash[1] / hash[0] - 1, speed, 0.01, probe.toString());
+        assertEquals(Math.abs(change) > 0.2 || Math.abs(speed) > 0.2, probe.path("drifted").asBoolean(), probe.toString());
     }
 
     /** Each wake sent one certificate of every active sensor, and every one was accepted. */

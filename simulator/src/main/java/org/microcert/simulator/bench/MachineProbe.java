@@ -27,17 +27,51 @@ public final class MachineProbe {
     private MachineProbe() {}
 
     /**
-     * One probe: the fixed rate, what was answered, its p99, the cores each watched process used
-     * and the share of the machine's CPU time the hypervisor took (steal; NaN where not readable).
+     * One probe: the fixed rate, what was answered, its p99, the cores each watched process used,
+     * the share of the machine's CPU time the hypervisor took (steal; NaN where not readable) and
+     * this client's single-core SHA-256 speed right after ({@link #hashMegabytesPerSecond()}).
      */
     public record Reading(double rate, double answeredPerSecond, double p99Ms, long failures,
-                          Map<String, Double> cores, double stealShare) {
+                          Map<String, Double> cores, double stealShare, double hashMegabytesPerSecond) {
 
         /** The baseline server's CPU microseconds per answered request; NaN if it was not watched or nothing was answered. */
         public double cpuMicrosPerRequest() {
             Double hello = cores.get(COUNTED);
             return hello == null || answeredPerSecond <= 0 ? Double.NaN : hello / answeredPerSecond * 1e6;
         }
+    }
+
+    /**
+     * How fast one core hashes right now, in MB/s: SHA-256 over a 64 KiB buffer for {@code duration},
+     * timed by the wall clock. CPU time per request does not see a core that is slower in wall time
+     * (another guest on the host, a lower clock); this does, on the same fixed work every time.
+     */
+    public static double hashMegabytesPerSecond(java.time.Duration duration) {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no SHA-256", e);
+        }
+        byte[] buffer = new byte[64 * 1024];
+        long bytes = 0;
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        long now;
+        do {
+            sha.update(buffer);
+            buffer[0] = sha.digest()[0]; // chained: the work cannot be skipped
+            bytes += buffer.length;
+            now = System.nanoTime();
+        } while (now < end);
+        return bytes / 1e6 / ((now - start) / 1e9);
+    }
+
+    /** The relative change of single-core hash speed from {@code before} to {@code after} (-0.25: 25% slower); NaN without both. */
+    public static double speedChange(Reading before, Reading after) {
+        double b = before.hashMegabytesPerSecond();
+        double a = after.hashMegabytesPerSecond();
+        return b > 0 && a > 0 ? a / b - 1 : Double.NaN;
     }
 
     /**
@@ -50,10 +84,14 @@ public final class MachineProbe {
         return b > 0 && a > 0 ? a / b - 1 : Double.NaN;
     }
 
-    /** Whether the machine's speed moved more than {@link #DRIFT_LIMIT} (either way) between the readings. */
+    /**
+     * Whether the machine moved more than {@link #DRIFT_LIMIT} (either way) between the readings, by
+     * the baseline's CPU per request or by the single-core hash speed.
+     */
     public static boolean drifted(Reading before, Reading after) {
         double c = change(before, after);
-        return !Double.isNaN(c) && Math.abs(c) > DRIFT_LIMIT;
+        double h = speedChange(before, after);
+        return (!Double.isNaN(c) && Math.abs(c) > DRIFT_LIMIT) || (!Double.isNaN(h) && Math.abs(h) > DRIFT_LIMIT);
     }
 
     /** The machine's CPU time counters (Linux /proc/stat), for the steal share of an interval. */

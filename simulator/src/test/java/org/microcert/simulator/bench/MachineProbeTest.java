@@ -11,7 +11,11 @@ import org.junit.jupiter.api.Test;
 class MachineProbeTest {
 
     private static MachineProbe.Reading reading(double answered, Map<String, Double> cores) {
-        return new MachineProbe.Reading(1000, answered, 2.0, 0, cores, Double.NaN);
+        return new MachineProbe.Reading(1000, answered, 2.0, 0, cores, Double.NaN, 500);
+    }
+
+    private static MachineProbe.Reading hashing(double megabytesPerSecond) {
+        return new MachineProbe.Reading(1000, 1000, 2.0, 0, Map.of("hello", 0.15), Double.NaN, megabytesPerSecond);
     }
 
     @Test
@@ -36,6 +40,23 @@ class MachineProbeTest {
         assertFalse(MachineProbe.drifted(base, similar));
         // the same CPU for twice the answers is half the cost per request
         assertEquals(-0.5, MachineProbe.change(base, reading(2000, Map.of("hello", 0.15))), 1e-9);
+    }
+
+    @Test
+    void aCoreThatHashesSlowerIsDriftEvenAtTheSameCpuPerRequest() {
+        // the same CPU time per request, but one core does a quarter less work per wall second
+        assertEquals(-0.25, MachineProbe.speedChange(hashing(400), hashing(300)), 1e-9);
+        assertEquals(0, MachineProbe.change(hashing(400), hashing(300)), 1e-9);
+        assertTrue(MachineProbe.drifted(hashing(400), hashing(300)));
+        assertFalse(MachineProbe.drifted(hashing(400), hashing(440)));
+        assertTrue(Double.isNaN(MachineProbe.speedChange(hashing(0), hashing(300))));
+    }
+
+    @Test
+    void hashSpeedIsMeasuredOnRealWork() {
+        double mbs = MachineProbe.hashMegabytesPerSecond(java.time.Duration.ofMillis(200));
+        // any core of this decade hashes SHA-256 at tens to thousands of MB/s
+        assertTrue(mbs > 1 && mbs < 100_000, String.valueOf(mbs));
     }
 
     @Test
