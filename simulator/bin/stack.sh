@@ -50,7 +50,8 @@ ensure_keys() {
 cassandra_started=0
 start_cassandra() {
   local d="$1" cql="$2" storage="$3" jmx="$4" status
-  if status="$("$root/ops/bin/cassandra" status --dir "$d" 2>&1)"; then
+  # with its CQL port: status alone checks 9042, and the demo's and bench's Cassandras use others
+  if status="$("$root/ops/bin/cassandra" status --dir "$d" --cql-port "$cql" 2>&1)"; then
     say "Cassandra already running in $d (CQL $cql): reusing it"
     return 0
   fi

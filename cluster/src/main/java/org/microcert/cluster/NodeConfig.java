@@ -85,9 +85,15 @@ public final class NodeConfig {
             Config dev = overrides.containsKey("microcert.card.dev-directory")
                     ? ConfigFactory.parseResources("persistence-dev.conf") : ConfigFactory.empty();
             return layered(ConfigFactory.parseMap(overrides, "flags and environment").withFallback(fromFile).withFallback(dev));
+        } catch (ConfigException.UnresolvedSubstitution e) { // a Parse too, but it quotes only the ${path}
+            throw new UsageException("bad configuration: " + e.getMessage());
+        } catch (ConfigException.Parse e) {
+            // The parser's message can quote the text it tripped on, and a config file may hold a
+            // driver or TLS password despite the advice: name the file and line only.
+            throw new UsageException("bad configuration: " + (e.origin() == null ? "a config file"
+                    : e.origin().description()) + ": not valid HOCON (the text is not repeated here)");
         } catch (ConfigException e) {
-            // Names the file and line. It may quote a token of the file, which holds no secret by
-            // design: passwords come from files or the environment only.
+            // Names the file, line and setting; other config errors do not quote values.
             throw new UsageException("bad configuration: " + e.getMessage());
         }
     }

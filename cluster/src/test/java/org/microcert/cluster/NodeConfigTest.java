@@ -81,7 +81,14 @@ class NodeConfigTest {
         Path broken = Files.writeString(dir.resolve("broken.conf"), "microcert.http {\n  port = 8081\n");
         String m = assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
                 new String[] {"--config", broken.toString()}, Map.of())).getMessage();
-        assertTrue(m.startsWith("bad configuration: " + broken + ": 3:"), m);
+        assertTrue(m.startsWith("bad configuration: " + broken + ": 3"), m);
+        // the parser would quote the text it tripped on: a password in a broken line stays out
+        Path leaky = Files.writeString(dir.resolve("leaky.conf"), "datastax-java-driver.advanced.auth-provider {\n"
+                + "  password = s3cret-Pa55 ]]\n}\n");
+        m = assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
+                new String[] {"--config", leaky.toString()}, Map.of())).getMessage();
+        assertTrue(m.startsWith("bad configuration: " + leaky + ": 2") && m.endsWith("not valid HOCON (the text is not repeated here)"), m);
+        assertTrue(!m.contains("s3cret") && !m.contains("]]"), m);
         Path unresolved = Files.writeString(dir.resolve("unresolved.conf"), "microcert.http.port = ${nowhere}\n");
         m = assertThrows(NodeConfig.UsageException.class, () -> NodeConfig.load(
                 new String[] {"--config", unresolved.toString()}, Map.of())).getMessage();

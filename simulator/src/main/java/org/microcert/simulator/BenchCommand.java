@@ -107,7 +107,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--probe-rate", defaultValue = "1000", paramLabel = "PER_SECOND",
             description = "Rate of the machine probe: the hello-world baseline at this fixed rate for --probe-duration, "
-                    + "before the first sweep and after the last, with the CPU the baseline (--watch-pid hello=PID) spent per request. "
+                    + "before the first sweep and after the last, with the CPU the baseline (--watch-pid hello=PID) spent per request, "
                     + "and one core's SHA-256 speed. When either differs by more than 20%% between the two, the run's figures "
                     + "are flagged. 0 skips the probe (default: ${DEFAULT-VALUE}).")
     double probeRate;
@@ -522,15 +522,17 @@ public final class BenchCommand implements Callable<Integer> {
                 pending = 0;
                 best = rate;
                 sustained.accept(rate);
+                if (rate == retrying) {
+                    failed = 0; // kept up warm: the climb goes on above it
+                }
                 rate *= factor;
                 if (failed > 0 && rate >= failed) {
                     if (!halved) {
                         break; // the bisections take it from here
                     }
                     halved = false;
-                    retrying = failed; // kept up just below it: once more, warm
-                    rate = failed;
-                    failed = 0;
+                    retrying = failed; // kept up just below it: once more, warm (failed stays the
+                    rate = failed;     // bound for the bisections until it has passed)
                 }
             } else if (!retried) {
                 retried = true;
@@ -540,8 +542,8 @@ public final class BenchCommand implements Callable<Integer> {
                 halved = true;
                 rate /= 2; // the first step was already too fast: look below it
             } else if (rate == retrying) {
-                failed = rate; // failed warm too: the limit
-                break;
+                break; // failed warm too: the limit
+
             } else if (pending == 0 && best > 0 && !(failed > 0 && rate * factor >= failed)) {
                 // One noisy pair of steps on a shared machine ended a baseline's sweep at a third of
                 // its capacity (docs/simulator.md): a sweep ends only at two failed rates in a row.

@@ -198,6 +198,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void stepsThatRunOutBeforeTheWarmRetryStillBisectTowardsTheFailedRate() throws Exception {
+        List<Double> tried = new ArrayList<>();
+        // 6 steps: 100 twice (failed), 50 .. 97.7; the retry of 100 has no step left, but the figure
+        // is still narrowed towards 100, not left at the climb's last step
+        double best = BenchCommand.climb(100, 1.25, 6, 2, (rate, label) -> {
+            tried.add(rate);
+            return rate <= 99;
+        }, r -> { });
+        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625), tried.subList(0, 6));
+        assertEquals(Math.sqrt(97.65625 * 100), tried.get(6), 1e-9);
+        assertEquals(tried.get(6), best);
+    }
+
+    @Test
     void aFirstStepThatFailedColdIsPassedWarmAndTheClimbGoesOn() throws Exception {
         List<Double> tried = new ArrayList<>();
         int[] calls = {0};
