@@ -18,7 +18,8 @@ import java.util.Arrays;
  *       {@code ahead} seconds.</li>
  *   <li>A graceful stop (passivation, shard hand-off, node leaving) journals {@link #acceptedUpTo()}
  *       instead, the newest timestamp accepted, so the next incarnation's floor is exact and the
- *       sensor is not refused at all.</li>
+ *       sensor is not refused, except for a certificate of that same second (its pairs are not
+ *       journaled: a known defect, docs/cluster.md "Graceful stop").</li>
  * </ul>
  * Not thread-safe: owned by its entity, which handles one command at a time.
  */
