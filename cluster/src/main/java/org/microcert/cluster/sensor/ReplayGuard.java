@@ -17,9 +17,11 @@ import java.util.Arrays;
  *       accepted: it may have been accepted before. A sensor with a correct clock waits at most
  *       {@code ahead} seconds.</li>
  *   <li>A graceful stop (passivation, shard hand-off, node leaving) journals {@link #acceptedUpTo()}
- *       instead, the newest timestamp accepted, so the next incarnation's floor is exact and the
- *       sensor is not refused, except for a certificate of that same second (its pairs are not
- *       journaled: a known defect, docs/cluster.md "Graceful stop").</li>
+ *       instead, the newest timestamp accepted, with the randoms accepted in that second
+ *       ({@link #randomsAtAcceptedUpTo()}): the next incarnation's floor is exact, so a sensor that
+ *       sends two certificates in the second of a passivation is not refused the second one.
+ *       Accepting a new pair of the floor's second needs a reservation write first: until then a
+ *       crash would recover the floor with the old list, which does not name the new pair.</li>
  * </ul>
  * Not thread-safe: owned by its entity, which handles one command at a time.
  */
@@ -50,6 +52,11 @@ public final class ReplayGuard {
     private final long aheadSeconds;
     private final int maxTracked;
     private final long floor;
+    // The randoms already accepted in the floor's second, sorted; null: any may have been, so the
+    // whole second is refused (after a crash, and for journals older than the list).
+    private final long[] floorRandoms;
+    // Pairs older than this were pruned from memory: the randoms of such a second are not all known.
+    private long prunedBelow = Long.MIN_VALUE;
     // The accepted pairs, sorted by (timestamp, random), in two primitive arrays: 16 bytes a pair.
     // A TreeMap<Long, HashSet<Long>> cost about 100 bytes and several objects a pair; at 25,000
     // certificates/s within a 120 s window that filled a 512 MB node heap (full GCs of up to 6 s,
@@ -62,10 +69,30 @@ public final class ReplayGuard {
     private long pace;
 
     /**
+     * Most randoms of one second a release journals (an event of about 600 bytes at most); after a
+     * graceful stop in a busier second, the rest of that second is refused as after a crash.
+     */
+    public static final int MAX_RELEASED_RANDOMS = 64;
+
+    /**
      * @param floor the reservation recovered from the journal: timestamps up to it are refused
      */
     public ReplayGuard(long floor, long skewSeconds, long aheadSeconds, int maxTracked) {
+        this(floor, null, skewSeconds, aheadSeconds, maxTracked);
+    }
+
+    /**
+     * @param floor        the reservation recovered from the journal: timestamps before it are refused
+     * @param floorRandoms the randoms accepted in the floor's second when a graceful stop journaled
+     *                     them: other certificates of that second are accepted; null refuses the
+     *                     whole second
+     */
+    public ReplayGuard(long floor, long[] floorRandoms, long skewSeconds, long aheadSeconds, int maxTracked) {
         this.floor = floor;
+        this.floorRandoms = floorRandoms == null ? null : floorRandoms.clone();
+        if (this.floorRandoms != null) {
+            Arrays.sort(this.floorRandoms);
+        }
         this.skewSeconds = skewSeconds;
         this.aheadSeconds = aheadSeconds;
         this.maxTracked = maxTracked;
@@ -80,9 +107,13 @@ public final class ReplayGuard {
      * @param now           the node's clock (epoch seconds), the one the verifier used
      */
     public Decision check(long timestamp, long random, long reservedUntil, long now) {
-        if (timestamp <= floor) {
+        boolean atFloor = timestamp == floor && floorRandoms != null;
+        if (timestamp < floor || (timestamp == floor && floorRandoms == null)) {
             return new Reject("REPLAY_WINDOW_RESET", "the center recovered this sensor's state; certificates up to "
                     + floor + " may have been used before and are refused: send one with a later timestamp");
+        }
+        if (atFloor && Arrays.binarySearch(floorRandoms, random) >= 0) {
+            return new Reject("REPLAY", "certificate already used");
         }
         prune(now);
         int at = find(timestamp, random);
@@ -98,7 +129,8 @@ public final class ReplayGuard {
         }
         // not lowered by forget(): a higher bound is only more conservative
         acceptedUpTo = Math.max(acceptedUpTo, timestamp);
-        if (timestamp > reservedUntil) {
+        // A new pair of the released second: the durable floor still names only the old list.
+        if (timestamp > reservedUntil || (atFloor && reservedUntil == floor)) {
             return new Reserve(Math.max(timestamp, now) + aheadSeconds);
         }
         // Renew early only for sensors talking at least every ahead/2: their next certificate would
@@ -129,6 +161,7 @@ public final class ReplayGuard {
         }
         int at = find(oldest, Long.MIN_VALUE); // the first pair not older than the window
         int from = at >= 0 ? at : -at - 1;
+        prunedBelow = Math.max(prunedBelow, oldest);
         size -= from;
         if (size < times.length / 4 && times.length > 4) { // a sensor that went quiet gives its memory back
             times = Arrays.copyOfRange(times, from, from + Math.max(4, times.length / 2));
@@ -177,6 +210,32 @@ public final class ReplayGuard {
      */
     public long acceptedUpTo() {
         return acceptedUpTo;
+    }
+
+    /**
+     * The randoms accepted in the second {@link #acceptedUpTo()}, sorted, for a graceful stop to
+     * journal; null when they are not all known (the floor's own list was unknown, memory of that
+     * second was pruned, or there are more than {@link #MAX_RELEASED_RANDOMS}): the next incarnation
+     * then refuses that whole second.
+     */
+    public long[] randomsAtAcceptedUpTo() {
+        if (acceptedUpTo < prunedBelow || (acceptedUpTo == floor && floorRandoms == null)) {
+            return null;
+        }
+        int at = find(acceptedUpTo, Long.MIN_VALUE);
+        int from = at >= 0 ? at : -at - 1;
+        int to = from;
+        while (to < size && times[to] == acceptedUpTo) {
+            to++;
+        }
+        long[] known = acceptedUpTo == floor ? floorRandoms : new long[0];
+        if (known.length + to - from > MAX_RELEASED_RANDOMS) {
+            return null;
+        }
+        long[] all = Arrays.copyOf(known, known.length + to - from);
+        System.arraycopy(randoms, from, all, known.length, to - from);
+        Arrays.sort(all);
+        return all;
     }
 
     /** The recovered reservation below which nothing is accepted. */

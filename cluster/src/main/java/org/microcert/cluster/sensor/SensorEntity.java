@@ -2,6 +2,8 @@ package org.microcert.cluster.sensor;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -184,8 +186,10 @@ public final class SensorEntity
     public SignalHandler<SensorRecord> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
-                    replay = new ReplayGuard(state.replayReservedUntilEpochSecond(), settings.clockSkew().toSeconds(),
-                            settings.reservationAhead().toSeconds(), settings.maxTracked());
+                    List<Long> used = state.replayRandomsAtReserved();
+                    replay = new ReplayGuard(state.replayReservedUntilEpochSecond(),
+                            used == null ? null : used.stream().mapToLong(Long::longValue).toArray(),
+                            settings.clockSkew().toSeconds(), settings.reservationAhead().toSeconds(), settings.maxTracked());
                     if (!counted) {
                         counted = true;
                         metrics.entityStarted();
@@ -293,7 +297,8 @@ public final class SensorEntity
     /**
      * A graceful stop. The persisted reservation R would make the next incarnation refuse every
      * timestamp up to R, fresh ones included, for up to {@code reservation-ahead}; nothing newer
-     * than {@link ReplayGuard#acceptedUpTo()} was accepted, so journal that instead. Only when R is
+     * than {@link ReplayGuard#acceptedUpTo()} was accepted, so journal that instead, with the randoms
+     * accepted in that second so the next incarnation refuses exactly those. Only when R is
      * still ahead of the clock: an idle sensor's R has long passed and costs nothing (no write per
      * passivation). After a crash there is no stop, and R holds.
      */
@@ -301,7 +306,9 @@ public final class SensorEntity
         long reserved = state.replayReservedUntilEpochSecond();
         if (replay != null && isProvisioned(state) && !isRevoked(state) && replay.acceptedUpTo() < reserved
                 && reserved >= now().getEpochSecond()) {
-            return Effect().persist(new SensorEvent.ReplayReservationReleased(replay.acceptedUpTo()))
+            long[] used = replay.randomsAtAcceptedUpTo();
+            return Effect().persist(new SensorEvent.ReplayReservationReleased(replay.acceptedUpTo(),
+                            used == null ? null : Arrays.stream(used).boxed().toList()))
                     .thenStop().thenNoReply();
         }
         return Effect().stop().thenNoReply();

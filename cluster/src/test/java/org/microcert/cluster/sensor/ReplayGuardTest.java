@@ -1,7 +1,9 @@
 package org.microcert.cluster.sensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import org.junit.jupiter.api.Test;
 
@@ -108,5 +110,47 @@ class ReplayGuardTest {
         assertEquals(1, g.tracked(), "pairs older than the skew window were dropped");
         g.forget(NOW + 121, 9);
         assertEquals(0, g.tracked());
+    }
+
+    @Test
+    void afterAGracefulStopTheReleasedSecondRefusesExactlyItsListedRandoms() {
+        ReplayGuard g = new ReplayGuard(NOW, new long[] {9, 5}, 120, 10, 100);
+        assertEquals("REPLAY", ((ReplayGuard.Reject) g.check(NOW, 5, NOW, NOW)).reason());
+        assertEquals("REPLAY", ((ReplayGuard.Reject) g.check(NOW, 9, NOW, NOW)).reason());
+        assertEquals("REPLAY_WINDOW_RESET", ((ReplayGuard.Reject) g.check(NOW - 1, 6, NOW, NOW)).reason(),
+                "seconds before the released one are refused whole");
+        // a new pair of the released second waits for a reservation: the durable list does not name it
+        assertEquals(new ReplayGuard.Reserve(NOW + 10), g.check(NOW, 6, NOW, NOW));
+        assertEquals("REPLAY", ((ReplayGuard.Reject) g.check(NOW, 6, NOW + 10, NOW)).reason());
+        // once reserved past that second, a crash refuses it whole, so no write is needed
+        assertInstanceOf(ReplayGuard.Accept.class, g.check(NOW, 7, NOW + 10, NOW));
+        assertArrayEquals(new long[] {5, 6, 7, 9}, g.randomsAtAcceptedUpTo(), "the next stop lists old and new");
+        assertInstanceOf(ReplayGuard.Accept.class, g.check(NOW + 1, 1, NOW + 10, NOW + 1));
+        assertArrayEquals(new long[] {1}, g.randomsAtAcceptedUpTo());
+    }
+
+    @Test
+    void aStopListsTheRandomsOfTheNewestSecondOnlyWhenAllAreKnown() {
+        ReplayGuard g = new ReplayGuard(0, 120, 10, 100);
+        g.check(NOW - 1, 8, 0, NOW);
+        g.check(NOW, Long.MAX_VALUE, NOW + 9, NOW);
+        g.check(NOW, Long.MIN_VALUE, NOW + 9, NOW);
+        g.check(NOW, 3, NOW + 9, NOW);
+        assertArrayEquals(new long[] {Long.MIN_VALUE, 3, Long.MAX_VALUE}, g.randomsAtAcceptedUpTo());
+
+        assertNull(new ReplayGuard(NOW, 120, 10, 100).randomsAtAcceptedUpTo(),
+                "a floor recovered after a crash: that second's randoms are unknown");
+        ReplayGuard busy = new ReplayGuard(0, 120, 10, 1_000);
+        for (int r = 0; r <= ReplayGuard.MAX_RELEASED_RANDOMS; r++) {
+            busy.check(NOW, r, NOW + 10, NOW);
+        }
+        assertNull(busy.randomsAtAcceptedUpTo(), "too many to journal: the second is refused whole");
+
+        // The verifier refuses a timestamp this stale before the guard sees it; on its own the guard
+        // must still not list a second of which it forgot a pair.
+        ReplayGuard forgot = new ReplayGuard(0, 120, 10, 100);
+        forgot.check(NOW, 1, NOW + 10, NOW);
+        forgot.check(NOW, 2, NOW + 10, NOW + 121);
+        assertNull(forgot.randomsAtAcceptedUpTo());
     }
 }

@@ -3,6 +3,7 @@ package org.microcert.persistence.sensor;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import org.microcert.persistence.card.SealedSeed;
 
@@ -56,8 +57,15 @@ public sealed interface SensorEvent extends CborSerializable {
      * down to it and the next incarnation accepts the sensor's next certificate at once instead of
      * refusing everything up to the old reservation. The writer guarantees the value is at least
      * every timestamp ever accepted (docs/cluster.md "Replay protection").
+     *
+     * @param randomsAccepted the randoms of every certificate accepted in that second, so the next
+     *     incarnation accepts other certificates of it; null (and in events written before the
+     *     field existed): not known, the whole second is refused
      */
-    record ReplayReservationReleased(long acceptedUpToEpochSecond) implements SensorEvent {
+    record ReplayReservationReleased(long acceptedUpToEpochSecond, List<Long> randomsAccepted) implements SensorEvent {
+        public ReplayReservationReleased {
+            randomsAccepted = randomsAccepted == null ? null : List.copyOf(randomsAccepted);
+        }
     }
 
     /** An {@code UPDATE} envelope for seed version {@code newSeedVersion} was issued to the sensor. */

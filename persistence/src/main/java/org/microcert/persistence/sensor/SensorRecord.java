@@ -1,6 +1,7 @@
 package org.microcert.persistence.sensor;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import org.microcert.persistence.card.SealedSeed;
 import org.microcert.protocol.SensorId;
@@ -17,6 +18,9 @@ import org.microcert.protocol.SensorId;
  * @param seedVersion version of the current (or, once revoked, the last) seed; 0 before provisioning
  * @param pendingSeedVersion the seed version of an update envelope issued but not yet confirmed; 0 when none
  * @param replayReservedUntilEpochSecond certificates not newer than this second are replays after a restart
+ * @param replayRandomsAtReserved the randoms accepted in the second {@code replayReservedUntilEpochSecond},
+ *     when a graceful stop journaled them: other certificates of that second are fresh; null (after a
+ *     reservation, and in records written before the field existed): the whole second is refused
  * @param provisionedAt when the first seed was stored
  * @param changedAt when the seed last changed (provisioned, updated, rewrapped, restored)
  * @param revocationReason why the sensor was revoked; null unless revoked
@@ -25,7 +29,8 @@ import org.microcert.protocol.SensorId;
  * @param rewraps how many times the seed was resealed under a new K_store version
  */
 public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, String recordDigest, int seedVersion,
-                           int pendingSeedVersion, long replayReservedUntilEpochSecond, Instant provisionedAt,
+                           int pendingSeedVersion, long replayReservedUntilEpochSecond,
+                           List<Long> replayRandomsAtReserved, Instant provisionedAt,
                            Instant changedAt, String revocationReason, Instant revokedAt, long seedUpdates,
                            long rewraps) implements CborSerializable {
 
@@ -44,6 +49,7 @@ public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, St
     public SensorRecord {
         Objects.requireNonNull(sensorId, "sensorId");
         Objects.requireNonNull(status, "status");
+        replayRandomsAtReserved = replayRandomsAtReserved == null ? null : List.copyOf(replayRandomsAtReserved);
         if (seed != null && !seed.sensorId().equals(sensorId)) {
             throw new IllegalArgumentException("the sealed seed belongs to sensor " + seed.sensorId()
                     + ", not " + sensorId);
@@ -52,7 +58,7 @@ public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, St
 
     /** The state of a sensor that has no events yet. */
     public static SensorRecord empty(SensorId sensorId) {
-        return new SensorRecord(sensorId, Status.NOT_PROVISIONED, null, null, 0, 0, 0, null, null, null, null, 0, 0);
+        return new SensorRecord(sensorId, Status.NOT_PROVISIONED, null, null, 0, 0, 0, null, null, null, null, null, 0, 0);
     }
 
     /** Whether the sensor holds a seed it may authenticate with. */
@@ -70,30 +76,34 @@ public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, St
         // Java 17 has no pattern switch; the chain covers every permitted subtype of the sealed interface.
         if (event instanceof SensorEvent.Provisioned e) {
             return new SensorRecord(sensorId, Status.ACTIVE, e.seed(), e.recordDigest(), e.seed().seedVersion(), 0,
-                    replayReservedUntilEpochSecond, e.at(), e.at(), null, null, seedUpdates, rewraps);
+                    replayReservedUntilEpochSecond, replayRandomsAtReserved, e.at(), e.at(), null, null, seedUpdates,
+                    rewraps);
         } else if (event instanceof SensorEvent.ReplayReservationExtended e) {
             return new SensorRecord(sensorId, status, seed, recordDigest, seedVersion, pendingSeedVersion,
-                    Math.max(replayReservedUntilEpochSecond, e.reservedUntilEpochSecond()), provisionedAt, changedAt,
-                    revocationReason, revokedAt, seedUpdates, rewraps);
+                    Math.max(replayReservedUntilEpochSecond, e.reservedUntilEpochSecond()),
+                    null, // a reservation's second may be used in full after a crash
+                    provisionedAt, changedAt, revocationReason, revokedAt, seedUpdates, rewraps);
         } else if (event instanceof SensorEvent.ReplayReservationReleased e) {
             // the only event that lowers the reservation: see its contract
             return new SensorRecord(sensorId, status, seed, recordDigest, seedVersion, pendingSeedVersion,
-                    e.acceptedUpToEpochSecond(), provisionedAt, changedAt, revocationReason, revokedAt, seedUpdates,
-                    rewraps);
+                    e.acceptedUpToEpochSecond(), e.randomsAccepted(), provisionedAt, changedAt, revocationReason,
+                    revokedAt, seedUpdates, rewraps);
         } else if (event instanceof SensorEvent.SeedUpdateStarted e) {
             return new SensorRecord(sensorId, Status.UPDATE_PENDING, seed, recordDigest, seedVersion,
-                    e.newSeedVersion(), replayReservedUntilEpochSecond, provisionedAt, changedAt, revocationReason,
-                    revokedAt, seedUpdates, rewraps);
+                    e.newSeedVersion(), replayReservedUntilEpochSecond, replayRandomsAtReserved, provisionedAt, changedAt,
+                    revocationReason, revokedAt, seedUpdates, rewraps);
         } else if (event instanceof SensorEvent.SeedUpdated e) {
             return new SensorRecord(sensorId, Status.ACTIVE, e.seed(), e.recordDigest(), e.seed().seedVersion(), 0,
-                    replayReservedUntilEpochSecond, provisionedAt, e.at(), null, null, seedUpdates + 1, rewraps);
+                    replayReservedUntilEpochSecond, replayRandomsAtReserved, provisionedAt, e.at(), null, null,
+                    seedUpdates + 1, rewraps);
         } else if (event instanceof SensorEvent.Revoked e) {
             return new SensorRecord(sensorId, Status.REVOKED, null, null, seedVersion, 0,
-                    replayReservedUntilEpochSecond, provisionedAt, changedAt, e.reason(), e.at(), seedUpdates, rewraps);
+                    replayReservedUntilEpochSecond, replayRandomsAtReserved, provisionedAt, changedAt, e.reason(), e.at(),
+                    seedUpdates, rewraps);
         } else if (event instanceof SensorEvent.SeedRewrapped e) {
             return new SensorRecord(sensorId, status, e.seed(), e.recordDigest(), e.seed().seedVersion(),
-                    pendingSeedVersion, replayReservedUntilEpochSecond, provisionedAt, changedAt, revocationReason,
-                    revokedAt, seedUpdates, rewraps + 1);
+                    pendingSeedVersion, replayReservedUntilEpochSecond, replayRandomsAtReserved, provisionedAt,
+                    changedAt, revocationReason, revokedAt, seedUpdates, rewraps + 1);
         } else if (event instanceof SensorEvent.Restored e) {
             if (!e.record().sensorId().equals(sensorId)) {
                 throw new IllegalArgumentException("a restored record of sensor " + e.record().sensorId()

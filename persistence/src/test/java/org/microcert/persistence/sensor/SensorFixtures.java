@@ -41,7 +41,7 @@ final class SensorFixtures {
         return List.of(
                 new SensorEvent.Provisioned(sealed(1, 1, (byte) 0x5a), DIGEST, AT, "factory"),
                 new SensorEvent.ReplayReservationExtended(1_795_000_000L),
-                new SensorEvent.ReplayReservationReleased(1_794_999_990L),
+                new SensorEvent.ReplayReservationReleased(1_794_999_990L, null), // as written before the list existed
                 new SensorEvent.SeedUpdateStarted(2, AT, "operator"),
                 new SensorEvent.SeedUpdated(sealed(2, 1, (byte) 0x6b), DIGEST, AT, "sensor"),
                 new SensorEvent.Revoked("lost in the field", AT, "operator"),

@@ -47,9 +47,22 @@ class SensorRecordTest {
     @Test
     void aReleaseSetsTheReservationToWhatWasAccepted() {
         SensorRecord r = provisioned.apply(new SensorEvent.ReplayReservationExtended(2_000))
-                .apply(new SensorEvent.ReplayReservationReleased(1_990));
+                .apply(new SensorEvent.ReplayReservationReleased(1_990, null));
         assertEquals(1_990, r.replayReservedUntilEpochSecond());
         assertEquals(2_500, r.apply(new SensorEvent.ReplayReservationExtended(2_500)).replayReservedUntilEpochSecond());
+    }
+
+    @Test
+    void theRandomsOfAReleasedSecondLastUntilTheNextReservationAndSurviveOtherEvents() {
+        SensorRecord r = provisioned.apply(new SensorEvent.ReplayReservationExtended(2_000))
+                .apply(new SensorEvent.ReplayReservationReleased(1_990, java.util.List.of(7L, -3L)));
+        assertEquals(java.util.List.of(7L, -3L), r.replayRandomsAtReserved());
+        SensorRecord later = r.apply(new SensorEvent.SeedUpdateStarted(2, SensorFixtures.AT, "op"))
+                .apply(new SensorEvent.SeedRewrapped(SensorFixtures.sealed(1, 2, (byte) 3), "d3"));
+        assertEquals(java.util.List.of(7L, -3L), later.replayRandomsAtReserved(), "not replay events: the list stays");
+        // after a reservation every certificate of its second may have been accepted: none are listed
+        assertNull(later.apply(new SensorEvent.ReplayReservationExtended(2_100)).replayRandomsAtReserved());
+        assertNull(provisioned.replayRandomsAtReserved(), "never released: the whole second is refused");
     }
 
     @Test

@@ -49,6 +49,11 @@ class SensorSerializationTest {
     void everyEventAndTheSnapshotRoundTripThroughJacksonCbor() {
         List<Object> messages = new java.util.ArrayList<>(SensorFixtures.everyEvent());
         messages.add(SensorFixtures.record());
+        // the release's list of randoms, extreme values included, in the event and in the snapshot
+        SensorEvent.ReplayReservationReleased release = new SensorEvent.ReplayReservationReleased(1_794_999_990L,
+                List.of(Long.MIN_VALUE, -1L, 0L, 42L, Long.MAX_VALUE));
+        messages.add(release);
+        messages.add(SensorFixtures.record().apply(release));
         for (Object message : messages) {
             Serializer serializer = serialization.findSerializerFor(message);
             assertEquals(JACKSON_CBOR_ID, serializer.identifier(), message.getClass() + " uses jackson-cbor");
