@@ -43,6 +43,8 @@ class SensorJournalTest {
         for (int i = 1; i <= 5; i++) {
             events.add(new SensorEvent.ReplayReservationExtended(1_795_000_000L + 10L * i));
         }
+        // a graceful stop, with the randoms accepted in its second: kept through the snapshots
+        events.add(new SensorEvent.ReplayReservationReleased(1_795_000_045L, List.of(3L, -9L)));
         events.add(new SensorEvent.SeedUpdateStarted(2, at, "operator"));
         events.add(new SensorEvent.SeedUpdated(SensorFixtures.sealed(sensor, 2, 1, (byte) 2), "d2", at, "sensor"));
 
@@ -70,7 +72,8 @@ class SensorJournalTest {
             SensorRecord recovered = ask(second, spawn(second, sensor), SensorJournal.Get::new);
             assertEquals(written, recovered);
             assertEquals(SensorRecord.Status.ACTIVE, recovered.status());
-            assertEquals(1_795_000_050L, recovered.replayReservedUntilEpochSecond());
+            assertEquals(1_795_000_045L, recovered.replayReservedUntilEpochSecond());
+            assertEquals(List.of(3L, -9L), recovered.replayRandomsAtReserved());
             assertEquals(1, recovered.seedUpdates());
         } finally {
             second.terminate();
