@@ -28,21 +28,17 @@ final class OptionChecks {
     }
 
     /**
-     * Creates {@code dir}, writes and deletes a probe file in it, then removes the directories it
-     * created (a run that then fails at set-up leaves nothing behind; the writer makes them again).
+     * Creates {@code dir} and writes and deletes a uniquely named probe file in it. The directories
+     * are left in place, even those this check made: two simulators started in the same second on a
+     * fresh tree check the same default directory, and one removing it (or a new parent) between the
+     * other's creating it and writing its probe made the other fail with a false usage error.
+     * {@link Files#createDirectories} accepts a directory another process has just made.
      */
     static void writableDirectory(CommandSpec spec, Path dir, String option) {
         Path abs = dir.toAbsolutePath();
-        Path existing = abs;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
         try {
             Files.createDirectories(abs);
             Files.delete(Files.createTempFile(abs, ".write-probe-", ".tmp"));
-            for (Path p = abs; p != null && !p.equals(existing); p = p.getParent()) {
-                Files.deleteIfExists(p);
-            }
         } catch (IOException | SecurityException e) {
             throw new ParameterException(spec.commandLine(), option + " " + dir + ": cannot write there (" + reason(e) + ")");
         }
