@@ -109,12 +109,18 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Rate of the machine probe: the hello-world baseline at this fixed rate for --probe-duration, "
                     + "before the first sweep and after the last, with the CPU the baseline (--watch-pid hello=PID) spent per request, "
                     + "and one core's SHA-256 speed. When either differs by more than 20%% between the two, the run's figures "
-                    + "are flagged. 0 skips the probe (default: ${DEFAULT-VALUE}).")
+                    + "are flagged, naming which one moved. 0 skips the probe (default: ${DEFAULT-VALUE}).")
     double probeRate;
 
     @Option(names = "--probe-duration", defaultValue = "10s", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "Length of each machine probe (default: ${DEFAULT-VALUE}).")
     Duration probeDuration;
+
+    @Option(names = "--probe-warmup", defaultValue = "15s", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Right before the first probe, the baseline at --probe-rate for this long, not compared: its CPU "
+                    + "per request read high while its JIT was still warming (--warmup runs it at half --start-rate). "
+                    + "Adds this plus 1 s of hashing to a run; 0s or 1s to 30s (default: ${DEFAULT-VALUE}).")
+    Duration probeWarmup;
 
     private CpuMeter cpu;
 
@@ -155,6 +161,8 @@ public final class BenchCommand implements Callable<Integer> {
         require(probeRate >= 0 && Double.isFinite(probeRate), "--probe-rate must be 0 (no probe) or above, not " + probeRate);
         require(probeDuration.compareTo(Duration.ofSeconds(1)) >= 0 && probeDuration.compareTo(MAX_AGE) <= 0,
                 "--probe-duration must be between 1s and " + MAX_AGE.toSeconds() + "s, not " + probeDuration.toSeconds() + "s");
+        require(probeWarmup.isZero() || probeWarmup.compareTo(Duration.ofSeconds(1)) >= 0 && probeWarmup.compareTo(MAX_AGE) <= 0,
+                "--probe-warmup must be 0s or between 1s and " + MAX_AGE.toSeconds() + "s, not " + RunCommand.human(probeWarmup));
         require(!watchedPids.containsKey(CpuMeter.CLIENT),
                 "--watch-pid: '" + CpuMeter.CLIENT + "' is this client's own name; choose another");
         // each warm-up is a step with a 1 s ramp
@@ -213,8 +221,14 @@ public final class BenchCommand implements Callable<Integer> {
                 warmUp("the hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0),
                         startRate / 2);
             }
-            MachineProbe.Reading probeBefore = probing
-                    ? probe("before", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0)) : null;
+            // Without this, "before" read up to 56% above "after": the baseline's JIT was still compiling
+            // after --warmup's 7,500 requests (30 s at 250/s by default). 15 s at 1,000/s is 15,000
+            // requests more, three times the calls after which HotSpot queues a method for C2
+            // (Tier4InvocationThreshold). Its reading is kept: warm-up ~ before shows it sufficed.
+            MachineProbe.Reading probeWarm = probing && !probeWarmup.isZero() ? probe("warm-up",
+                    new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), probeWarmup) : null;
+            MachineProbe.Reading probeBefore = probing ? probe("before",
+                    new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), probeDuration) : null;
             if (runHello) {
                 helloSweep = sweep("hello-world baseline", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), false);
             }
@@ -246,8 +260,8 @@ public final class BenchCommand implements Callable<Integer> {
                 batchSweep = sweep("batch", new TrafficFactory(batchOnly, f, node, RunCommand::nowSeconds, batchSize, 0), true);
             }
 
-            MachineProbe.Reading probeAfter = probing
-                    ? probe("after", new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0)) : null;
+            MachineProbe.Reading probeAfter = probing ? probe("after",
+                    new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), probeDuration) : null;
 
             ObjectNode result = ReportWriter.json().createObjectNode();
             result.put("benchmark", "http").put("time", Instant.now().toString())
@@ -322,7 +336,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             if (probing) {
-                result.set("machineProbe", probeJson(probeBefore, probeAfter));
+                result.set("machineProbe", probeJson(probeRate, probeDuration, probeWarm, probeBefore, probeAfter, out));
             }
             ObjectNode others = result.putObject("others");
             for (Map.Entry<String, String> a : attached.entrySet()) {
@@ -347,47 +361,59 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** One machine probe ({@link MachineProbe}): the baseline at --probe-rate, with the CPU it cost. */
-    private MachineProbe.Reading probe(String when, Operation.Source hello) throws InterruptedException {
+    /** One machine probe ({@link MachineProbe}): the baseline at --probe-rate for {@code duration}, with the CPU it cost. */
+    private MachineProbe.Reading probe(String when, Operation.Source hello, Duration duration) throws InterruptedException {
         MachineProbe.CpuTimes machineBefore = MachineProbe.CpuTimes.now();
         CpuMeter.Snapshot before = cpu.snapshot();
-        RunReport r = step(hello, probeRate, probeDuration);
+        RunReport r = step(hello, probeRate, duration);
         Map<String, Double> cores = cpu.snapshot().coresSince(before);
         double steal = MachineProbe.CpuTimes.stealShare(machineBefore, MachineProbe.CpuTimes.now()).orElse(Double.NaN);
         double hash = MachineProbe.hashMegabytesPerSecond(Duration.ofSeconds(1));
         MachineProbe.Reading reading = new MachineProbe.Reading(probeRate, r.summary().requestsPerSecond(),
                 r.summary().all().p99Ms(), r.summary().failures(), cores, steal, hash);
-        out.printf(Locale.ROOT, "machine probe %-6s hello-world at %,.0f/s for %d s: answered %,.0f/s, p99 %.2f ms, "
-                        + "%s%s%n", when, probeRate, probeDuration.toSeconds(), reading.answeredPerSecond(), reading.p99Ms(),
+        out.printf(Locale.ROOT, "machine probe %-7s hello-world at %,.0f/s for %d s: answered %,.0f/s, p99 %.2f ms, "
+                        + "%s%s%n", when, probeRate, duration.toSeconds(), reading.answeredPerSecond(), reading.p99Ms(),
                 Double.isNaN(reading.cpuMicrosPerRequest()) ? "no CPU figure (watch the baseline: --watch-pid hello=PID)"
                         : String.format(Locale.ROOT, "%.0f us of the baseline's CPU per request", reading.cpuMicrosPerRequest()),
                 (Double.isNaN(steal) ? "" : String.format(Locale.ROOT, ", steal %.1f%% of the machine", 100 * steal))
-                        + String.format(Locale.ROOT, "; SHA-256 on one core %.0f MB/s", hash));
+                        + String.format(Locale.ROOT, "; SHA-256 on one core %.0f MB/s", hash)
+                        + (when.equals("warm-up") ? " (not compared)" : ""));
         return reading;
     }
 
-    private ObjectNode probeJson(MachineProbe.Reading before, MachineProbe.Reading after) {
+    /**
+     * The probe's JSON, and its verdict printed to {@code out}: each figure's change and whether it
+     * moved beyond the limit ({@link MachineProbe.Drift}). {@code warm} (null: none ran) is reported
+     * only, so a reader can see whether the baseline had settled before "before".
+     */
+    static ObjectNode probeJson(double rate, Duration duration, MachineProbe.Reading warm, MachineProbe.Reading before,
+                               MachineProbe.Reading after, PrintStream out) {
         ObjectNode n = ReportWriter.json().createObjectNode();
-        n.put("rate", round(probeRate)).put("seconds", probeDuration.toSeconds());
+        n.put("rate", round(rate)).put("seconds", duration.toSeconds());
         n.put("cpuCounted", MachineProbe.COUNTED);
+        if (warm != null) {
+            readingJson(n.putObject("warmUp"), warm);
+        }
         readingJson(n.putObject("before"), before);
         readingJson(n.putObject("after"), after);
-        double change = MachineProbe.change(before, after);
-        boolean drifted = MachineProbe.drifted(before, after);
-        if (!Double.isNaN(change)) {
-            n.put("cpuPerRequestChange", Math.round(change * 1000) / 1000.0);
+        MachineProbe.Drift drift = MachineProbe.drift(before, after);
+        if (!Double.isNaN(drift.cpuChange())) {
+            n.put("cpuPerRequestChange", Math.round(drift.cpuChange() * 1000) / 1000.0);
         }
-        double speed = MachineProbe.speedChange(before, after);
-        if (!Double.isNaN(speed)) {
-            n.put("hashSpeedChange", Math.round(speed * 1000) / 1000.0);
+        if (!Double.isNaN(drift.hashChange())) {
+            n.put("hashSpeedChange", Math.round(drift.hashChange() * 1000) / 1000.0);
         }
-        n.put("drifted", drifted).put("driftLimit", MachineProbe.DRIFT_LIMIT);
-        String cpuPart = Double.isNaN(change) ? "no CPU per request figure (the baseline not watched, or nothing answered)"
+        n.put("cpuDrifted", drift.cpuDrifted()).put("hashDrifted", drift.hashDrifted())
+                .put("drifted", drift.drifted()).put("driftLimit", MachineProbe.DRIFT_LIMIT);
+        String cpuPart = Double.isNaN(drift.cpuChange()) ? "no CPU per request figure (the baseline not watched, or nothing answered)"
                 : String.format(Locale.ROOT, "the baseline's CPU per request %.0f us before, %.0f us after (%+.1f%%)",
-                        before.cpuMicrosPerRequest(), after.cpuMicrosPerRequest(), 100 * change);
+                        before.cpuMicrosPerRequest(), after.cpuMicrosPerRequest(), 100 * drift.cpuChange());
+        // which one: the CPU figure alone moving has been the baseline settling, not the machine
+        String moved = drift.cpuDrifted() && drift.hashDrifted() ? "both the CPU per request and the hash speed"
+                : drift.cpuDrifted() ? "only the baseline's CPU per request" : "only one core's hash speed";
         out.printf(Locale.ROOT, "machine probe: %s; one core's SHA-256 %.0f MB/s before, %.0f after (%+.1f%%)%s%n", cpuPart,
-                before.hashMegabytesPerSecond(), after.hashMegabytesPerSecond(), 100 * speed,
-                drifted ? ": CAUTION, the probe moved by more than " + Math.round(100 * MachineProbe.DRIFT_LIMIT)
+                before.hashMegabytesPerSecond(), after.hashMegabytesPerSecond(), 100 * drift.hashChange(),
+                drift.drifted() ? ": CAUTION, " + moved + " moved by more than " + Math.round(100 * MachineProbe.DRIFT_LIMIT)
                         + "% during this run: its early and late figures may not be comparable" : ": the machine held steady");
         return n;
     }

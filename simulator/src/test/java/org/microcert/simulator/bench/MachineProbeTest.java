@@ -14,8 +14,9 @@ class MachineProbeTest {
         return new MachineProbe.Reading(1000, answered, 2.0, 0, cores, Double.NaN, 500);
     }
 
-    private static MachineProbe.Reading hashing(double megabytesPerSecond) {
-        return new MachineProbe.Reading(1000, 1000, 2.0, 0, Map.of("hello", 0.15), Double.NaN, megabytesPerSecond);
+    /** A reading of the baseline's CPU per request ({@code micros} at 1,000/s) and of the hash speed. */
+    private static MachineProbe.Reading at(double micros, double megabytesPerSecond) {
+        return new MachineProbe.Reading(1000, 1000, 2.0, 0, Map.of("hello", micros / 1000), Double.NaN, megabytesPerSecond);
     }
 
     @Test
@@ -28,28 +29,61 @@ class MachineProbeTest {
     }
 
     @Test
-    void aChangeBeyondTheLimitEitherWayIsDrift() {
-        MachineProbe.Reading base = reading(1000, Map.of("hello", 0.15));
-        MachineProbe.Reading slower = reading(1000, Map.of("hello", 0.2)); // +33%
-        MachineProbe.Reading faster = reading(1000, Map.of("hello", 0.115)); // -23%
-        MachineProbe.Reading similar = reading(1000, Map.of("hello", 0.165)); // +10%
-        assertEquals(1 / 3.0, MachineProbe.change(base, slower), 1e-9);
-        assertTrue(MachineProbe.drifted(base, slower));
-        assertTrue(MachineProbe.drifted(base, faster));
-        assertEquals(0.1, MachineProbe.change(base, similar), 1e-9);
-        assertFalse(MachineProbe.drifted(base, similar));
+    void theCpuFigureMovingBeyondTheLimitEitherWayIsFlaggedAsCpuDrift() {
+        for (double after : new double[] {500, 300}) { // +25%, -25%
+            MachineProbe.Drift d = MachineProbe.drift(at(400, 500), at(after, 500));
+            assertTrue(d.cpuDrifted(), d.toString());
+            assertFalse(d.hashDrifted(), d.toString());
+            assertTrue(d.drifted(), d.toString());
+        }
+        for (double after : new double[] {440, 360}) { // +10%, -10%
+            MachineProbe.Drift d = MachineProbe.drift(at(400, 500), at(after, 500));
+            assertFalse(d.cpuDrifted() || d.hashDrifted() || d.drifted(), d.toString());
+        }
+        assertEquals(0.25, MachineProbe.drift(at(400, 500), at(500, 500)).cpuChange(), 1e-9);
         // the same CPU for twice the answers is half the cost per request
-        assertEquals(-0.5, MachineProbe.change(base, reading(2000, Map.of("hello", 0.15))), 1e-9);
+        assertEquals(-0.5, MachineProbe.change(reading(1000, Map.of("hello", 0.15)), reading(2000, Map.of("hello", 0.15))), 1e-9);
     }
 
     @Test
-    void aCoreThatHashesSlowerIsDriftEvenAtTheSameCpuPerRequest() {
-        // the same CPU time per request, but one core does a quarter less work per wall second
-        assertEquals(-0.25, MachineProbe.speedChange(hashing(400), hashing(300)), 1e-9);
-        assertEquals(0, MachineProbe.change(hashing(400), hashing(300)), 1e-9);
-        assertTrue(MachineProbe.drifted(hashing(400), hashing(300)));
-        assertFalse(MachineProbe.drifted(hashing(400), hashing(440)));
-        assertTrue(Double.isNaN(MachineProbe.speedChange(hashing(0), hashing(300))));
+    void theHashSpeedMovingBeyondTheLimitEitherWayIsFlaggedAsHashDrift() {
+        // the same CPU time per request, but one core does a quarter more or less work per wall second
+        for (double after : new double[] {625, 375}) { // +25%, -25%
+            MachineProbe.Drift d = MachineProbe.drift(at(400, 500), at(400, after));
+            assertTrue(d.hashDrifted(), d.toString());
+            assertFalse(d.cpuDrifted(), d.toString());
+            assertTrue(d.drifted(), d.toString());
+        }
+        for (double after : new double[] {550, 450}) { // +10%, -10%
+            MachineProbe.Drift d = MachineProbe.drift(at(400, 500), at(400, after));
+            assertFalse(d.cpuDrifted() || d.hashDrifted() || d.drifted(), d.toString());
+        }
+        assertEquals(-0.25, MachineProbe.drift(at(400, 500), at(400, 375)).hashChange(), 1e-9);
+    }
+
+    @Test
+    void bothFiguresMovingAreBothFlagged() {
+        MachineProbe.Drift d = MachineProbe.drift(at(400, 500), at(500, 375));
+        assertTrue(d.cpuDrifted() && d.hashDrifted() && d.drifted(), d.toString());
+    }
+
+    @Test
+    void aMissingOrZeroFigureIsNoChangeAndNoDrift() {
+        MachineProbe.Reading both = reading(1000, Map.of("hello", 0.1));
+        MachineProbe.Reading unwatched = reading(1000, Map.of("client", 0.9)); // CPU figure NaN
+        MachineProbe.Reading nothingAnswered = reading(0, Map.of("hello", 0.1)); // CPU figure NaN
+        for (MachineProbe.Drift d : new MachineProbe.Drift[] {
+                MachineProbe.drift(both, unwatched), MachineProbe.drift(nothingAnswered, both),
+                MachineProbe.drift(at(0, 500), at(400, 500)), // no CPU used at all: no figure, not -100%
+                MachineProbe.drift(at(400, 0), at(400, 500)), // no hash speed
+                MachineProbe.drift(at(400, Double.NaN), at(400, 500))}) {
+            assertFalse(d.cpuDrifted() || d.hashDrifted() || d.drifted(), d.toString());
+        }
+        assertTrue(Double.isNaN(MachineProbe.drift(both, unwatched).cpuChange()));
+        assertTrue(Double.isNaN(MachineProbe.drift(at(400, 0), at(400, 500)).hashChange()));
+        // one figure missing does not hide the other's drift
+        MachineProbe.Drift d = MachineProbe.drift(at(400, Double.NaN), at(500, 500));
+        assertTrue(d.cpuDrifted() && !d.hashDrifted() && d.drifted(), d.toString());
     }
 
     @Test
@@ -57,17 +91,6 @@ class MachineProbeTest {
         double mbs = MachineProbe.hashMegabytesPerSecond(java.time.Duration.ofMillis(200));
         // any core of this decade hashes SHA-256 at tens to thousands of MB/s
         assertTrue(mbs > 1 && mbs < 100_000, String.valueOf(mbs));
-    }
-
-    @Test
-    void readingsWithoutAFigureGiveNoChangeAndNoDrift() {
-        MachineProbe.Reading both = reading(1000, Map.of("hello", 0.1));
-        MachineProbe.Reading unwatched = reading(1000, Map.of("client", 0.9));
-        MachineProbe.Reading nothingAnswered = reading(0, Map.of("hello", 0.1));
-        assertTrue(Double.isNaN(MachineProbe.change(both, unwatched)));
-        assertFalse(MachineProbe.drifted(both, unwatched));
-        assertTrue(Double.isNaN(MachineProbe.change(both, nothingAnswered)));
-        assertFalse(MachineProbe.drifted(nothingAnswered, both));
     }
 
     @Test
