@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +39,7 @@ import org.microcert.cluster.sensor.SensorEntity;
 import org.microcert.cluster.sensor.SensorSettings;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.sensor.SensorPersistence;
+import org.microcert.protocol.Failures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,10 +129,7 @@ public final class MicroCertNode {
      * settings) name the file or setting at fault and never hold a secret.
      */
     static String describe(Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
+        Throwable t = Failures.cause(failure);
         String m = t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : m.strip().replaceAll("\\s*\\R\\s*", " ");
     }

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -24,6 +23,7 @@ import org.microcert.persistence.backup.BackupFile;
 import org.microcert.persistence.backup.Backups;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.schema.CassandraTarget;
+import org.microcert.protocol.Failures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,10 +75,7 @@ final class NodeBackups {
 
     /** What the operator is told; internals only in the log. */
     private static ApiError refusal(Throwable failure) {
-        Throwable t = failure;
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
+        Throwable t = Failures.cause(failure);
         if (t instanceof ApiError a) {
             return a;
         }

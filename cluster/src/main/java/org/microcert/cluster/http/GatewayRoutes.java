@@ -63,6 +63,7 @@ import org.microcert.cluster.sensor.SensorMessages.Rewrapped;
 import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
 import org.microcert.cluster.sensor.SensorMessages.Verdict;
 import org.microcert.protocol.CertificateVerifier;
+import org.microcert.protocol.Failures;
 import org.microcert.protocol.MalformedCertificateException;
 import org.microcert.protocol.MalformedEnvelopeException;
 import org.microcert.protocol.MicroCertificate;
@@ -457,13 +458,13 @@ public final class GatewayRoutes extends AllDirectives {
             if (failure != null) {
                 metrics.keyOperation(action, "AUDIT_UNAVAILABLE");
                 LOG.error("request {}: {} refused, its audit intent could not be stored ({})", requestId, action,
-                        unwrap(failure).getClass().getSimpleName());
+                        Failures.cause(failure).getClass().getSimpleName());
                 throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "AUDIT_UNAVAILABLE",
                         "the audit trail cannot be written; nothing was changed; retry later");
             }
             return ok;
         }, SAME_THREAD).thenComposeAsync(ok -> start(op), SAME_THREAD).handleAsync((reply, failure) -> {
-            if (failure != null && unwrap(failure) instanceof ApiError a && a.code().equals("AUDIT_UNAVAILABLE")) {
+            if (failure != null && Failures.cause(failure) instanceof ApiError a && a.code().equals("AUDIT_UNAVAILABLE")) {
                 return CompletableFuture.<Audited<T>>failedFuture(a);
             }
             String result = failure != null ? failureCode(failure) : resultOf.apply(reply);
@@ -472,7 +473,7 @@ public final class GatewayRoutes extends AllDirectives {
                 if (auditFailure != null) {
                     metrics.auditOutcomeUnrecorded(action);
                     LOG.error("request {}: the outcome {} of {} on sensor {} is not in the audit trail ({})", requestId,
-                            result, action, id, unwrap(auditFailure).getClass().getSimpleName());
+                            result, action, id, Failures.cause(auditFailure).getClass().getSimpleName());
                 }
                 if (failure != null) {
                     throw failure instanceof CompletionException c ? c : new CompletionException(failure);
@@ -672,7 +673,7 @@ public final class GatewayRoutes extends AllDirectives {
         if (failure != null) {
             String code = failureCode(failure);
             return line.put("result", "FAILED").put("error", code).put("message", code.equals("UNAVAILABLE")
-                    ? "the sensor's shard did not answer in time" : unwrap(failure) instanceof ApiError a ? a.getMessage()
+                    ? "the sensor's shard did not answer in time" : Failures.cause(failure) instanceof ApiError a ? a.getMessage()
                     : "internal error");
         }
         if (o.reply() instanceof Rewrapped w) {
@@ -825,7 +826,7 @@ public final class GatewayRoutes extends AllDirectives {
             }
         });
         return read.orTimeout(BODY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionallyCompose(f -> CompletableFuture.failedFuture(unwrap(f) instanceof TimeoutException
+                .exceptionallyCompose(f -> CompletableFuture.failedFuture(Failures.cause(f) instanceof TimeoutException
                         ? ApiError.bodyTimeout(BODY_TIMEOUT) : f));
     }
 
@@ -861,21 +862,13 @@ public final class GatewayRoutes extends AllDirectives {
     }
 
     private static String failureCode(Throwable failure) {
-        Throwable t = unwrap(failure);
+        Throwable t = Failures.cause(failure);
         return t instanceof TimeoutException ? "UNAVAILABLE" : t instanceof ApiError a ? a.code() : "INTERNAL";
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     private ExceptionHandler exceptionHandler() {
         return ExceptionHandler.newBuilder().matchAny(failure -> headerValueByName(REQUEST_ID, requestId -> {
-            Throwable t = unwrap(failure);
+            Throwable t = Failures.cause(failure);
             if (t instanceof ApiError e) {
                 return complete(errorResponse(e.status(), e.code(), e.getMessage()));
             }
@@ -899,7 +892,7 @@ public final class GatewayRoutes extends AllDirectives {
                         "METHOD_NOT_ALLOWED", "method not allowed; use " + String.join(" or ",
                                 rs.stream().map(r -> r.supported().name()).distinct().toList()))))
                 .handle(MalformedRequestContentRejection.class, r -> {
-                    Throwable cause = unwrap(r.getCause());
+                    Throwable cause = Failures.cause(r.getCause());
                     return cause instanceof EntityStreamSizeException e
                             ? complete(errorResponse(StatusCodes.PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE",
                                     "body larger than " + e.limit() + " bytes"))

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,6 +24,7 @@ import org.microcert.cluster.http.BearerTokens.Principal;
 import org.microcert.cluster.sensor.SensorClient;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
 import org.microcert.cluster.sensor.SensorMessages.Refused;
+import org.microcert.protocol.Failures;
 import org.microcert.protocol.MalformedEnvelopeException;
 import org.microcert.protocol.SeedEnvelope;
 import org.microcert.protocol.SensorId;
@@ -235,7 +235,7 @@ final class ManifestImport {
         return audited.run(principal, "IMPORT", env.sensorId(), "line " + line.number(), requestId,
                         () -> sensors.provision(env.sensorId(), envelope, principal.name()))
                 .handleAsync((reply, failure) -> {
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                    Throwable cause = Failures.cause(failure);
                     if (cause instanceof ApiError a) { // AUDIT_UNAVAILABLE: this line was not provisioned
                         return failed(result, a.code(), a.getMessage());
                     }

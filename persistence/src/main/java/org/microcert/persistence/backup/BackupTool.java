@@ -17,6 +17,7 @@ import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.schema.CassandraTarget;
 import org.microcert.persistence.schema.SchemaException;
 import org.microcert.persistence.schema.ToolOptions;
+import org.microcert.protocol.Failures;
 
 /**
  * {@code ops/bin/backup --file F ...} and {@code ops/bin/restore --file F ...}: see {@link Backups}.
@@ -80,7 +81,7 @@ public final class BackupTool {
             System.err.println(name + ": " + e.getMessage());
             return 1;
         } catch (CompletionException e) { // a future's failure: its cause's message, never the stack trace
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            Throwable cause = Failures.cause(e);
             System.err.println(name + ": " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()));
             return 1;
         } finally {

@@ -26,6 +26,7 @@ import org.microcert.persistence.card.SetDigest;
 import org.microcert.persistence.schema.CassandraTarget;
 import org.microcert.persistence.sensor.SensorJournal;
 import org.microcert.persistence.sensor.SensorRecord;
+import org.microcert.protocol.Failures;
 
 /**
  * Backup and disaster recovery of all sensors' key state (sealed seeds only).
@@ -119,7 +120,7 @@ public final class Backups {
         } catch (CompletionException | CardException | DriverException e) {
             // No rollback: the keyspaces were empty, so emptying them again is the whole recovery.
             throw new BackupException(BackupException.Reason.IO, "restore failed after it began writing ("
-                    + describe(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e, askTimeout)
+                    + describe(Failures.cause(e), askTimeout)
                     + "); the journal may hold part of the backup and the card's set digest was not set: truncate the tables"
                     + " of keyspaces " + target.journalKeyspace() + " and " + target.snapshotKeyspace()
                     + " (or use new empty keyspaces) and run restore again", e);

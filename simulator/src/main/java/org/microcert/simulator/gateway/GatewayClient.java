@@ -22,10 +22,10 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
+import org.microcert.protocol.Failures;
 import org.microcert.simulator.traffic.Verdict;
 
 /**
@@ -227,7 +227,7 @@ public final class GatewayClient {
     }
 
     static String transportError(Throwable error) {
-        Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable t = Failures.cause(error);
         if (t instanceof HttpConnectTimeoutException) {
             return "connect-timeout";
         }
