@@ -12,12 +12,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
@@ -82,10 +84,13 @@ public final class MicroCertNode {
             System.exit(EXIT_SETUP);
             return;
         }
+        Optional<HttpsConnectionContext> https;
         ActorSystem<Void> system;
         try {
+            // The keystore before the actor system: with seed nodes set, the system joins the cluster as it starts.
+            https = HttpServer.https(config.getConfig("microcert.http"));
             system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
-        } catch (RuntimeException e) { // e.g. the cluster port is taken; the system has stopped itself
+        } catch (RuntimeException e) { // e.g. a bad TLS keystore; the cluster port is taken (the system has stopped itself)
             card.close();
             System.err.println("microcert node: cannot start: " + describe(e));
             System.exit(EXIT_SETUP);
@@ -95,7 +100,7 @@ public final class MicroCertNode {
             card.close();
             return CompletableFuture.completedFuture(Done.getInstance());
         });
-        int status = startOrStop(system, card, System.err).toCompletableFuture().join();
+        int status = startOrStop(system, () -> start(system, card, null, https), System.err).toCompletableFuture().join();
         if (status != 0) {
             System.exit(status);
         }
@@ -108,9 +113,14 @@ public final class MicroCertNode {
      * terminated: Pekko's threads would otherwise keep a half-started member running.
      */
     static CompletionStage<Integer> startOrStop(ActorSystem<?> system, EncryptionCard card, PrintStream err) {
+        return startOrStop(system, () -> start(system, card), err);
+    }
+
+    private static CompletionStage<Integer> startOrStop(ActorSystem<?> system,
+            Supplier<CompletionStage<ServerBinding>> start, PrintStream err) {
         CompletionStage<ServerBinding> started;
         try {
-            started = start(system, card);
+            started = start.get();
         } catch (RuntimeException e) {
             started = CompletableFuture.failedFuture(e);
         }
@@ -144,6 +154,12 @@ public final class MicroCertNode {
 
     /** As {@link #start(ActorSystem, EncryptionCard)}, with this audit trail instead of the configured one (tests). */
     public static CompletionStage<ServerBinding> start(ActorSystem<?> system, EncryptionCard card, AuditTrail auditTrail) {
+        return start(system, card, auditTrail, HttpServer.https(system.settings().config().getConfig("microcert.http")));
+    }
+
+    /** The start itself, with the gateway's HTTPS context already loaded (before sharding: {@link HttpServer#https}). */
+    private static CompletionStage<ServerBinding> start(ActorSystem<?> system, EncryptionCard card, AuditTrail auditTrail,
+            Optional<HttpsConnectionContext> https) {
         Config config = system.settings().config();
         Metrics metrics = Metrics.get(system);
         // What can be checked without starting anything comes first.
@@ -202,7 +218,7 @@ public final class MicroCertNode {
                         config.getString("pekko.persistence.cassandra.snapshot.keyspace"),
                         http.getDuration("backup-digest-timeout")), sensorIds(system, cassandra), http.getInt("import-parallelism"),
                 http.getInt("rewrap-parallelism"), http.getDuration("backup-timeout"));
-        return HttpServer.start(system, routes.route(), http);
+        return HttpServer.start(system, routes.route(), http, https);
     }
 
     /** Sensor ids from the journal's persistence-id index (Cassandra's all_persistence_ids). */

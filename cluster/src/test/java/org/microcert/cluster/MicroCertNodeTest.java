@@ -16,10 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,22 +107,29 @@ class MicroCertNodeTest {
                 "cannot read the tokens file " + missing, "NoSuchFileException");
     }
 
-    @Test
-    void aTlsKeystoreWithTheWrongPasswordIsNamedButNeitherPasswordIsShown() throws Exception {
-        Path keystore = dir.resolve("gateway.p12");
+    /** Settings for a TLS keystore (made in {@code dir} as {@code name}.p12) opened with the wrong password. */
+    static String tlsWithTheWrongPassword(String name) throws Exception {
+        Path keystore = dir.resolve(name + ".p12");
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         try (OutputStream out = Files.newOutputStream(keystore)) {
             ks.store(out, "the right tls password".toCharArray());
         }
-        Path password = Files.writeString(dir.resolve("tls.pw"), "a wrong tls password\n");
-        Outcome o = start("tls", """
+        Path password = Files.writeString(dir.resolve(name + ".pw"), "a wrong tls password\n");
+        return """
                 microcert.http.tls.enabled = on
                 microcert.http.tls.keystore = "%s"
                 microcert.http.tls.password-file = "%s"
-                """.formatted(keystore, password));
-        assertRefused(o, "TLS keystore " + keystore);
+                """.formatted(keystore, password);
+    }
+
+    @Test
+    void aTlsKeystoreWithTheWrongPasswordIsNamedBeforeShardingStartsAndNeitherPasswordIsShown() throws Exception {
+        Outcome o = start("tls", tlsWithTheWrongPassword("gateway"));
+        assertRefused(o, "TLS keystore " + dir.resolve("gateway.p12"));
         assertFalse(o.err().contains("tls password"), o.err());
+        // Checked before sharding starts: a node that cannot serve must not take over sensors first.
+        assertEquals(Set.of(), ClusterSharding.get(o.system().classicSystem()).getShardTypeNames());
     }
 
     @Test
@@ -154,20 +164,7 @@ class MicroCertNodeTest {
     @Test
     void aNodeProcessThatCannotStartExitsWithTheSetupStatus() throws Exception {
         Path bad = Files.writeString(dir.resolve("process-tokens"), "not-a-hash operator otto\n");
-        Path cardPassword = Files.writeString(dir.resolve("card.pw"), new String(TestFleet.PASSWORD) + "\n");
-        int remote = NodeProcess.freePort();
-        String config = TestNode.inMemoryJournal().root().render(ConfigRenderOptions.defaults().setJson(false).setOriginComments(false)) + """
-
-                pekko.remote.artery.canonical.port = %d
-                pekko.cluster.seed-nodes = ["pekko://MicroCert@127.0.0.1:%d"]
-                microcert.http.interface = "127.0.0.1"
-                microcert.http.port = %d
-                microcert.http.tokens-file = "%s"
-                microcert.card.keystore = "%s"
-                microcert.card.password-file = "%s"
-                microcert.card.state-file = "%s"
-                """.formatted(remote, remote, NodeProcess.freePort(), bad, fleet.keystore(), cardPassword,
-                dir.resolve("process.state"));
+        String config = processConfig("refused", "microcert.http.tokens-file = \"" + bad + "\"");
         try (NodeProcess node = NodeProcess.start("refused", dir, config, 0, Map.of())) {
             assertEquals(MicroCertNode.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
             String log = node.log();
@@ -175,5 +172,38 @@ class MicroCertNodeTest {
             assertFalse(log.contains("\tat ") || log.contains("Exception in thread"), node.logTail());
             assertFalse(log.contains(new String(TestFleet.PASSWORD)), node.logTail());
         }
+    }
+
+    /** A bad TLS keystore stops the process before its actor system starts, so before it joins its seed node. */
+    @Test
+    void aNodeProcessWithABadTlsKeystoreNeverJoins() throws Exception {
+        String config = processConfig("tls-refused", tlsWithTheWrongPassword("process-gateway"));
+        try (NodeProcess node = NodeProcess.start("tls-refused", dir, config, 0, Map.of())) {
+            assertEquals(MicroCertNode.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
+            String log = node.log();
+            List<String> said = log.lines().filter(l -> l.startsWith("microcert node")).toList();
+            assertEquals(1, said.size(), node.logTail());
+            assertTrue(said.get(0).startsWith("microcert node: cannot start: cannot use the TLS keystore "
+                    + dir.resolve("process-gateway.p12")), node.logTail());
+            assertFalse(log.contains("Cluster Node ["), node.logTail()); // Pekko's first line as a member starts
+            assertFalse(log.contains("\tat ") || log.contains("tls password"), node.logTail());
+        }
+    }
+
+    /** A node process's settings: in-memory journal, itself as seed node, its own card state, then {@code extra}. */
+    static String processConfig(String name, String extra) throws Exception {
+        Path cardPassword = Files.writeString(dir.resolve(name + "-card.pw"), new String(TestFleet.PASSWORD) + "\n");
+        int remote = NodeProcess.freePort();
+        return TestNode.inMemoryJournal().root().render(ConfigRenderOptions.defaults().setJson(false).setOriginComments(false)) + """
+
+                pekko.remote.artery.canonical.port = %d
+                pekko.cluster.seed-nodes = ["pekko://MicroCert@127.0.0.1:%d"]
+                microcert.http.interface = "127.0.0.1"
+                microcert.http.port = %d
+                microcert.card.keystore = "%s"
+                microcert.card.password-file = "%s"
+                microcert.card.state-file = "%s"
+                """.formatted(remote, remote, NodeProcess.freePort(), fleet.keystore(), cardPassword,
+                dir.resolve(name + ".state")) + extra + "\n";
     }
 }

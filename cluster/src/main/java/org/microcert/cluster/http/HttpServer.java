@@ -10,12 +10,14 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -40,16 +42,28 @@ public final class HttpServer {
 
     private HttpServer() {}
 
-    /** Binds {@code route} as {@code microcert.http} in {@code config} says. */
-    public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route route, Config http) {
+    /**
+     * The HTTPS context {@code microcert.http.tls} asks for (empty for plain HTTP). Loads the
+     * keystore now, so a node can refuse a bad one before it joins the cluster.
+     *
+     * @throws TlsConfigException the keystore or its password cannot be used
+     */
+    public static Optional<HttpsConnectionContext> https(Config http) {
+        return http.getBoolean("tls.enabled")
+                ? Optional.of(ConnectionContext.httpsServer(sslContext(http.getConfig("tls"))))
+                : Optional.empty();
+    }
+
+    /** Binds {@code route} where {@code http} ({@code microcert.http}) says, over {@code https} if present. */
+    public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route route, Config http,
+            Optional<HttpsConnectionContext> https) {
         ServerBuilder builder = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));
-        boolean tls = http.getBoolean("tls.enabled");
-        if (tls) {
-            builder = builder.enableHttps(ConnectionContext.httpsServer(sslContext(http.getConfig("tls"))));
+        if (https.isPresent()) {
+            builder = builder.enableHttps(https.get());
         }
         return builder.bind(route).thenApplyAsync(binding -> {
             binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
-            LOG.info("gateway listening on {}://{}:{}", tls ? "https" : "http",
+            LOG.info("gateway listening on {}://{}:{}", https.isPresent() ? "https" : "http",
                     binding.localAddress().getHostString(), binding.localAddress().getPort());
             return binding;
         }, system.executionContext());
