@@ -64,8 +64,37 @@ class SensorSettingsTest {
         }
     }
 
+    /**
+     * Zero is allowed because the guard reserves max(t, now) + ahead: with ahead 0 each certificate
+     * beyond the reservation reserves its own second (or the node's, if later), never less than t.
+     */
     @Test
-    void aZeroReservationAheadIsAcceptedItStillCoversEveryAcceptedTimestamp() {
-        assertEquals(Duration.ZERO, read(with("microcert.sensor.reservation-ahead = 0s")).reservationAhead());
+    void aZeroReservationAheadIsAcceptedAndStillCoversEveryAcceptedTimestamp() {
+        SensorSettings s = read(with("microcert.sensor.reservation-ahead = 0s"));
+        assertEquals(Duration.ZERO, s.reservationAhead());
+        ReplayGuard guard = new ReplayGuard(0, s.clockSkew().toSeconds(), s.reservationAhead().toSeconds(), s.maxTracked());
+        long t0 = 1_700_000_000L;
+        long[][] traffic = { // {certificate timestamp, node clock}
+                {t0, t0}, {t0, t0},          // in step; a second certificate of the same second
+                {t0 + 1, t0 + 3},            // the sensor's clock behind the node's
+                {t0 + 2, t0 + 3},            // within the reservation that made
+                {t0 + 5, t0 + 4}, {t0 + 5, t0 + 4}, // the sensor's clock ahead
+                {t0 + 6, t0 + 6},
+        };
+        long reserved = 0;
+        long random = 0;
+        for (long[] c : traffic) {
+            long t = c[0];
+            long now = c[1];
+            ReplayGuard.Decision d = guard.check(t, random++, reserved, now);
+            String at = "t = t0 + " + (t - t0) + ", now = t0 + " + (now - t0);
+            if (t > reserved) {
+                assertEquals(new ReplayGuard.Reserve(Math.max(t, now)), d, at);
+                reserved = ((ReplayGuard.Reserve) d).until();
+            } else {
+                assertEquals(new ReplayGuard.Accept(), d, at);
+            }
+            assertTrue(t <= reserved, at + ": accepted beyond the durable reservation " + reserved);
+        }
     }
 }
