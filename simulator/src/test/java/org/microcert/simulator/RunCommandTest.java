@@ -226,6 +226,15 @@ class RunCommandTest {
     }
 
     @Test
+    void aNegativeWaitForReadinessIsRefusedAsNegativeWithExitTwo() {
+        StringWriter err = new StringWriter();
+        // an unreachable gateway: only the option's parsing can answer 2
+        assertEquals(2, run(err, "run", "-g", "http://127.0.0.1:9", "--wait-ready", "-1s"));
+        assertTrue(err.toString().startsWith("error: Invalid value for option '--wait-ready': '-1s' is negative"),
+                err.toString());
+    }
+
+    @Test
     void badOptionsAreRefusedWithTheReasonAndExitTwo() {
         for (String[] args : List.of(new String[] {"run", "--rate", "-5"}, new String[] {"run", "--mix", "login=3"},
                 new String[] {"run", "--adversarial", "teleport"}, new String[] {"run", "-g", "ftp://x"},
