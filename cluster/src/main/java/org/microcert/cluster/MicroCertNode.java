@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -37,6 +38,8 @@ import org.microcert.cluster.http.HttpServer;
 import org.microcert.cluster.http.JournalProbe;
 import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.sensor.SensorClient;
+import org.microcert.cluster.sensor.CassandraReplayLedger;
+import org.microcert.cluster.sensor.ReplayLedger;
 import org.microcert.cluster.sensor.SensorEntity;
 import org.microcert.cluster.sensor.SensorSettings;
 import org.microcert.persistence.card.EncryptionCard;
@@ -166,13 +169,31 @@ public final class MicroCertNode {
         SensorSettings settings = SensorSettings.fromConfig(config, Clock.systemUTC());
         Config http = config.getConfig("microcert.http");
         BearerTokens tokens = tokens(http.getString("tokens-file"));
-        SensorEntity.initSharding(system, card, settings);
+        Config ledgerConfig = config.getConfig("microcert.replay-ledger");
+        Duration ahead = settings.reservationAhead();
+        // auto: a third of reservation-ahead, so the reservation stays at least two thirds of it ahead
+        Duration renewEvery = ledgerConfig.getString("renew-interval").equals("auto") ? ahead.dividedBy(3)
+                : ledgerConfig.getDuration("renew-interval");
+        if (!ahead.isZero() && (renewEvery.isZero() || renewEvery.isNegative() || renewEvery.compareTo(ahead) >= 0)) {
+            throw new IllegalArgumentException("microcert.replay-ledger.renew-interval must be auto, or above 0 and below "
+                    + "microcert.sensor.reservation-ahead (" + ahead.toMillis() + "ms), not " + renewEvery.toMillis() + "ms");
+        }
 
         boolean cassandra = config.getString("pekko.persistence.journal.plugin").contains("cassandra");
         // A session of our own (same driver settings): taking the journal's shared session first would
         // create it without the plugin's schema-autocreate step.
         CassandraSession session = cassandra
                 ? CassandraSessionRegistry.get(system).sessionFor("pekko.connectors.cassandra") : null;
+        // with a zero reservation-ahead a session would reserve nothing ahead of the clock: no ledger
+        ReplayLedger ledger = session != null && ledgerConfig.getBoolean("enabled") && !ahead.isZero()
+                ? CassandraReplayLedger.start(system, session,
+                        config.getString("pekko.persistence.cassandra.journal.keyspace"),
+                        config.getString("pekko.persistence.cassandra.write-profile"),
+                        config.getString("pekko.persistence.cassandra.read-profile"), Clock.systemUTC(),
+                        ahead, renewEvery, ledgerConfig.getDuration("timeout"),
+                        ledgerConfig.getBoolean("tables-autocreate"), metrics)
+                : ReplayLedger.NONE;
+        SensorEntity.initSharding(system, card, settings, ledger);
         JournalProbe probe;
         if (session != null && http.getBoolean("journal-probe.enabled")) {
             probe = JournalProbe.start(system, session, http.getDuration("journal-probe.interval"),

@@ -139,6 +139,12 @@ class MicroCertNodeTest {
     }
 
     @Test
+    void aReplayLedgerRenewedNoMoreOftenThanItsReservationRunsOutIsRefused() throws Exception {
+        assertRefused(start("ledger", "microcert.replay-ledger.renew-interval = 30s"),
+                "microcert.replay-ledger.renew-interval", "below microcert.sensor.reservation-ahead (30000ms)");
+    }
+
+    @Test
     void aMissingSettingIsNamed() throws Exception {
         assertRefused(start("missing", "microcert.http.ask-timeout = null"), "ask-timeout");
     }

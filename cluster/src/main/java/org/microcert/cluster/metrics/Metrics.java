@@ -45,8 +45,15 @@ public final class Metrics implements Extension {
             .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
             .register(registry);
     private final Counter reservations = Counter.builder().name("microcert_replay_reservations_total")
-            .help("Replay reservations written to the journal: before an answer (a certificate waited for the "
-                    + "write) or in the background (a busy sensor's early renewal)").labelNames("when").register(registry);
+            .help("Replay reservations written to the journal, a sensor joining its node's replay ledger included: "
+                    + "before an answer (a certificate waited for the write) or in the background (a busy sensor's "
+                    + "early renewal)").labelNames("when").register(registry);
+    private final Counter ledgerRenewals = Counter.builder().name("microcert_replay_ledger_renewals_total")
+            .help("Renewals of this node's replay-ledger session, by result (ok, failed)")
+            .labelNames("result").register(registry);
+    private final Counter ledgerJoins = Counter.builder().name("microcert_replay_ledger_joins_total")
+            .help("Sensors that joined this node's replay-ledger session (one journal write each, then none "
+                    + "for their replay protection until they stop)").register(registry);
     private final Counter keyOperations = Counter.builder().name("microcert_key_operations_total")
             .help("Key-management operations by action and result").labelNames("action", "result").register(registry);
 
@@ -72,6 +79,16 @@ public final class Metrics implements Extension {
     /** A reservation journaled: {@code beforeAnswer} when a certificate's answer waits for the write. */
     public void reservationWritten(boolean beforeAnswer) {
         reservations.labelValues(beforeAnswer ? "before_answer" : "background").inc();
+    }
+
+    /** The node's replay-ledger session renewed ({@code ok}) or not. */
+    public void ledgerRenewed(boolean ok) {
+        ledgerRenewals.labelValues(ok ? "ok" : "failed").inc();
+    }
+
+    /** A busy sensor joined this node's replay-ledger session. */
+    public void ledgerJoined() {
+        ledgerJoins.inc();
     }
 
     public void keyOperation(String action, String result) {

@@ -137,10 +137,18 @@ public final class ReplayGuard {
         // otherwise wait for a journal write once per reservation (the p99 of a busy fleet). That
         // costs at most 1.7 times the writes (about 1.25 for a sensor every ahead/5); a sparser
         // sensor waits as before, and its writes stay one per certificate at most.
-        if (pace > 0 && pace <= aheadSeconds / 2 && timestamp + pace > reservedUntil) {
+        if (busy() && timestamp + pace > reservedUntil) {
             return new Renew(Math.max(timestamp, now) + aheadSeconds);
         }
         return ACCEPT;
+    }
+
+    /**
+     * Whether the sensor talks at least every {@code ahead/2} (from its last two certificates): a
+     * reservation of its own would be renewed early, and joining the node's replay ledger pays off.
+     */
+    public boolean busy() {
+        return pace > 0 && pace <= aheadSeconds / 2;
     }
 
     /** Forgets a pair recorded by {@link #check} whose reservation could not be persisted. */

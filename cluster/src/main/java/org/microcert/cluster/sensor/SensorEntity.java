@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -36,6 +37,7 @@ import org.microcert.cluster.sensor.SensorMessages.Encrypt;
 import org.microcert.cluster.sensor.SensorMessages.GetStatus;
 import org.microcert.cluster.sensor.SensorMessages.IdleCheck;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
+import org.microcert.cluster.sensor.SensorMessages.LedgerFloor;
 import org.microcert.cluster.sensor.SensorMessages.PassivateIfUnused;
 import org.microcert.cluster.sensor.SensorMessages.Provision;
 import org.microcert.cluster.sensor.SensorMessages.Refused;
@@ -90,17 +92,29 @@ public final class SensorEntity
     /** The sharding type key; entity ids are sensor ids in their 16-hex-digit form. */
     public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Sensor");
 
-    /** Starts sharding of sensor entities on this node. */
+    /** Starts sharding of sensor entities on this node, without a replay ledger. */
     public static void initSharding(ActorSystem<?> system, EncryptionCard card, SensorSettings settings) {
+        initSharding(system, card, settings, ReplayLedger.NONE);
+    }
+
+    /** Starts sharding of sensor entities on this node, their busy sensors covered by {@code ledger}. */
+    public static void initSharding(ActorSystem<?> system, EncryptionCard card, SensorSettings settings,
+                                    ReplayLedger ledger) {
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(SensorId.parse(ctx.getEntityId()),
-                PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings, ctx.getShard(),
+                PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings, ledger, ctx.getShard(),
                 UNUSED_AFTER_PROVISION)).withStopMessage(new Stop()));
     }
 
     /** The behavior of one sensor, outside sharding too (entity tests). */
     public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                            SensorSettings settings) {
-        return create(sensorId, persistenceId, card, settings, null, UNUSED_AFTER_PROVISION);
+        return create(sensorId, persistenceId, card, settings, ReplayLedger.NONE, null, UNUSED_AFTER_PROVISION);
+    }
+
+    /** As {@link #create(SensorId, PersistenceId, EncryptionCard, SensorSettings)}, with a replay ledger (tests). */
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ReplayLedger ledger) {
+        return create(sensorId, persistenceId, card, settings, ledger, null, UNUSED_AFTER_PROVISION);
     }
 
     /**
@@ -110,7 +124,13 @@ public final class SensorEntity
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard,
                                     Duration unusedAfterProvision) {
-        return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, shard,
+        return create(sensorId, persistenceId, card, settings, ReplayLedger.NONE, shard, unusedAfterProvision);
+    }
+
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ReplayLedger ledger,
+                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
+        return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, ledger, shard,
                 unusedAfterProvision));
     }
 
@@ -128,6 +148,7 @@ public final class SensorEntity
     private final SensorId sensorId;
     private final EncryptionCard card;
     private final SensorSettings settings;
+    private final ReplayLedger ledger;
     private final CertificateVerifier verifier;
     // One for all entities of the node (its DRBG is thread-safe): a DRBG per entity was about 1 KB
     // of every running sensor's memory and an instantiation on every recovery, for the rare
@@ -152,13 +173,14 @@ public final class SensorEntity
     private boolean counted;
 
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
-                         EncryptionCard card, SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard,
-                         Duration unusedAfterProvision) {
+                         EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
+                         ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
         super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
         this.context = context;
         this.sensorId = sensorId;
         this.card = card;
         this.settings = settings;
+        this.ledger = ledger;
         this.verifier = new CertificateVerifier(settings.clockSkew());
         this.metrics = Metrics.get(context.getSystem());
         var address = context.getSystem().address();
@@ -186,10 +208,18 @@ public final class SensorEntity
     public SignalHandler<SensorRecord> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
-                    List<Long> used = state.replayRandomsAtReserved();
-                    replay = new ReplayGuard(state.replayReservedUntilEpochSecond(),
-                            used == null ? null : used.stream().mapToLong(Long::longValue).toArray(),
-                            settings.clockSkew().toSeconds(), settings.reservationAhead().toSeconds(), settings.maxTracked());
+                    String joined = state.replayLedgerSession();
+                    if (joined == null) {
+                        List<Long> used = state.replayRandomsAtReserved();
+                        replay = newGuard(state.replayReservedUntilEpochSecond(),
+                                used == null ? null : used.stream().mapToLong(Long::longValue).toArray());
+                    } else {
+                        // Accepted up to that session's reservation, maybe on a node that crashed:
+                        // commands wait (stashed) until the ledger says how far that was.
+                        replay = null;
+                        ledger.reservedUntil(joined).whenComplete((floor, failure) -> context.getSelf().tell(
+                                new LedgerFloor(failure == null ? floor : OptionalLong.empty(), failure != null)));
+                    }
                     if (!counted) {
                         counted = true;
                         metrics.entityStarted();
@@ -219,7 +249,10 @@ public final class SensorEntity
     public CommandHandlerWithReply<Command, SensorEvent, SensorRecord> commandHandler() {
         CommandHandlerWithReply<Command, SensorEvent, SensorRecord> handlers = handlers();
         return (state, command) -> {
-            if (!(command instanceof IdleCheck || command instanceof PassivateIfUnused)) {
+            if (replay == null && !(command instanceof LedgerFloor)) {
+                return Effect().stash(); // the floor is not known yet (ledgerFloor)
+            }
+            if (!(command instanceof IdleCheck || command instanceof PassivateIfUnused || command instanceof LedgerFloor)) {
                 lastCommandMillis = settings.clock().millis();
                 if (shard != null && !isProvisioned(state) && !(command instanceof Stop)) {
                     // An unknown sensor's entity leaves at once: certificates naming random ids would
@@ -252,6 +285,7 @@ public final class SensorEntity
                 .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), isProvisioned(s)
                         ? new Done(status(s), null) : unknown()))
                 .onCommand(Stop.class, this::stop)
+                .onCommand(LedgerFloor.class, this::ledgerFloor)
                 .onCommand(PassivateIfUnused.class, (s, c) -> {
                     if (accepted + rejected == 0) { // no device traffic in this incarnation
                         shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
@@ -287,6 +321,38 @@ public final class SensorEntity
         }
     }
 
+    private ReplayGuard newGuard(long floor, long[] floorRandoms) {
+        return new ReplayGuard(floor, floorRandoms, settings.clockSkew().toSeconds(),
+                settings.reservationAhead().toSeconds(), settings.maxTracked());
+    }
+
+    /** The recovered floor of a sensor that had joined a ledger session: commands stashed meanwhile run now. */
+    private ReplyEffect<SensorEvent, SensorRecord> ledgerFloor(SensorRecord state, LedgerFloor c) {
+        if (replay != null) {
+            return Effect().noReply(); // a late answer after a restart: this incarnation has its floor
+        }
+        if (c.failed()) {
+            // Nothing may be accepted without the floor: fail, and recover again after the backoff.
+            throw new IllegalStateException("sensor " + sensorId + ": the replay ledger did not answer");
+        }
+        long reserved = state.replayReservedUntilEpochSecond();
+        long floor;
+        if (c.floor().isPresent()) {
+            floor = Math.max(reserved, c.floor().getAsLong());
+        } else {
+            // The session is not in the ledger (a restored backup, a dropped table). Its reservation
+            // was at most its node's clock plus reservation-ahead, that node's clock within the skew
+            // of ours: refuse up to there.
+            floor = Math.max(reserved, now().getEpochSecond() + settings.reservationAhead().toSeconds()
+                    + settings.clockSkew().toSeconds());
+            context.getLog().warn("sensor {}: its replay-ledger session is unknown; refusing certificates up to {}",
+                    sensorId, floor);
+        }
+        replay = newGuard(floor, null);
+        // The Java DSL has no reply-typed unstashAll; its effects all implement ReplyEffect (no reply here).
+        return (ReplyEffect<SensorEvent, SensorRecord>) Effect().unstashAll();
+    }
+
     private void cancelIdleCheck() {
         if (idleCheck != null) {
             idleCheck.cancel();
@@ -303,7 +369,7 @@ public final class SensorEntity
      * passivation). After a crash there is no stop, and R holds.
      */
     private ReplyEffect<SensorEvent, SensorRecord> stop(SensorRecord state, Stop c) {
-        long reserved = state.replayReservedUntilEpochSecond();
+        long reserved = reservedUntil(state);
         if (replay != null && isProvisioned(state) && !isRevoked(state) && replay.acceptedUpTo() < reserved
                 && reserved >= now().getEpochSecond()) {
             long[] used = replay.randomsAtAcceptedUpTo();
@@ -312,6 +378,16 @@ public final class SensorEntity
                     .thenStop().thenNoReply();
         }
         return Effect().stop().thenNoReply();
+    }
+
+    /**
+     * What bounds the timestamps this sensor may accept without a write: its own reservation, and
+     * its node's replay-ledger reservation once it joined this node's session.
+     */
+    private long reservedUntil(SensorRecord state) {
+        long own = state.replayReservedUntilEpochSecond();
+        String session = ledger.session();
+        return session != null && session.equals(state.replayLedgerSession()) ? Math.max(own, ledger.durableUntil()) : own;
     }
 
     // ---------------------------------------------------------------- device traffic
@@ -367,25 +443,47 @@ public final class SensorEntity
             releaseSeed(seed);
         }
         Verdict ok = new Verdict(true, null, null, id, cert.timestamp(), state.seedVersion(), plaintext, nowSeconds);
-        ReplayGuard.Decision decision = replay.check(cert.timestamp(), cert.random(), state.replayReservedUntilEpochSecond(), nowSeconds);
+        ReplayGuard.Decision decision = replay.check(cert.timestamp(), cert.random(), reservedUntil(state), nowSeconds);
         if (decision instanceof ReplayGuard.Reject r) {
             return reject(replyTo, answer, r.reason(), r.message(), nowSeconds);
         }
         accepted++;
+        SensorEvent reservation = null;
         if (decision instanceof ReplayGuard.Renew r) {
+            reservation = reservationEvent(state, cert.timestamp(), r.until(), true);
+        } else if (decision instanceof ReplayGuard.Reserve r) {
+            reservation = reservationEvent(state, cert.timestamp(), r.until(), replay.busy());
+        }
+        if (reservation == null) {
+            return Effect().reply(replyTo, answer.apply(ok));
+        }
+        if (decision instanceof ReplayGuard.Renew) {
             // Covered by the durable reservation: answer now, journal the next one behind the answer
             // (commands wait while it is written; at this sensor's pace the next is seconds away).
             metrics.reservationWritten(false);
             replyTo.tell(answer.apply(ok));
-            return Effect().persist(new SensorEvent.ReplayReservationExtended(r.until())).thenNoReply();
+            return Effect().persist(reservation).thenNoReply();
         }
-        if (decision instanceof ReplayGuard.Reserve r) {
-            // Answer only once the reservation covering this timestamp is durable: after a crash the
-            // recovered floor then covers every certificate ever accepted.
-            metrics.reservationWritten(true);
-            return Effect().persist(new SensorEvent.ReplayReservationExtended(r.until())).thenReply(replyTo, s -> answer.apply(ok));
+        // Answer only once the reservation covering this timestamp is durable: after a crash the
+        // recovered floor then covers every certificate ever accepted.
+        metrics.reservationWritten(true);
+        return Effect().persist(reservation).thenReply(replyTo, s -> answer.apply(ok));
+    }
+
+    /**
+     * The event that makes {@code timestamp} durable: joining this node's replay-ledger session when
+     * the sensor is busy and the session covers the timestamp (then no more writes until it stops),
+     * else a reservation of its own up to {@code until}. A sparse sensor does not join: it would
+     * write a release at each passivation on top of the join.
+     */
+    private SensorEvent reservationEvent(SensorRecord state, long timestamp, long until, boolean busy) {
+        String session = ledger.session();
+        if (busy && session != null && !session.equals(state.replayLedgerSession())
+                && timestamp <= ledger.durableUntil()) {
+            metrics.ledgerJoined();
+            return new SensorEvent.ReplayLedgerJoined(session, replay.floor());
         }
-        return Effect().reply(replyTo, answer.apply(ok));
+        return new SensorEvent.ReplayReservationExtended(until);
     }
 
     private <R> ReplyEffect<SensorEvent, SensorRecord> reject(ActorRef<R> replyTo, Function<Verdict, R> answer,

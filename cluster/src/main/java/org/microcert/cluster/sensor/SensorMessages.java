@@ -81,6 +81,13 @@ public final class SensorMessages {
      */
     public record IdleCheck() implements Command {}
 
+    /**
+     * Sent by an entity to itself (never across nodes) once the replay ledger answered for the
+     * session its state names: its recovered floor ({@code floor}: empty when the ledger holds no such
+     * session), or {@code failed}.
+     */
+    public record LedgerFloor(java.util.OptionalLong floor, boolean failed) implements Command {}
+
     public record GetStatus(ActorRef<OperatorReply> replyTo) implements Command {}
 
     /**

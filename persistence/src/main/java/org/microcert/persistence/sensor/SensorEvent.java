@@ -28,6 +28,7 @@ import org.microcert.persistence.card.SealedSeed;
     @JsonSubTypes.Type(value = SensorEvent.Provisioned.class, name = "provisioned"),
     @JsonSubTypes.Type(value = SensorEvent.ReplayReservationExtended.class, name = "replay-reservation-extended"),
     @JsonSubTypes.Type(value = SensorEvent.ReplayReservationReleased.class, name = "replay-reservation-released"),
+    @JsonSubTypes.Type(value = SensorEvent.ReplayLedgerJoined.class, name = "replay-ledger-joined"),
     @JsonSubTypes.Type(value = SensorEvent.SeedUpdateStarted.class, name = "seed-update-started"),
     @JsonSubTypes.Type(value = SensorEvent.SeedUpdated.class, name = "seed-updated"),
     @JsonSubTypes.Type(value = SensorEvent.Revoked.class, name = "revoked"),
@@ -56,7 +57,8 @@ public sealed interface SensorEvent extends CborSerializable {
      * node leaving): no certificate newer than this second was accepted, so the reservation comes
      * down to it and the next incarnation accepts the sensor's next certificate at once instead of
      * refusing everything up to the old reservation. The writer guarantees the value is at least
-     * every timestamp ever accepted (docs/cluster.md "Replay protection").
+     * every timestamp ever accepted (docs/cluster.md "Replay protection"). Ends a replay-ledger
+     * membership ({@link ReplayLedgerJoined}).
      *
      * @param randomsAccepted the randoms of every certificate accepted in that second, so the next
      *     incarnation accepts other certificates of it; null (and in events written before the
@@ -65,6 +67,19 @@ public sealed interface SensorEvent extends CborSerializable {
     record ReplayReservationReleased(long acceptedUpToEpochSecond, List<Long> randomsAccepted) implements SensorEvent {
         public ReplayReservationReleased {
             randomsAccepted = randomsAccepted == null ? null : List.copyOf(randomsAccepted);
+        }
+    }
+
+    /**
+     * Replay protection: from now on the entity accepts timestamps up to its node's replay-ledger
+     * reservation ({@code session}, a row renewed by the node for all its busy sensors) without
+     * journaling reservations of its own. After a crash the floor is at least that session's last
+     * durable reservation; a release ends the membership. {@code floorEpochSecond} is the floor the
+     * entity recovered with (it may come from an earlier session), kept so it outlives that session.
+     */
+    record ReplayLedgerJoined(String session, long floorEpochSecond) implements SensorEvent {
+        public ReplayLedgerJoined {
+            Objects.requireNonNull(session, "session");
         }
     }
 

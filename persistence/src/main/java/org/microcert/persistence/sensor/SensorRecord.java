@@ -21,6 +21,8 @@ import org.microcert.protocol.SensorId;
  * @param replayRandomsAtReserved the randoms accepted in the second {@code replayReservedUntilEpochSecond},
  *     when a graceful stop journaled them: other certificates of that second are fresh; null (after a
  *     reservation, and in records written before the field existed): the whole second is refused
+ * @param replayLedgerSession the node replay-ledger session whose reservation also bounds the accepted
+ *     timestamps ({@link SensorEvent.ReplayLedgerJoined}); null when none (after a release)
  * @param provisionedAt when the first seed was stored
  * @param changedAt when the seed last changed (provisioned, updated, rewrapped, restored)
  * @param revocationReason why the sensor was revoked; null unless revoked
@@ -30,7 +32,7 @@ import org.microcert.protocol.SensorId;
  */
 public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, String recordDigest, int seedVersion,
                            int pendingSeedVersion, long replayReservedUntilEpochSecond,
-                           List<Long> replayRandomsAtReserved, Instant provisionedAt,
+                           List<Long> replayRandomsAtReserved, String replayLedgerSession, Instant provisionedAt,
                            Instant changedAt, String revocationReason, Instant revokedAt, long seedUpdates,
                            long rewraps) implements CborSerializable {
 
@@ -58,7 +60,7 @@ public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, St
 
     /** The state of a sensor that has no events yet. */
     public static SensorRecord empty(SensorId sensorId) {
-        return new SensorRecord(sensorId, Status.NOT_PROVISIONED, null, null, 0, 0, 0, null, null, null, null, null, 0, 0);
+        return new SensorRecord(sensorId, Status.NOT_PROVISIONED, null, null, 0, 0, 0, null, null, null, null, null, null, 0, 0);
     }
 
     /** Whether the sensor holds a seed it may authenticate with. */
@@ -76,34 +78,39 @@ public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, St
         // Java 17 has no pattern switch; the chain covers every permitted subtype of the sealed interface.
         if (event instanceof SensorEvent.Provisioned e) {
             return new SensorRecord(sensorId, Status.ACTIVE, e.seed(), e.recordDigest(), e.seed().seedVersion(), 0,
-                    replayReservedUntilEpochSecond, replayRandomsAtReserved, e.at(), e.at(), null, null, seedUpdates,
-                    rewraps);
+                    replayReservedUntilEpochSecond, replayRandomsAtReserved, replayLedgerSession, e.at(), e.at(), null,
+                    null, seedUpdates, rewraps);
         } else if (event instanceof SensorEvent.ReplayReservationExtended e) {
             return new SensorRecord(sensorId, status, seed, recordDigest, seedVersion, pendingSeedVersion,
                     Math.max(replayReservedUntilEpochSecond, e.reservedUntilEpochSecond()),
                     null, // a reservation's second may be used in full after a crash
-                    provisionedAt, changedAt, revocationReason, revokedAt, seedUpdates, rewraps);
+                    replayLedgerSession, provisionedAt, changedAt, revocationReason, revokedAt, seedUpdates, rewraps);
         } else if (event instanceof SensorEvent.ReplayReservationReleased e) {
             // the only event that lowers the reservation: see its contract
             return new SensorRecord(sensorId, status, seed, recordDigest, seedVersion, pendingSeedVersion,
-                    e.acceptedUpToEpochSecond(), e.randomsAccepted(), provisionedAt, changedAt, revocationReason,
+                    e.acceptedUpToEpochSecond(), e.randomsAccepted(), null, provisionedAt, changedAt, revocationReason,
                     revokedAt, seedUpdates, rewraps);
+        } else if (event instanceof SensorEvent.ReplayLedgerJoined e) {
+            // the joined session's reservation may cover all of its floor's second: no list
+            return new SensorRecord(sensorId, status, seed, recordDigest, seedVersion, pendingSeedVersion,
+                    Math.max(replayReservedUntilEpochSecond, e.floorEpochSecond()), null, e.session(), provisionedAt,
+                    changedAt, revocationReason, revokedAt, seedUpdates, rewraps);
         } else if (event instanceof SensorEvent.SeedUpdateStarted e) {
             return new SensorRecord(sensorId, Status.UPDATE_PENDING, seed, recordDigest, seedVersion,
-                    e.newSeedVersion(), replayReservedUntilEpochSecond, replayRandomsAtReserved, provisionedAt, changedAt,
-                    revocationReason, revokedAt, seedUpdates, rewraps);
+                    e.newSeedVersion(), replayReservedUntilEpochSecond, replayRandomsAtReserved, replayLedgerSession,
+                    provisionedAt, changedAt, revocationReason, revokedAt, seedUpdates, rewraps);
         } else if (event instanceof SensorEvent.SeedUpdated e) {
             return new SensorRecord(sensorId, Status.ACTIVE, e.seed(), e.recordDigest(), e.seed().seedVersion(), 0,
-                    replayReservedUntilEpochSecond, replayRandomsAtReserved, provisionedAt, e.at(), null, null,
-                    seedUpdates + 1, rewraps);
+                    replayReservedUntilEpochSecond, replayRandomsAtReserved, replayLedgerSession, provisionedAt, e.at(),
+                    null, null, seedUpdates + 1, rewraps);
         } else if (event instanceof SensorEvent.Revoked e) {
             return new SensorRecord(sensorId, Status.REVOKED, null, null, seedVersion, 0,
-                    replayReservedUntilEpochSecond, replayRandomsAtReserved, provisionedAt, changedAt, e.reason(), e.at(),
-                    seedUpdates, rewraps);
+                    replayReservedUntilEpochSecond, replayRandomsAtReserved, replayLedgerSession, provisionedAt, changedAt,
+                    e.reason(), e.at(), seedUpdates, rewraps);
         } else if (event instanceof SensorEvent.SeedRewrapped e) {
             return new SensorRecord(sensorId, status, e.seed(), e.recordDigest(), e.seed().seedVersion(),
-                    pendingSeedVersion, replayReservedUntilEpochSecond, replayRandomsAtReserved, provisionedAt,
-                    changedAt, revocationReason, revokedAt, seedUpdates, rewraps + 1);
+                    pendingSeedVersion, replayReservedUntilEpochSecond, replayRandomsAtReserved, replayLedgerSession,
+                    provisionedAt, changedAt, revocationReason, revokedAt, seedUpdates, rewraps + 1);
         } else if (event instanceof SensorEvent.Restored e) {
             if (!e.record().sensorId().equals(sensorId)) {
                 throw new IllegalArgumentException("a restored record of sensor " + e.record().sensorId()

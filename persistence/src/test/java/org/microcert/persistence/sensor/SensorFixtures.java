@@ -42,6 +42,7 @@ final class SensorFixtures {
                 new SensorEvent.Provisioned(sealed(1, 1, (byte) 0x5a), DIGEST, AT, "factory"),
                 new SensorEvent.ReplayReservationExtended(1_795_000_000L),
                 new SensorEvent.ReplayReservationReleased(1_794_999_990L, null), // as written before the list existed
+                new SensorEvent.ReplayLedgerJoined("6f0c3c4e-9a57-4c43-a2b6-3f1f0d2b7e11", 1_794_999_995L),
                 new SensorEvent.SeedUpdateStarted(2, AT, "operator"),
                 new SensorEvent.SeedUpdated(sealed(2, 1, (byte) 0x6b), DIGEST, AT, "sensor"),
                 new SensorEvent.Revoked("lost in the field", AT, "operator"),

@@ -66,6 +66,23 @@ class SensorRecordTest {
     }
 
     @Test
+    void joiningTheReplayLedgerKeepsTheFloorAndLastsUntilARelease() {
+        SensorRecord r = provisioned.apply(new SensorEvent.ReplayReservationReleased(1_990, java.util.List.of(7L)))
+                .apply(new SensorEvent.ReplayLedgerJoined("s1", 2_050));
+        assertEquals("s1", r.replayLedgerSession());
+        assertEquals(2_050, r.replayReservedUntilEpochSecond(), "a floor recovered from an earlier session stays");
+        assertNull(r.replayRandomsAtReserved(), "the session may cover all of that second");
+        SensorRecord extended = r.apply(new SensorEvent.ReplayReservationExtended(2_100));
+        assertEquals("s1", extended.replayLedgerSession(), "an own reservation beside the session's");
+        assertEquals(2_050, provisioned.apply(new SensorEvent.ReplayReservationExtended(2_050))
+                .apply(new SensorEvent.ReplayLedgerJoined("s1", 1_000)).replayReservedUntilEpochSecond(),
+                "never lowered by a join");
+        SensorRecord released = extended.apply(new SensorEvent.ReplayReservationReleased(2_060, null));
+        assertNull(released.replayLedgerSession());
+        assertEquals(2_060, released.replayReservedUntilEpochSecond());
+    }
+
+    @Test
     void revocationDropsTheSeedAndKeepsTheReason() {
         SensorRecord revoked = provisioned.apply(new SensorEvent.Revoked("stolen", SensorFixtures.AT, "op"));
         assertEquals(SensorRecord.Status.REVOKED, revoked.status());
