@@ -178,21 +178,26 @@ public final class MicroCertNode {
             throw new IllegalArgumentException("microcert.replay-ledger.renew-interval must be auto, or above 0 and below "
                     + "microcert.sensor.reservation-ahead (" + ahead.toMillis() + "ms), not " + renewEvery.toMillis() + "ms");
         }
+        if (ledgerConfig.getDuration("session-ttl").compareTo(Duration.ofHours(1)) < 0) {
+            // shorter, a crashed node's sensors could outlive its row within the clocks' skew
+            throw new IllegalArgumentException("microcert.replay-ledger.session-ttl must be at least 1h");
+        }
 
         boolean cassandra = config.getString("pekko.persistence.journal.plugin").contains("cassandra");
         // A session of our own (same driver settings): taking the journal's shared session first would
         // create it without the plugin's schema-autocreate step.
         CassandraSession session = cassandra
                 ? CassandraSessionRegistry.get(system).sessionFor("pekko.connectors.cassandra") : null;
-        // with a zero reservation-ahead a session would reserve nothing ahead of the clock: no ledger
-        ReplayLedger ledger = session != null && ledgerConfig.getBoolean("enabled") && !ahead.isZero()
-                ? CassandraReplayLedger.start(system, session,
+        // With the ledger off (or a zero reservation-ahead, where a session would reserve nothing ahead
+        // of the clock) the node renews no session but still reads other nodes' ones.
+        ReplayLedger ledger = session == null ? ReplayLedger.NONE
+                : CassandraReplayLedger.start(system, session,
                         config.getString("pekko.persistence.cassandra.journal.keyspace"),
                         config.getString("pekko.persistence.cassandra.write-profile"),
-                        config.getString("pekko.persistence.cassandra.read-profile"), Clock.systemUTC(),
-                        ahead, renewEvery, ledgerConfig.getDuration("timeout"),
-                        ledgerConfig.getBoolean("tables-autocreate"), metrics)
-                : ReplayLedger.NONE;
+                        config.getString("pekko.persistence.cassandra.read-profile"), Clock.systemUTC(), ahead,
+                        ledgerConfig.getBoolean("enabled") && !ahead.isZero(), renewEvery,
+                        ledgerConfig.getDuration("timeout"), ledgerConfig.getDuration("session-ttl"),
+                        ledgerConfig.getBoolean("tables-autocreate"), metrics);
         SensorEntity.initSharding(system, card, settings, ledger);
         JournalProbe probe;
         if (session != null && http.getBoolean("journal-probe.enabled")) {

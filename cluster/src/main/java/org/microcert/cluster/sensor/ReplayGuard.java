@@ -130,7 +130,7 @@ public final class ReplayGuard {
         // not lowered by forget(): a higher bound is only more conservative
         acceptedUpTo = Math.max(acceptedUpTo, timestamp);
         // A new pair of the released second: the durable floor still names only the old list.
-        if (timestamp > reservedUntil || (atFloor && reservedUntil == floor)) {
+        if (timestamp > reservedUntil || (atFloor && reservedUntil <= floor)) {
             return new Reserve(Math.max(timestamp, now) + aheadSeconds);
         }
         // Renew early only for sensors talking at least every ahead/2: their next certificate would
@@ -149,6 +149,11 @@ public final class ReplayGuard {
      */
     public boolean busy() {
         return pace > 0 && pace <= aheadSeconds / 2;
+    }
+
+    /** Whether this incarnation accepted certificates of two different seconds (so it knows a pace). */
+    public boolean paceKnown() {
+        return pace > 0;
     }
 
     /** Forgets a pair recorded by {@link #check} whose reservation could not be persisted. */

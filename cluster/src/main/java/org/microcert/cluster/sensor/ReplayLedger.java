@@ -15,8 +15,16 @@ import java.util.concurrent.CompletionStage;
  */
 public interface ReplayLedger {
 
-    /** This node's session id; null when the node has no ledger (each entity then reserves on its own). */
+    /** This node's session id; null when the node renews no session (each entity then reserves on its own). */
     String session();
+
+    /**
+     * Whether sensors may join this node's session now: only while every cluster member can read a
+     * membership (docs/cluster.md "Replay ledger", rolling upgrades).
+     */
+    default boolean joinable() {
+        return session() != null;
+    }
 
     /**
      * The epoch second up to which this node's session is durably reserved, or

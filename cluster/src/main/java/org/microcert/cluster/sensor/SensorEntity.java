@@ -217,8 +217,7 @@ public final class SensorEntity
                         // Accepted up to that session's reservation, maybe on a node that crashed:
                         // commands wait (stashed) until the ledger says how far that was.
                         replay = null;
-                        ledger.reservedUntil(joined).whenComplete((floor, failure) -> context.getSelf().tell(
-                                new LedgerFloor(failure == null ? floor : OptionalLong.empty(), failure != null)));
+                        lookUpFloor(joined);
                     }
                     if (!counted) {
                         counted = true;
@@ -326,23 +325,38 @@ public final class SensorEntity
                 settings.reservationAhead().toSeconds(), settings.maxTracked());
     }
 
-    /** The recovered floor of a sensor that had joined a ledger session: commands stashed meanwhile run now. */
+    private void lookUpFloor(String session) {
+        ActorRef<Command> self = context.getSelf();
+        ledger.reservedUntil(session).whenComplete((floor, failure) ->
+                self.tell(new LedgerFloor(failure == null ? floor : OptionalLong.empty(), failure != null)));
+    }
+
+    /**
+     * The recovered floor of a sensor that had joined a ledger session. Journaled as a release (it
+     * bounds every accepted timestamp and ends the membership), so the next recovery reads nothing;
+     * then the commands stashed meanwhile run.
+     */
     private ReplyEffect<SensorEvent, SensorRecord> ledgerFloor(SensorRecord state, LedgerFloor c) {
         if (replay != null) {
             return Effect().noReply(); // a late answer after a restart: this incarnation has its floor
         }
         if (c.failed()) {
-            // Nothing may be accepted without the floor: fail, and recover again after the backoff.
-            throw new IllegalStateException("sensor " + sensorId + ": the replay ledger did not answer");
+            // Nothing may be accepted without the floor: ask again after the backoff, commands stay stashed.
+            context.getLog().warn("sensor {}: the replay ledger did not answer; asking again in {} ms", sensorId,
+                    settings.backoffMax().toMillis());
+            String session = state.replayLedgerSession();
+            context.getSystem().scheduler().scheduleOnce(settings.backoffMax(), () -> lookUpFloor(session),
+                    context.getExecutionContext());
+            return Effect().noReply();
         }
         long reserved = state.replayReservedUntilEpochSecond();
         long floor;
         if (c.floor().isPresent()) {
             floor = Math.max(reserved, c.floor().getAsLong());
         } else {
-            // The session is not in the ledger (a restored backup, a dropped table). Its reservation
-            // was at most its node's clock plus reservation-ahead, that node's clock within the skew
-            // of ours: refuse up to there.
+            // The session is not in the ledger (expired, a restored backup, a dropped table). Its
+            // reservation was at most its node's clock plus reservation-ahead, that node's clock within
+            // the skew of ours: refuse up to there.
             floor = Math.max(reserved, now().getEpochSecond() + settings.reservationAhead().toSeconds()
                     + settings.clockSkew().toSeconds());
             context.getLog().warn("sensor {}: its replay-ledger session is unknown; refusing certificates up to {}",
@@ -350,7 +364,8 @@ public final class SensorEntity
         }
         replay = newGuard(floor, null);
         // The Java DSL has no reply-typed unstashAll; its effects all implement ReplyEffect (no reply here).
-        return (ReplyEffect<SensorEvent, SensorRecord>) Effect().unstashAll();
+        return (ReplyEffect<SensorEvent, SensorRecord>) Effect()
+                .persist(new SensorEvent.ReplayReservationReleased(floor, null)).thenUnstashAll();
     }
 
     private void cancelIdleCheck() {
@@ -452,7 +467,7 @@ public final class SensorEntity
         if (decision instanceof ReplayGuard.Renew r) {
             reservation = reservationEvent(state, cert.timestamp(), r.until(), true);
         } else if (decision instanceof ReplayGuard.Reserve r) {
-            reservation = reservationEvent(state, cert.timestamp(), r.until(), replay.busy());
+            reservation = reservationEvent(state, cert.timestamp(), r.until(), replay.paceKnown());
         }
         if (reservation == null) {
             return Effect().reply(replyTo, answer.apply(ok));
@@ -472,13 +487,14 @@ public final class SensorEntity
 
     /**
      * The event that makes {@code timestamp} durable: joining this node's replay-ledger session when
-     * the sensor is busy and the session covers the timestamp (then no more writes until it stops),
-     * else a reservation of its own up to {@code until}. A sparse sensor does not join: it would
-     * write a release at each passivation on top of the join.
+     * the sensor talked more than once in this incarnation and the session covers the timestamp (then
+     * no more writes until it stops), else a reservation of its own up to {@code until}. A sensor
+     * heard once per incarnation does not join: it would write a release at each passivation on top
+     * of the join.
      */
-    private SensorEvent reservationEvent(SensorRecord state, long timestamp, long until, boolean busy) {
+    private SensorEvent reservationEvent(SensorRecord state, long timestamp, long until, boolean talksAgain) {
         String session = ledger.session();
-        if (busy && session != null && !session.equals(state.replayLedgerSession())
+        if (talksAgain && session != null && ledger.joinable() && !session.equals(state.replayLedgerSession())
                 && timestamp <= ledger.durableUntil()) {
             metrics.ledgerJoined();
             return new SensorEvent.ReplayLedgerJoined(session, replay.floor());

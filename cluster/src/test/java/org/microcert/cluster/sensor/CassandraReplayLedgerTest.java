@@ -1,6 +1,7 @@
 package org.microcert.cluster.sensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,10 +40,10 @@ class CassandraReplayLedgerTest {
         system.terminate();
     }
 
-    static CassandraReplayLedger ledger(Duration renewEvery) {
+    static CassandraReplayLedger ledger(boolean renewing, Duration renewEvery) {
         return CassandraReplayLedger.start(system, session, "ledger_journal", "pekko-persistence-cassandra-profile",
-                "pekko-persistence-cassandra-profile", Clock.systemUTC(), Duration.ofSeconds(30), renewEvery,
-                Duration.ofSeconds(20), true, Metrics.get(system));
+                "pekko-persistence-cassandra-profile", Clock.systemUTC(), Duration.ofSeconds(30), renewing, renewEvery,
+                Duration.ofSeconds(20), Duration.ofDays(7), true, Metrics.get(system));
     }
 
     static long awaitDurableAbove(ReplayLedger ledger, long value) throws InterruptedException {
@@ -56,14 +57,14 @@ class CassandraReplayLedgerTest {
 
     @Test
     void aSessionIsRenewedAheadOfTheClockAndAnotherNodeReadsAtLeastWhatWasAcknowledged() throws Exception {
-        CassandraReplayLedger first = ledger(Duration.ofMillis(300));
+        CassandraReplayLedger first = ledger(true, Duration.ofMillis(300));
         long before = System.currentTimeMillis() / 1000;
         long durable = awaitDurableAbove(first, Long.MIN_VALUE);
         assertTrue(durable >= before + 30, "reserved reservation-ahead past the clock: " + durable + " vs " + before);
         long later = awaitDurableAbove(first, durable); // renewed again as the clock moves
         assertTrue(later > durable);
 
-        CassandraReplayLedger second = ledger(Duration.ofSeconds(10));
+        CassandraReplayLedger second = ledger(true, Duration.ofSeconds(10));
         assertNotEquals(first.session(), second.session(), "a session per node start");
         long seen = first.durableUntil();
         OptionalLong read = second.reservedUntil(first.session()).toCompletableFuture().join();
@@ -71,5 +72,27 @@ class CassandraReplayLedgerTest {
                 "another node reads at least what the first saw acknowledged: " + read + " vs " + seen);
         assertTrue(first.reservedUntil(first.session()).toCompletableFuture().join().getAsLong() >= first.durableUntil());
         assertEquals(OptionalLong.empty(), second.reservedUntil("no-such-session").toCompletableFuture().join());
+
+        // a node with the ledger off renews nothing, offers no session, and still reads the others'
+        CassandraReplayLedger off = ledger(false, Duration.ofMillis(300));
+        assertEquals(null, off.session());
+        assertFalse(off.joinable());
+        assertTrue(off.reservedUntil(first.session()).toCompletableFuture().join().getAsLong() >= seen);
+        Thread.sleep(1000); // three of its renewal intervals: nothing written
+        assertEquals(2, session.selectAll("SELECT session FROM ledger_journal.replay_sessions").toCompletableFuture()
+                .join().size(), "one row per renewing ledger");
+        // rows expire (a week after their last renewal by default)
+        int ttl = session.selectOne("SELECT TTL(reserved_until) FROM ledger_journal.replay_sessions WHERE session = ?",
+                first.session()).toCompletableFuture().join().orElseThrow().getInt(0);
+        assertTrue(ttl > 0 && ttl <= Duration.ofDays(7).toSeconds(), "ttl " + ttl);
+    }
+
+    @Test
+    void sensorsJoinOnlyWhileEveryMemberReadsAMembership() {
+        org.apache.pekko.util.Version old = new org.apache.pekko.util.Version("0.0.0"); // nodes before the ledger
+        org.apache.pekko.util.Version now = new org.apache.pekko.util.Version("0.2.0");
+        org.apache.pekko.util.Version later = new org.apache.pekko.util.Version("0.10.1");
+        assertTrue(CassandraReplayLedger.joinsAllowed(java.util.List.of(now, later)));
+        assertFalse(CassandraReplayLedger.joinsAllowed(java.util.List.of(now, old, later)));
     }
 }

@@ -406,6 +406,9 @@ class SensorEntityTest {
         volatile String session = "session-1";
         volatile long durableUntil = Long.MIN_VALUE;
         final java.util.Map<String, Long> sessions = new java.util.concurrent.ConcurrentHashMap<>();
+        // when set, the next lookup's answer (the test completes it); then lookups read `sessions`
+        volatile java.util.concurrent.CompletableFuture<java.util.OptionalLong> next;
+        final java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
 
         void renew(long until) {
             durableUntil = until;
@@ -424,6 +427,12 @@ class SensorEntityTest {
 
         @Override
         public java.util.concurrent.CompletionStage<java.util.OptionalLong> reservedUntil(String s) {
+            lookups.incrementAndGet();
+            var pending = next;
+            if (pending != null) {
+                next = null;
+                return pending;
+            }
             Long v = sessions.get(s);
             return java.util.concurrent.CompletableFuture.completedFuture(
                     v == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(v));
@@ -486,6 +495,37 @@ class SensorEntityTest {
         clock.advanceSeconds(1);
         Verdict beyond = authenticate(auth());
         assertTrue(beyond.accepted(), () -> "rejected: " + beyond.reason());
+    }
+
+    @Test
+    void commandsWaitForTheLedgersAnswerAFailedReadIsAskedAgainAndTheFloorIsJournaled() throws Exception {
+        FakeLedger ledger = new FakeLedger();
+        kit = ledgerEntity(ledger);
+        provision();
+        java.util.List<MicroCertificate> answered = new java.util.ArrayList<>();
+        talkEvery2s(ledger, 10, answered);
+        long lastReservation = ledger.durableUntil;
+        ledger.session = "session-2"; // recovered on another node after a crash
+        var firstRead = new java.util.concurrent.CompletableFuture<java.util.OptionalLong>();
+        ledger.next = firstRead;
+        ledger.lookups.set(0);
+        SensorId id = new SensorId(SENSOR);
+        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card,
+                settings(true), ledger));
+        TestProbe<Verdict> probe = testKit.createTestProbe();
+        entity.tell(new SensorMessages.Authenticate(answered.get(answered.size() - 1).encode(), probe.ref()));
+        probe.expectNoMessage(Duration.ofMillis(300)); // stashed: the floor is not known yet
+        firstRead.completeExceptionally(new IllegalStateException("read timed out"));
+        probe.expectNoMessage(Duration.ofMillis(300)); // still stashed, asked again after the backoff (1 s)
+        assertEquals("REPLAY_WINDOW_RESET", probe.receiveMessage(Duration.ofSeconds(10)).reason());
+        assertEquals(2, ledger.lookups.get());
+        stopAsShardingDoes(entity);
+        kit.restart();
+        // the floor was journaled (as a release): the membership ended, the next recovery reads nothing
+        assertEquals(lastReservation, kit.getState().replayReservedUntilEpochSecond());
+        assertNull(kit.getState().replayLedgerSession());
+        assertEquals("REPLAY_WINDOW_RESET", authenticate(answered.get(0)).reason());
+        assertEquals(2, ledger.lookups.get());
     }
 
     @Test
