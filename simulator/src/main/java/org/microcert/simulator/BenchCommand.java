@@ -323,9 +323,13 @@ public final class BenchCommand implements Callable<Integer> {
                 ObjectNode batch = result.putObject("batch");
                 batch.set("sweep", batchSweep.json());
                 batch.put("batchSize", batchSize).put("certificatesPerSecond", round(certsPerSecond))
+                        .put("answeredCertificatesPerSecondAtThatStep", round(batchSweep.bestAnsweredItems))
                         .put("target", 100_000).put("met", certsPerSecond >= 100_000);
-                out.printf(Locale.ROOT, "batch (%d per request)    %,10.0f certificates/s sustained (target >= 100,000); "
-                        + "peak answered %,.0f/s%n", batchSize, certsPerSecond, batchSweep.peakItems);
+                // The sustained figure is the step's plateau rate (every request answered within the p99
+                // limit); what was answered per second over that step includes its ramp, so it reads lower.
+                out.printf(Locale.ROOT, "batch (%d per request)    %,10.0f certificates/s sustained at the plateau "
+                                + "(target >= 100,000); %,.0f/s answered over that step with its ramp; best step %,.0f/s%n",
+                        batchSize, certsPerSecond, batchSweep.bestAnsweredItems, batchSweep.peakItems);
                 Double nodeCores = batchSweep.bestCores.get("node");
                 if (nodeCores != null && nodeCores > 0) {
                     // what the node did per core it actually got: on a shared machine it gets only part of it

@@ -295,6 +295,9 @@ class BenchCommandTest {
         }
         assertTrue(best != null, r.toString());
         assertEquals(best.path("rate").asDouble() * 10, r.path("batch").path("certificatesPerSecond").asDouble(), 0.5, r.toString());
+        // beside the plateau rate, what that step answered per second (its ramp included)
+        assertEquals(best.path("itemsPerSecond").asDouble(),
+                r.path("batch").path("answeredCertificatesPerSecondAtThatStep").asDouble(), 0.5, r.toString());
         JsonNode cores = best.path("cpuCores");
         assertTrue(cores.path("node").asDouble() > 0 && cores.path("client").asDouble() > 0, cores.toString());
         assertEquals(cores, r.path("batch").path("sweep").path("cpuCoresAtMaxSustained"));
