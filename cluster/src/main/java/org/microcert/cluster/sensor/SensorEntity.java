@@ -217,7 +217,7 @@ public final class SensorEntity
                         // Accepted up to that session's reservation, maybe on a node that crashed:
                         // commands wait (stashed) until the ledger says how far that was.
                         replay = null;
-                        lookUpFloor(joined);
+                        lookUpFloor(context.getSelf(), joined);
                     }
                     if (!counted) {
                         counted = true;
@@ -325,8 +325,8 @@ public final class SensorEntity
                 settings.reservationAhead().toSeconds(), settings.maxTracked());
     }
 
-    private void lookUpFloor(String session) {
-        ActorRef<Command> self = context.getSelf();
+    // Also called from the scheduler's thread (a read asked again), so it touches no ActorContext.
+    private void lookUpFloor(ActorRef<Command> self, String session) {
         ledger.reservedUntil(session).whenComplete((floor, failure) ->
                 self.tell(new LedgerFloor(failure == null ? floor : OptionalLong.empty(), failure != null)));
     }
@@ -345,7 +345,8 @@ public final class SensorEntity
             context.getLog().warn("sensor {}: the replay ledger did not answer; asking again in {} ms", sensorId,
                     settings.backoffMax().toMillis());
             String session = state.replayLedgerSession();
-            context.getSystem().scheduler().scheduleOnce(settings.backoffMax(), () -> lookUpFloor(session),
+            ActorRef<Command> self = context.getSelf();
+            context.getSystem().scheduler().scheduleOnce(settings.backoffMax(), () -> lookUpFloor(self, session),
                     context.getExecutionContext());
             return Effect().noReply();
         }
