@@ -444,69 +444,9 @@ public final class BenchCommand implements Callable<Integer> {
         step(source, rate, warmup);
     }
 
-    /**
-     * Sends one fresh certificate of every active sensor, in batches, before the node is measured.
-     * A fleet in service talks all the time, so its entities are running and their replay
-     * reservations current; after provisioning and the baseline's sweep (minutes in which the node
-     * idled) they have passivated instead, and the first certificate of each would pay for its
-     * recovery and a reservation write inside the measurement. That cold start is reported here,
-     * as its own figure, instead of being spread over the first steps.
-     */
     private ObjectNode wakeFleet(GatewayClient node, Fleet f) throws InterruptedException {
-        List<Device> asleep = f.active();
-        Map<String, Long> firstPass = null;
-        int passes = 0;
-        long started = System.nanoTime();
-        // A cold node recovers a few hundred sensors a second here (docs/simulator.md): items it
-        // cannot reach within its ask timeout come back UNAVAILABLE and are sent again.
-        while (!asleep.isEmpty() && passes < WAKE_PASSES) {
-            passes++;
-            java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(WAKE_BATCHES_IN_FLIGHT);
-            List<Map.Entry<List<Device>, java.util.concurrent.CompletableFuture<List<Verdict>>>> sent = new java.util.ArrayList<>();
-            for (int i = 0; i < asleep.size(); i += batchSize) {
-                List<Device> chunk = asleep.subList(i, Math.min(asleep.size(), i + batchSize));
-                long now = RunCommand.nowSeconds();
-                List<byte[]> certs = chunk.stream().map(d -> d.authenticate(now)).toList();
-                inFlight.acquire();
-                sent.add(Map.entry(chunk, node.batch(certs).whenComplete((v, e) -> inFlight.release())));
-            }
-            Map<String, Long> outcomes = new java.util.TreeMap<>();
-            List<Device> notAccepted = new java.util.ArrayList<>();
-            for (var batch : sent) {
-                List<Verdict> verdicts = batch.getValue().join();
-                for (int k = 0; k < verdicts.size(); k++) {
-                    Verdict v = verdicts.get(k);
-                    outcomes.merge(v instanceof Verdict.Accepted ? "accepted"
-                            : v instanceof Verdict.Rejected r ? "rejected " + r.reason() : "failed", 1L, Long::sum);
-                    if (!(v instanceof Verdict.Accepted)) {
-                        notAccepted.add(batch.getKey().get(k));
-                    }
-                }
-            }
-            if (firstPass == null) {
-                firstPass = outcomes;
-            }
-            asleep = notAccepted;
-        }
-        double seconds = (System.nanoTime() - started) / 1e9;
-        int sensors = f.active().size();
-        out.printf(Locale.ROOT, "woke the fleet: one certificate of each of %,d sensors accepted in %.1f s (%,.0f sensors/s), "
-                        + "%d pass(es); the first pass: %s%s%n", sensors - asleep.size(), seconds, (sensors - asleep.size()) / seconds,
-                passes, firstPass, asleep.isEmpty() ? "" : "; NOT accepted after " + passes + " passes: " + asleep.size());
-        ObjectNode wake = ReportWriter.json().createObjectNode();
-        wake.put("sensors", sensors).put("seconds", round(seconds))
-                .put("sensorsPerSecond", round((sensors - asleep.size()) / seconds)).put("passes", passes)
-                .put("notAccepted", asleep.size());
-        ObjectNode counts = wake.putObject("firstPassOutcomes");
-        firstPass.forEach(counts::put);
-        return wake;
+        return ReportWriter.json().valueToTree(FleetWake.run(node, 1, f.active(), batchSize, out));
     }
-
-    /** Batches of the fleet wake outstanding at once: with 500 each, what a cold node here recovers in about 2 s. */
-    private static final int WAKE_BATCHES_IN_FLIGHT = 2;
-
-    /** Passes over the sensors whose wake certificate was not accepted. */
-    private static final int WAKE_PASSES = 5;
 
     private Sweep sweep(String name, TrafficFactory factory, boolean batch) throws InterruptedException {
         Sweep s = new Sweep(name, ReportWriter.json().createArrayNode());
@@ -707,7 +647,7 @@ public final class BenchCommand implements Callable<Integer> {
                 new PrintStream(PrintStream.nullOutputStream()), Duration.ofSeconds(1));
         RunReport.Settings settings = new RunReport.Settings(List.of(), fleet.sensors, rate, 1,
                 duration.toSeconds(), Map.of(), gateway.connections, batchSize, fleet.suite.name());
-        return sim.run(factory, settings, null, d -> { });
+        return sim.run(factory, settings, null, null, d -> { });
     }
 
     private static double round(double v) {

@@ -96,6 +96,13 @@ public final class RunCommand implements Callable<Integer> {
             description = "Size of signed and encrypted payloads (default: ${DEFAULT-VALUE}).")
     int payloadBytes;
 
+    @Option(names = "--wake", description = {"Before the run, send one certificate of every active sensor (batch "
+            + "endpoint, --batch-size each) and report that cold start on its own: imported sensors have "
+            + "passivated, and the first certificate of each pays for its recovery from the journal. With it the "
+            + "run measures a fleet in service (keep the nodes' microcert.sensor.idle-timeout above the time each "
+            + "sensor waits between requests, or they passivate again). A rejection fails the run."})
+    boolean wake;
+
     @Option(names = "--report-dir", paramLabel = "DIR",
             description = "Where report.json and report.html go (default: var/sim-reports/<date-time>).")
     Path reportDir;
@@ -151,6 +158,8 @@ public final class RunCommand implements Callable<Integer> {
                     RunCommand::nowSeconds, batchSize, payloadBytes);
             Simulation sim = new Simulation(schedule, gateway.connections,
                     new Simulation.Limits(maxFailureRatio, gateway.timeout.plusSeconds(5)), setup.io(), out, progressInterval);
+            RunReport.Wake woken = wake ? FleetWake.run(setup.client(), gateway.uris().size(), loaded.fleet().active(),
+                    batchSize, out) : null;
             AtomicReference<OpenLoopDriver> driver = new AtomicReference<>();
             CountDownLatch reported = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -168,7 +177,7 @@ public final class RunCommand implements Callable<Integer> {
             try {
                 out.printf(Locale.ROOT, "running %.0f requests/s (ramp %s) for %s over %d connection(s)...%n", rate,
                         human(ramp), human(duration), gateway.connections);
-                RunReport report = sim.run(factory, settings(trafficMix), loaded.provisioning(), driver::set);
+                RunReport report = sim.run(factory, settings(trafficMix), loaded.provisioning(), woken, driver::set);
                 Path html = null;
                 try {
                     html = ReportWriter.write(report, dir);
@@ -228,7 +237,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     static int exitCode(RunReport r) {
-        if (r.summary().wrongOutcomes() > 0) {
+        if (r.summary().wrongOutcomes() > 0 || (r.wake() != null && r.wake().rejected() > 0)) {
             return EXIT_WRONG_OUTCOME;
         }
         return r.passed() ? 0 : EXIT_FAILURES;
@@ -242,6 +251,11 @@ public final class RunCommand implements Callable<Integer> {
         for (OutcomeLedger.KindOutcome o : r.outcomes()) {
             out.printf(Locale.ROOT, "%-16s %6s %,10d %,10d %,10d %,8d %8d  %s%n", o.kind(), o.expected(), o.items(),
                     o.accepted(), o.rejected(), o.failed(), o.wrong(), o.rejectedByReason());
+        }
+        if (r.wake() != null) {
+            out.printf(Locale.ROOT, "%nfleet wake before the run (the cold start, not in the figures below): %,d sensors in "
+                    + "%.1f s, %,.0f sensors/s, %d pass(es), %,d not accepted%n", r.wake().sensors(), r.wake().seconds(),
+                    r.wake().sensorsPerSecond(), r.wake().passes(), r.wake().notAccepted());
         }
         out.printf(Locale.ROOT, "%n%,d requests (%,d items) in %.1f s: %,.0f requests/s, %,.0f items/s%n", s.requests(),
                 s.items(), s.elapsedSeconds(), s.requestsPerSecond(), s.itemsPerSecond());

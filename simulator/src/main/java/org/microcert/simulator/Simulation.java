@@ -51,7 +51,7 @@ public final class Simulation {
 
     /** Runs the schedule to its end (or until {@link OpenLoopDriver#stop()} from a shutdown hook). */
     public RunReport run(Operation.Source source, RunReport.Settings settings, RunReport.Provisioning provisioning,
-                         java.util.function.Consumer<OpenLoopDriver> onStart) throws InterruptedException {
+                         RunReport.Wake wake, java.util.function.Consumer<OpenLoopDriver> onStart) throws InterruptedException {
         LoadMetrics metrics = new LoadMetrics();
         OpenLoopDriver driver = new OpenLoopDriver(schedule, source, connections, metrics, completions, System::nanoTime);
         Timeline timeline = new Timeline(metrics, driver, schedule);
@@ -91,7 +91,20 @@ public final class Simulation {
             problems.add(0, String.format(Locale.ROOT, "stopped after %.1f s with %,d requests waiting for a connection: "
                     + "the center (or --connections) cannot keep up with --rate", elapsed, OpenLoopDriver.MAX_WAITING));
         }
-        return new RunReport("microcert-simulator", 1, started.toString(), settings, provisioning, summary, byKind,
+        if (wake != null && wake.notAccepted() > 0) {
+            // before the drive, but the same rule: a good certificate rejected fails the run, and so
+            // does a sensor the center never answered for
+            long noVerdict = wake.notAccepted() - wake.rejected();
+            if (wake.rejected() > 0) {
+                problems.add(String.format(Locale.ROOT, "the fleet wake: %,d fresh certificate(s) of active sensors <REJECTED>",
+                        wake.rejected()));
+            }
+            if (noVerdict > 0) {
+                problems.add(String.format(Locale.ROOT, "the fleet wake: %,d sensor(s) without a verdict after %d passes",
+                        noVerdict, wake.passes()));
+            }
+        }
+        return new RunReport("microcert-simulator", 1, started.toString(), settings, provisioning, wake, summary, byKind,
                 outcomes, timeline.samples(), problems.isEmpty(), problems);
     }
 

@@ -45,6 +45,7 @@ final class ReferenceCenter implements AutoCloseable {
     private final boolean broken;
     // Batch items still to be answered UNAVAILABLE before any is judged, as a cold node does.
     private final java.util.concurrent.atomic.AtomicInteger unavailableItems = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger rejectedItems = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Writes what the simulator's CLI needs to talk to a center into {@code dir}: a fresh K_trans
@@ -91,6 +92,11 @@ final class ReferenceCenter implements AutoCloseable {
     /** Answers the next {@code items} batch items UNAVAILABLE (the shard did not answer in time) without judging them. */
     void answerUnavailable(int items) {
         unavailableItems.set(items);
+    }
+
+    /** Rejects the next {@code items} batch items as REPLAY without judging them (a center refusing good certificates). */
+    void answerRejected(int items) {
+        rejectedItems.set(items);
     }
 
     private static byte[] b64(JsonNode n, String field) {
@@ -149,6 +155,8 @@ final class ReferenceCenter implements AutoCloseable {
         for (JsonNode c : body.path("certificates")) {
             ObjectNode v = unavailableItems.getAndUpdate(n -> Math.max(0, n - 1)) > 0
                     ? JSON.createObjectNode().put("outcome", "REJECTED").put("reason", "UNAVAILABLE")
+                    : rejectedItems.getAndUpdate(n -> Math.max(0, n - 1)) > 0
+                    ? JSON.createObjectNode().put("outcome", "REJECTED").put("reason", "REPLAY")
                     : judge(Base64.getDecoder().decode(c.asText()), null, false);
             v.remove("status");
             results.add(v.put("index", i++));

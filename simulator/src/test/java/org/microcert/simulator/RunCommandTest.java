@@ -77,6 +77,50 @@ class RunCommandTest {
     }
 
     @Test
+    void aWokenFleetReportsItsColdStartApartAndSendsAgainWhatGotNoVerdict() throws Exception {
+        Path reportDir = dir.resolve("woken");
+        StringWriter err = new StringWriter();
+        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream oldOut = System.out;
+        int exit;
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            center.answerUnavailable(7); // the first wake batch: 7 of its 10 items time out in a cold node
+            System.setOut(new java.io.PrintStream(console, true));
+            try {
+                exit = run(err, "run", "-g", center.url(), "--sensors", "20", "--rate", "50", "--duration", "1s",
+                        "--mix", "authenticate=1", "--batch-size", "10", "--wake", "--report-dir", reportDir.toString());
+            } finally {
+                System.setOut(oldOut);
+            }
+        }
+        assertEquals(0, exit, err + console.toString());
+        RunReport.Wake wake = ReportWriter.read(reportDir.resolve("report.json")).wake();
+        assertEquals(20, wake.sensors());
+        assertEquals(Map.of("accepted", 13L, "failed", 7L), wake.firstPassOutcomes());
+        assertEquals(2, wake.passes());
+        assertEquals(0, wake.notAccepted());
+        assertTrue(wake.sensorsPerSecond() > 0, wake.toString());
+        assertTrue(console.toString().contains("fleet wake before the run (the cold start, not in the figures below): 20 sensors"),
+                console.toString());
+    }
+
+    @Test
+    void aGoodCertificateRejectedInTheWakeFailsTheRunWithExitOne() throws Exception {
+        Path reportDir = dir.resolve("wake-rejected");
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            center.answerRejected(1);
+            int exit = run(new StringWriter(), "run", "-g", center.url(), "--sensors", "20", "--rate", "50",
+                    "--duration", "1s", "--mix", "authenticate=1", "--wake", "--report-dir", reportDir.toString());
+            assertEquals(RunCommand.EXIT_WRONG_OUTCOME, exit);
+        }
+        RunReport report = ReportWriter.read(reportDir.resolve("report.json"));
+        assertFalse(report.passed());
+        assertEquals(1, report.wake().rejected());
+        assertEquals(1, report.wake().passes(), "a rejection is a verdict: not sent again");
+        assertEquals(List.of("the fleet wake: 1 fresh certificate(s) of active sensors <REJECTED>"), report.problems());
+    }
+
+    @Test
     void aCenterThatAcceptsForgeriesFailsTheRunWithExitOne() throws Exception {
         Path reportDir = dir.resolve("broken");
         try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", true)) {

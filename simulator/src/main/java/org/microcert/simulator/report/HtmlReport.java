@@ -58,6 +58,14 @@ public final class HtmlReport {
                     .append(" sensors revoked and ").append(p.expiredSeedSensors())
                     .append(" with expired seeds for the adversarial traffic.</p>");
         }
+        RunReport.Wake w = r.wake();
+        if (w != null) {
+            sb.append("<p>Fleet wake before the run (the cold start, not in the figures above): one certificate of each of ")
+                    .append(w.sensors()).append(" sensors in ").append(w.seconds()).append(" s (")
+                    .append(w.sensorsPerSecond()).append(" sensors/s accepted), ").append(w.passes())
+                    .append(" pass(es); first pass: ").append(esc(w.firstPassOutcomes().toString()))
+                    .append("; not accepted: ").append(w.notAccepted()).append(".</p>");
+        }
     }
 
     private static void timelineCharts(StringBuilder sb, List<IntervalSample> t) {

@@ -11,7 +11,7 @@ import java.util.Map;
  * @param problems why the run did not pass (empty when it passed)
  */
 public record RunReport(String tool, int formatVersion, String startedAt, Settings settings,
-                        Provisioning provisioning, Summary summary, Map<String, LatencySummary> latencyByKind,
+                        Provisioning provisioning, Wake wake, Summary summary, Map<String, LatencySummary> latencyByKind,
                         List<OutcomeLedger.KindOutcome> outcomes, List<IntervalSample> timeline,
                         boolean passed, List<String> problems) {
 
@@ -28,6 +28,19 @@ public record RunReport(String tool, int formatVersion, String startedAt, Settin
      */
     public record Provisioning(int sensors, long provisioned, long alreadyProvisioned, long failed,
                                double seconds, double sensorsPerSecond, int revoked, int expiredSeedSensors) {}
+
+    /**
+     * The fleet woken before the run (run --wake), or null: one certificate of every active sensor,
+     * so that the run measures a fleet in service and the cold start is a figure of its own.
+     *
+     * @param sensorsPerSecond  sensors accepted per second of the wake, all passes included
+     * @param passes            passes made: items without a verdict (a cold node's timeout) are sent again
+     * @param notAccepted       sensors never accepted: rejected, or without a verdict after the last pass
+     * @param rejected          fresh certificates of active sensors the center rejected (wrong outcomes)
+     * @param firstPassOutcomes what the first pass got back, by outcome
+     */
+    public record Wake(int sensors, double seconds, double sensorsPerSecond, int passes, long notAccepted,
+                       long rejected, Map<String, Long> firstPassOutcomes) {}
 
     /**
      * @param good     latency of good traffic only (what a real fleet would see)
