@@ -90,6 +90,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
+    @Option(names = "--wake-settle", defaultValue = "31s", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Wait between the fleet wake's two rounds (run --help, --wake): the node's "
+                    + "microcert.sensor.reservation-ahead and a second (default: ${DEFAULT-VALUE}); 0s sends no second round.")
+    Duration wakeSettle;
+
     @Option(names = "--max-steps", defaultValue = "30", paramLabel = "N", description = "Steps per sweep at most.")
     int maxSteps;
 
@@ -166,6 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
         require(!watchedPids.containsKey(CpuMeter.CLIENT),
                 "--watch-pid: '" + CpuMeter.CLIENT + "' is this client's own name; choose another");
         // each warm-up is a step with a 1 s ramp
+        require(!wakeSettle.isNegative(), "--wake-settle must not be negative");
         require(warmup.compareTo(Duration.ofSeconds(1)) >= 0, "--warmup must be at least 1s, not " + warmup.toMillis() + "ms");
         gateway.check();
         // read and probed now: found missing or unwritable at the end, the whole run's results were lost
@@ -445,7 +451,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private ObjectNode wakeFleet(GatewayClient node, Fleet f) throws InterruptedException {
-        return ReportWriter.json().valueToTree(FleetWake.run(node, 1, f.active(), batchSize, out));
+        return ReportWriter.json().valueToTree(FleetWake.run(node, 1, f.active(), batchSize, wakeSettle, out));
     }
 
     private Sweep sweep(String name, TrafficFactory factory, boolean batch) throws InterruptedException {

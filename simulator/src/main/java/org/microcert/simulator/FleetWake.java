@@ -14,12 +14,14 @@ import org.microcert.simulator.traffic.Device;
 import org.microcert.simulator.traffic.Verdict;
 
 /**
- * Sends one fresh certificate of every sensor, in batches, before a measurement. A fleet in service
- * talks all the time, so its entities are running and their replay reservations current; after a
- * bulk import (minutes for a large fleet) they have passivated instead, and the first certificate
- * of each pays for its entity's recovery from the journal and a reservation write. That cold start
- * is measured here, as its own figure, instead of being spread over a measurement of the fleet in
- * service (docs/simulator.md, "Cold start").
+ * Brings a fleet into service before a measurement. A fleet in service talks all the time, so its
+ * entities are running and have joined their node's replay ledger (no journal write per
+ * certificate); after a bulk import (minutes for a large fleet) they have passivated instead. This
+ * sends one fresh certificate of every sensor (its entity's recovery from the journal and a
+ * reservation write), waits until those reservations have run out, and sends one more (the
+ * sensor, now heard twice, joins its node's ledger: one write). That cold start is measured here,
+ * as figures of its own, instead of being spread over a measurement of the fleet in service
+ * (docs/simulator.md, "Cold start").
  */
 final class FleetWake {
 
@@ -35,7 +37,28 @@ final class FleetWake {
     private FleetWake() {}
 
     /**
-     * Wakes {@code sensors} through {@code client} (round-robin over its gateways). Items without a
+     * Both rounds: the wake, then, {@code settle} after it, the round that makes each sensor join
+     * (none when {@code settle} is zero). {@code settle} is the nodes' reservation-ahead and a
+     * second: a certificate inside its sensor's reservation writes nothing, so it would not make
+     * the sensor join.
+     */
+    static RunReport.Wake run(GatewayClient client, int gateways, List<Device> sensors, int batchSize,
+                              java.time.Duration settle, PrintStream out) throws InterruptedException {
+        RunReport.Wake wake = run(client, gateways, sensors, batchSize, out);
+        if (settle.isZero()) {
+            return wake;
+        }
+        out.printf(Locale.ROOT, "waiting %d s for the wake's reservations to run out, then one more certificate of each "
+                + "sensor (it joins its node's replay ledger)...%n", settle.toSeconds());
+        Thread.sleep(settle.toMillis());
+        RunReport.Wake join = run(client, gateways, sensors, batchSize, out);
+        return new RunReport.Wake(wake.sensors(), wake.seconds(), wake.sensorsPerSecond(), wake.passes(),
+                wake.notAccepted() + join.notAccepted(), wake.rejected() + join.rejected(), wake.firstPassOutcomes(),
+                join.seconds(), join.sensorsPerSecond());
+    }
+
+    /**
+     * One round: wakes {@code sensors} through {@code client} (round-robin over its gateways). Items without a
      * verdict are sent again, up to {@link #PASSES} passes; a rejection is not: a fresh certificate
      * of an active sensor must be accepted, so it is counted ({@link RunReport.Wake#rejected()}).
      */
@@ -80,8 +103,8 @@ final class FleetWake {
         double seconds = (System.nanoTime() - started) / 1e9;
         long accepted = sensors.size() - asleep.size() - rejected;
         RunReport.Wake wake = new RunReport.Wake(sensors.size(), round(seconds), round(accepted / Math.max(seconds, 1e-9)),
-                passes, asleep.size() + rejected, rejected, firstPass == null ? Map.of() : firstPass);
-        out.printf(Locale.ROOT, "woke the fleet: one certificate of each of %,d sensors accepted in %.1f s (%,.0f sensors/s), "
+                passes, asleep.size() + rejected, rejected, firstPass == null ? Map.of() : firstPass, 0, 0);
+        out.printf(Locale.ROOT, "one certificate of each of %,d sensors accepted in %.1f s (%,.0f sensors/s), "
                         + "%d pass(es); the first pass: %s%s%s%n", accepted, seconds, wake.sensorsPerSecond(), passes,
                 wake.firstPassOutcomes(), rejected == 0 ? "" : "; REJECTED: " + rejected,
                 asleep.isEmpty() ? "" : "; no verdict after " + passes + " passes: " + asleep.size());

@@ -96,12 +96,17 @@ public final class RunCommand implements Callable<Integer> {
             description = "Size of signed and encrypted payloads (default: ${DEFAULT-VALUE}).")
     int payloadBytes;
 
-    @Option(names = "--wake", description = {"Before the run, send one certificate of every active sensor (batch "
-            + "endpoint, --batch-size each) and report that cold start on its own: imported sensors have "
-            + "passivated, and the first certificate of each pays for its recovery from the journal. With it the "
-            + "run measures a fleet in service (keep the nodes' microcert.sensor.idle-timeout above the time each "
-            + "sensor waits between requests, or they passivate again). A rejection fails the run."})
+    @Option(names = "--wake", description = {"Before the run, bring the fleet into service and report that cold "
+            + "start on its own: one certificate of every active sensor (batch endpoint, --batch-size each; imported "
+            + "sensors have passivated, so each pays for its recovery from the journal), then, 31 s later, one more "
+            + "(each sensor joins its node's replay ledger). Keep the nodes' microcert.sensor.idle-timeout above "
+            + "the time each sensor waits between requests, or they passivate again. A rejection fails the run."})
     boolean wake;
+
+    @Option(names = "--wake-settle", defaultValue = "31s", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "Wait between the wake's two rounds: the nodes' microcert.sensor.reservation-ahead and a "
+                    + "second (default: ${DEFAULT-VALUE}); 0s sends no second round.")
+    Duration wakeSettle;
 
     @Option(names = "--report-dir", paramLabel = "DIR",
             description = "Where report.json and report.html go (default: var/sim-reports/<date-time>).")
@@ -140,6 +145,7 @@ public final class RunCommand implements Callable<Integer> {
         // a progress line more often than ten times a second is noise, and 0 cannot be scheduled
         require(progressInterval.compareTo(Duration.ofMillis(100)) >= 0,
                 "--progress-interval must be at least 100ms, not " + human(progressInterval));
+        require(!wakeSettle.isNegative(), "--wake-settle must not be negative");
         gateway.check();
         Path dir = reportDir != null ? reportDir : Path.of("var", "sim-reports",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -159,7 +165,7 @@ public final class RunCommand implements Callable<Integer> {
             Simulation sim = new Simulation(schedule, gateway.connections,
                     new Simulation.Limits(maxFailureRatio, gateway.timeout.plusSeconds(5)), setup.io(), out, progressInterval);
             RunReport.Wake woken = wake ? FleetWake.run(setup.client(), gateway.uris().size(), loaded.fleet().active(),
-                    batchSize, out) : null;
+                    batchSize, wakeSettle, out) : null;
             AtomicReference<OpenLoopDriver> driver = new AtomicReference<>();
             CountDownLatch reported = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -254,8 +260,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (r.wake() != null) {
             out.printf(Locale.ROOT, "%nfleet wake before the run (the cold start, not in the figures below): %,d sensors in "
-                    + "%.1f s, %,.0f sensors/s, %d pass(es), %,d not accepted%n", r.wake().sensors(), r.wake().seconds(),
-                    r.wake().sensorsPerSecond(), r.wake().passes(), r.wake().notAccepted());
+                    + "%.1f s, %,.0f sensors/s, %d pass(es); joined in %.1f s, %,.0f sensors/s; %,d not accepted%n",
+                    r.wake().sensors(), r.wake().seconds(), r.wake().sensorsPerSecond(), r.wake().passes(),
+                    r.wake().joinSeconds(), r.wake().joinSensorsPerSecond(), r.wake().notAccepted());
         }
         out.printf(Locale.ROOT, "%n%,d requests (%,d items) in %.1f s: %,.0f requests/s, %,.0f items/s%n", s.requests(),
                 s.items(), s.elapsedSeconds(), s.requestsPerSecond(), s.itemsPerSecond());

@@ -42,6 +42,9 @@ class BenchCommandTest {
         if (!all.contains("--hello")) {
             all.addAll(List.of("--hello", url));
         }
+        if (!all.contains("--wake-settle")) {
+            all.addAll(List.of("--wake-settle", "1s")); // both rounds of the wake, without the node's 31 s
+        }
         if (!all.contains("--probe-rate")) {
             all.addAll(List.of("--probe-rate", "0")); // 20 s of probing per test otherwise
         }
@@ -150,6 +153,7 @@ class BenchCommandTest {
             assertEquals(1, wake.path("passes").asInt(), wake.toString());
             assertEquals(0, wake.path("notAccepted").asInt(), wake.toString());
             assertTrue(wake.path("sensorsPerSecond").asDouble() > 0, wake.toString());
+            assertTrue(wake.path("joinSensorsPerSecond").asDouble() > 0, "the second round ran: " + wake);
         }
     }
 

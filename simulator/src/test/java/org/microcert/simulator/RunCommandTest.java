@@ -88,7 +88,8 @@ class RunCommandTest {
             System.setOut(new java.io.PrintStream(console, true));
             try {
                 exit = run(err, "run", "-g", center.url(), "--sensors", "20", "--rate", "50", "--duration", "1s",
-                        "--mix", "authenticate=1", "--batch-size", "10", "--wake", "--report-dir", reportDir.toString());
+                        "--mix", "authenticate=1", "--batch-size", "10", "--wake", "--wake-settle", "1s",
+                        "--report-dir", reportDir.toString());
             } finally {
                 System.setOut(oldOut);
             }
@@ -100,6 +101,7 @@ class RunCommandTest {
         assertEquals(2, wake.passes());
         assertEquals(0, wake.notAccepted());
         assertTrue(wake.sensorsPerSecond() > 0, wake.toString());
+        assertTrue(wake.joinSeconds() >= 0.001 && wake.joinSensorsPerSecond() > 0, "the second round ran: " + wake);
         assertTrue(console.toString().contains("fleet wake before the run (the cold start, not in the figures below): 20 sensors"),
                 console.toString());
     }
@@ -110,13 +112,15 @@ class RunCommandTest {
         try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
             center.answerRejected(1);
             int exit = run(new StringWriter(), "run", "-g", center.url(), "--sensors", "20", "--rate", "50",
-                    "--duration", "1s", "--mix", "authenticate=1", "--wake", "--report-dir", reportDir.toString());
+                    "--duration", "1s", "--mix", "authenticate=1", "--wake", "--wake-settle", "0s",
+                    "--report-dir", reportDir.toString());
             assertEquals(RunCommand.EXIT_WRONG_OUTCOME, exit);
         }
         RunReport report = ReportWriter.read(reportDir.resolve("report.json"));
         assertFalse(report.passed());
         assertEquals(1, report.wake().rejected());
         assertEquals(1, report.wake().passes(), "a rejection is a verdict: not sent again");
+        assertEquals(0, report.wake().joinSeconds(), "--wake-settle 0s: no second round");
         assertEquals(List.of("the fleet wake: 1 fresh certificate(s) of active sensors <REJECTED>"), report.problems());
     }
 

@@ -64,7 +64,9 @@ public final class HtmlReport {
                     .append(w.sensors()).append(" sensors in ").append(w.seconds()).append(" s (")
                     .append(w.sensorsPerSecond()).append(" sensors/s accepted), ").append(w.passes())
                     .append(" pass(es); first pass: ").append(esc(w.firstPassOutcomes().toString()))
-                    .append("; not accepted: ").append(w.notAccepted()).append(".</p>");
+                    .append("; then one more certificate of each (it joins its node's replay ledger) in ")
+                    .append(w.joinSeconds()).append(" s (").append(w.joinSensorsPerSecond())
+                    .append(" sensors/s); not accepted: ").append(w.notAccepted()).append(".</p>");
         }
     }
 

@@ -31,16 +31,22 @@ public record RunReport(String tool, int formatVersion, String startedAt, Settin
 
     /**
      * The fleet woken before the run (run --wake), or null: one certificate of every active sensor,
-     * so that the run measures a fleet in service and the cold start is a figure of its own.
+     * then another once the first one's reservation has run out, so that the run measures a fleet in
+     * service and the cold start is a figure of its own. Counts cover both rounds.
      *
      * @param sensorsPerSecond  sensors accepted per second of the wake, all passes included
      * @param passes            passes made: items without a verdict (a cold node's timeout) are sent again
      * @param notAccepted       sensors never accepted: rejected, or without a verdict after the last pass
      * @param rejected          fresh certificates of active sensors the center rejected (wrong outcomes)
-     * @param firstPassOutcomes what the first pass got back, by outcome
+     * @param firstPassOutcomes what the wake's first pass got back, by outcome
+     * @param joinSeconds       the second round (run --wake-settle after the first): one more
+     *                          certificate of each sensor, which makes it join its node's replay ledger;
+     *                          0 when there was none
+     * @param joinSensorsPerSecond sensors accepted per second of that round
      */
     public record Wake(int sensors, double seconds, double sensorsPerSecond, int passes, long notAccepted,
-                       long rejected, Map<String, Long> firstPassOutcomes) {}
+                       long rejected, Map<String, Long> firstPassOutcomes, double joinSeconds,
+                       double joinSensorsPerSecond) {}
 
     /**
      * @param good     latency of good traffic only (what a real fleet would see)

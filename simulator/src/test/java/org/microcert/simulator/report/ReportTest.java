@@ -27,7 +27,7 @@ class ReportTest {
                 new RunReport.Settings(List.of("http://127.0.0.1:8080"), 1000, 100, 1, 2,
                         Map.of("authenticate", 0.9, "malformed", 0.1), 16, 50, "AES128"),
                 new RunReport.Provisioning(1000, 1000, 0, 0, 3.5, 400.0, 10, 5),
-                new RunReport.Wake(985, 2.5, 394.0, 2, 0, 0, new java.util.TreeMap<>(Map.of("accepted", 900L, "failed", 85L))),
+                new RunReport.Wake(985, 2.5, 394.0, 2, 0, 0, new java.util.TreeMap<>(Map.of("accepted", 900L, "failed", 85L)), 1.5, 656.7),
                 new RunReport.Summary(2, 147, 168, 73.5, 84, 0, 1, 0, l, l, l), Map.of("authenticate", l),
                 ledger.snapshot(), timeline, passed, passed ? List.of() : List.of("1 revoked-sensor item(s) <ACCEPTED>"));
     }
