@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  microcert-sim run --sensors 1000 --rate 500 --duration 30s --adversarial all",
             "  microcert-sim run -g http://127.0.0.1:8081,http://127.0.0.1:8082 --rate 2000 --mix authenticate=1",
-            "  microcert-sim run --sensors 100000 --fleet-seed 7 --rate 3000 --duration 2m --connections 256"})
+            "  microcert-sim run --sensors 100000 --fleet-seed 7 --rate 3000 --duration 2m --connections 256",
+            "  microcert-sim run --sensors 100000 --wake --rate 1000 --duration 2m   (a fleet in service: see --wake)"})
 public final class RunCommand implements Callable<Integer> {
 
     public static final int EXIT_WRONG_OUTCOME = 1;

@@ -100,7 +100,7 @@ public final class Simulation {
                         wake.rejected()));
             }
             if (noVerdict > 0) {
-                problems.add(String.format(Locale.ROOT, "the fleet wake: %,d sensor(s) without a verdict after %d passes",
+                problems.add(String.format(Locale.ROOT, "the fleet wake: %,d certificate(s) without a verdict after %d passes",
                         noVerdict, wake.passes()));
             }
         }

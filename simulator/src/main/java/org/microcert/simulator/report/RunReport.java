@@ -36,7 +36,8 @@ public record RunReport(String tool, int formatVersion, String startedAt, Settin
      *
      * @param sensorsPerSecond  sensors accepted per second of the wake, all passes included
      * @param passes            passes made: items without a verdict (a cold node's timeout) are sent again
-     * @param notAccepted       sensors never accepted: rejected, or without a verdict after the last pass
+     * @param notAccepted       certificates never accepted, both rounds counted: rejected, or without a
+     *                          verdict after the last pass
      * @param rejected          fresh certificates of active sensors the center rejected (wrong outcomes)
      * @param firstPassOutcomes what the wake's first pass got back, by outcome
      * @param joinSeconds       the second round (run --wake-settle after the first): one more
