@@ -29,8 +29,9 @@ final class FleetWake {
     static final int PASSES = 5;
 
     /**
-     * Batches outstanding per gateway: with 500 certificates each, what a cold node here recovers in
-     * about 2 s. Four in flight to one node timed 88% of their items out (docs/simulator.md).
+     * Batches outstanding per gateway, on average (one limit for all, handed out round-robin): with
+     * 500 certificates each, what a cold node here recovers in about 2 s. Four in flight to one
+     * node timed 88% of their items out (docs/simulator.md).
      */
     static final int BATCHES_IN_FLIGHT_PER_GATEWAY = 2;
 
@@ -103,7 +104,7 @@ final class FleetWake {
         double seconds = (System.nanoTime() - started) / 1e9;
         long accepted = sensors.size() - asleep.size() - rejected;
         RunReport.Wake wake = new RunReport.Wake(sensors.size(), round(seconds), round(accepted / Math.max(seconds, 1e-9)),
-                passes, asleep.size() + rejected, rejected, firstPass == null ? Map.of() : firstPass, 0, 0);
+                passes, asleep.size() + rejected, rejected, firstPass == null ? Map.of() : firstPass, null, null);
         out.printf(Locale.ROOT, "one certificate of each of %,d sensors accepted in %.1f s (%,.0f sensors/s), "
                         + "%d pass(es); the first pass: %s%s%s%n", accepted, seconds, wake.sensorsPerSecond(), passes,
                 wake.firstPassOutcomes(), rejected == 0 ? "" : "; REJECTED: " + rejected,

@@ -99,8 +99,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--wake", description = {"Before the run, bring the fleet into service and report that cold "
             + "start on its own: one certificate of every active sensor (batch endpoint, --batch-size each; imported "
-            + "sensors have passivated, so each pays for its recovery from the journal), then, 31 s later, one more "
-            + "(each sensor joins its node's replay ledger). Keep the nodes' microcert.sensor.idle-timeout above "
+            + "sensors have passivated, so each pays for its recovery from the journal), then, --wake-settle later, one "
+            + "more (each sensor joins its node's replay ledger). Keep the nodes' microcert.sensor.idle-timeout above "
             + "the time each sensor waits between requests, or they passivate again. A rejection fails the run."})
     boolean wake;
 
@@ -260,10 +260,12 @@ public final class RunCommand implements Callable<Integer> {
                     o.accepted(), o.rejected(), o.failed(), o.wrong(), o.rejectedByReason());
         }
         if (r.wake() != null) {
+            RunReport.Wake w = r.wake();
             out.printf(Locale.ROOT, "%nfleet wake before the run (the cold start, not in the figures below): %,d sensors in "
-                    + "%.1f s, %,.0f sensors/s, %d pass(es); joined in %.1f s, %,.0f sensors/s; %,d not accepted%n",
-                    r.wake().sensors(), r.wake().seconds(), r.wake().sensorsPerSecond(), r.wake().passes(),
-                    r.wake().joinSeconds(), r.wake().joinSensorsPerSecond(), r.wake().notAccepted());
+                    + "%.1f s, %,.0f sensors/s, %d pass(es)%s; %,d certificate(s) not accepted%n", w.sensors(), w.seconds(),
+                    w.sensorsPerSecond(), w.passes(), w.joinSeconds() == null ? "" : String.format(Locale.ROOT,
+                            "; joined in %.1f s, %,.0f sensors/s", w.joinSeconds(), w.joinSensorsPerSecond()),
+                    w.notAccepted());
         }
         out.printf(Locale.ROOT, "%n%,d requests (%,d items) in %.1f s: %,.0f requests/s, %,.0f items/s%n", s.requests(),
                 s.items(), s.elapsedSeconds(), s.requestsPerSecond(), s.itemsPerSecond());

@@ -100,8 +100,9 @@ public final class Simulation {
                         wake.rejected()));
             }
             if (noVerdict > 0) {
+                // a round gives up on an item only after its last pass
                 problems.add(String.format(Locale.ROOT, "the fleet wake: %,d certificate(s) without a verdict after %d passes",
-                        noVerdict, wake.passes()));
+                        noVerdict, FleetWake.PASSES));
             }
         }
         return new RunReport("microcert-simulator", 1, started.toString(), settings, provisioning, wake, summary, byKind,

@@ -101,7 +101,7 @@ class RunCommandTest {
         assertEquals(2, wake.passes());
         assertEquals(0, wake.notAccepted());
         assertTrue(wake.sensorsPerSecond() > 0, wake.toString());
-        assertTrue(wake.joinSeconds() >= 0.001 && wake.joinSensorsPerSecond() > 0, "the second round ran: " + wake);
+        assertTrue(wake.joinSeconds() != null && wake.joinSensorsPerSecond() > 0, "the second round ran: " + wake);
         assertTrue(console.toString().contains("fleet wake before the run (the cold start, not in the figures below): 20 sensors"),
                 console.toString());
     }
@@ -120,8 +120,25 @@ class RunCommandTest {
         assertFalse(report.passed());
         assertEquals(1, report.wake().rejected());
         assertEquals(1, report.wake().passes(), "a rejection is a verdict: not sent again");
-        assertEquals(0, report.wake().joinSeconds(), "--wake-settle 0s: no second round");
+        assertEquals(null, report.wake().joinSeconds(), "--wake-settle 0s: no second round");
         assertEquals(List.of("the fleet wake: 1 fresh certificate(s) of active sensors <REJECTED>"), report.problems());
+    }
+
+    @Test
+    void sensorsTheWakeNeverGotAVerdictForFailTheRunWithExitFour() throws Exception {
+        Path reportDir = dir.resolve("wake-unanswered");
+        try (ReferenceCenter center = new ReferenceCenter(kTrans, "operator-token-1", false)) {
+            center.answerUnavailable(5 * 20); // every pass of the round, every item
+            int exit = run(new StringWriter(), "run", "-g", center.url(), "--sensors", "20", "--rate", "50",
+                    "--duration", "1s", "--mix", "authenticate=1", "--wake", "--wake-settle", "0s",
+                    "--report-dir", reportDir.toString());
+            assertEquals(RunCommand.EXIT_FAILURES, exit);
+        }
+        RunReport report = ReportWriter.read(reportDir.resolve("report.json"));
+        assertEquals(5, report.wake().passes());
+        assertEquals(20, report.wake().notAccepted());
+        assertEquals(0, report.wake().rejected());
+        assertEquals(List.of("the fleet wake: 20 certificate(s) without a verdict after 5 passes"), report.problems());
     }
 
     @Test

@@ -63,10 +63,12 @@ public final class HtmlReport {
             sb.append("<p>Fleet wake before the run (the cold start, not in the figures above): one certificate of each of ")
                     .append(w.sensors()).append(" sensors in ").append(w.seconds()).append(" s (")
                     .append(w.sensorsPerSecond()).append(" sensors/s accepted), ").append(w.passes())
-                    .append(" pass(es); first pass: ").append(esc(w.firstPassOutcomes().toString()))
-                    .append("; then one more certificate of each (it joins its node's replay ledger) in ")
-                    .append(w.joinSeconds()).append(" s (").append(w.joinSensorsPerSecond())
-                    .append(" sensors/s); not accepted: ").append(w.notAccepted()).append(".</p>");
+                    .append(" pass(es); first pass: ").append(esc(w.firstPassOutcomes().toString()));
+            if (w.joinSeconds() != null) {
+                sb.append("; then one more certificate of each (it joins its node's replay ledger) in ")
+                        .append(w.joinSeconds()).append(" s (").append(w.joinSensorsPerSecond()).append(" sensors/s)");
+            }
+            sb.append("; certificates not accepted: ").append(w.notAccepted()).append(".</p>");
         }
     }
 

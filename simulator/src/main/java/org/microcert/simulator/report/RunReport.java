@@ -35,19 +35,20 @@ public record RunReport(String tool, int formatVersion, String startedAt, Settin
      * service and the cold start is a figure of its own. Counts cover both rounds.
      *
      * @param sensorsPerSecond  sensors accepted per second of the wake, all passes included
-     * @param passes            passes made: items without a verdict (a cold node's timeout) are sent again
+     * @param passes            passes of the first round: items without a verdict (a cold node's timeout)
+     *                          are sent again
      * @param notAccepted       certificates never accepted, both rounds counted: rejected, or without a
      *                          verdict after the last pass
      * @param rejected          fresh certificates of active sensors the center rejected (wrong outcomes)
-     * @param firstPassOutcomes what the wake's first pass got back, by outcome
+     * @param firstPassOutcomes what the first round's first pass got back, by outcome
      * @param joinSeconds       the second round (run --wake-settle after the first): one more
      *                          certificate of each sensor, which makes it join its node's replay ledger;
-     *                          0 when there was none
+     *                          null when there was none (a fast round can round to 0 s)
      * @param joinSensorsPerSecond sensors accepted per second of that round
      */
     public record Wake(int sensors, double seconds, double sensorsPerSecond, int passes, long notAccepted,
-                       long rejected, Map<String, Long> firstPassOutcomes, double joinSeconds,
-                       double joinSensorsPerSecond) {}
+                       long rejected, Map<String, Long> firstPassOutcomes, Double joinSeconds,
+                       Double joinSensorsPerSecond) {}
 
     /**
      * @param good     latency of good traffic only (what a real fleet would see)
