@@ -3,6 +3,10 @@ package org.microcert.cluster;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -92,8 +96,9 @@ public final class MicroCertNode {
         try {
             // The keystore before the actor system: with seed nodes set, the system joins the cluster as it starts.
             https = HttpServer.https(config.getConfig("microcert.http"));
+            checkClusterPortFree(config);
             system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
-        } catch (RuntimeException e) { // e.g. a bad TLS keystore; the cluster port is taken (the system has stopped itself)
+        } catch (RuntimeException e) { // e.g. a bad TLS keystore or cluster port; Artery's own bind failure (the system has stopped itself)
             card.close();
             System.err.println("microcert node: cannot start: " + describe(e));
             System.exit(EXIT_SETUP);
@@ -106,6 +111,34 @@ public final class MicroCertNode {
         int status = startOrStop(system, () -> start(system, card, null, https), System.err).toCompletableFuture().join();
         if (status != 0) {
             System.exit(status);
+        }
+    }
+
+    /**
+     * Refuses a cluster port that cannot be bound (another node on it, a hostname not of this machine)
+     * in one line before the actor system starts: Artery would log the failure with a stack trace
+     * first. Checked for the TCP transports with a fixed port and hostname; anything else, and a port
+     * taken in the moment between this check and Artery's bind, is left to Artery.
+     */
+    static void checkClusterPortFree(Config config) {
+        Config artery = config.getConfig("pekko.remote.artery");
+        String transport = artery.getString("transport");
+        String bindPort = artery.getString("bind.port");
+        int port = bindPort.isBlank() ? artery.getInt("canonical.port") : artery.getInt("bind.port");
+        String host = artery.getString("bind.hostname").isBlank() ? artery.getString("canonical.hostname")
+                : artery.getString("bind.hostname");
+        if (!(transport.equals("tcp") || transport.equals("tls-tcp")) || port == 0 || host.startsWith("<")) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("the cluster hostname " + host + " does not resolve "
+                    + "(pekko.remote.artery.canonical.hostname, MICROCERT_HOSTNAME)");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the cluster port " + host + ":" + port + " cannot be bound ("
+                    + e.getMessage() + "): another node on it? Choose one with --remote-port "
+                    + "(pekko.remote.artery.canonical.port)");
         }
     }
 

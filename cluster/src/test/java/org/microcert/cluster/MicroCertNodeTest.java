@@ -133,6 +133,12 @@ class MicroCertNodeTest {
     }
 
     @Test
+    void tlsWithoutAKeystoreSaysSoInsteadOfNamingTheWorkingDirectory() throws Exception {
+        assertRefused(start("tlsnofile", "microcert.http.tls.enabled = on"),
+                "microcert.http.tls.keystore names no file");
+    }
+
+    @Test
     void aBadSensorSettingIsNamedByItsPath() throws Exception {
         assertRefused(start("sensor", "microcert.sensor.reservation-ahead = -5s"),
                 "microcert.sensor.reservation-ahead", "zero or positive");
@@ -185,15 +191,40 @@ class MicroCertNodeTest {
     void aNodeProcessWithABadTlsKeystoreNeverJoins() throws Exception {
         String config = processConfig("tls-refused", tlsWithTheWrongPassword("process-gateway"));
         try (NodeProcess node = NodeProcess.start("tls-refused", dir, config, 0, Map.of())) {
-            assertEquals(MicroCertNode.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
-            String log = node.log();
-            List<String> said = log.lines().filter(l -> l.startsWith("microcert node")).toList();
-            assertEquals(1, said.size(), node.logTail());
-            assertTrue(said.get(0).startsWith("microcert node: cannot start: cannot use the TLS keystore "
+            String said = refusedBeforeStarting(node);
+            assertTrue(said.startsWith("microcert node: cannot start: cannot use the TLS keystore "
                     + dir.resolve("process-gateway.p12")), node.logTail());
-            assertFalse(log.contains("Cluster Node ["), node.logTail()); // Pekko's first line as a member starts
-            assertFalse(log.contains("\tat ") || log.contains("tls password"), node.logTail());
+            assertFalse(node.log().contains("tls password"), node.logTail());
         }
+    }
+
+    /** A taken cluster port is one line naming it, before Artery starts (which would log a stack trace). */
+    @Test
+    void aNodeProcessWhoseClusterPortIsTakenSaysSoInOneLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            String config = processConfig("cluster-port", "pekko.remote.artery.canonical.port = " + taken.getLocalPort());
+            try (NodeProcess node = NodeProcess.start("cluster-port", dir, config, 0, Map.of())) {
+                String said = refusedBeforeStarting(node);
+                assertTrue(said.startsWith("microcert node: cannot start: the cluster port 127.0.0.1:"
+                        + taken.getLocalPort() + " cannot be bound"), node.logTail());
+                assertTrue(said.contains("--remote-port"), node.logTail());
+                assertFalse(node.log().contains("Exception"), node.logTail());
+            }
+        }
+    }
+
+    /**
+     * The one line a node process that exited with the setup status said, after checking it said no
+     * other, printed no stack trace and never started as a cluster member.
+     */
+    static String refusedBeforeStarting(NodeProcess node) throws Exception {
+        assertEquals(MicroCertNode.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
+        String log = node.log();
+        List<String> said = log.lines().filter(l -> l.startsWith("microcert node")).toList();
+        assertEquals(1, said.size(), node.logTail());
+        assertFalse(log.contains("Cluster Node ["), node.logTail()); // Pekko's first line as a member starts
+        assertFalse(log.contains("\tat "), node.logTail());
+        return said.get(0);
     }
 
     /** A node process's settings: in-memory journal, itself as seed node, its own card state, then {@code extra}. */

@@ -71,6 +71,10 @@ public final class HttpServer {
 
     /** An SSLContext from the PKCS#12 keystore named by {@code tls.keystore}. */
     static SSLContext sslContext(Config tls) {
+        if (tls.getString("keystore").isBlank()) { // Path.of("") is the working directory: the error would name nothing
+            throw new TlsConfigException("microcert.http.tls.enabled is on but microcert.http.tls.keystore names no file "
+                    + "(a PKCS#12 keystore)", null);
+        }
         Path keystore = Path.of(tls.getString("keystore"));
         char[] password = password(tls);
         try (InputStream in = Files.newInputStream(keystore)) {
