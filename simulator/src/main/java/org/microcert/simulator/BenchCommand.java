@@ -240,6 +240,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             Sweep authSweep = null;
             List<RunReport> halfRuns = new java.util.ArrayList<>();
+            List<RunReport> helloHalfRuns = new java.util.ArrayList<>();
             double half = helloSweep == null ? 0 : Math.max(1, helloSweep.maxRate() / 2);
             if (runAuth || runHalf) {
                 wakes.add(wakeFleet(node, f));
@@ -251,11 +252,18 @@ public final class BenchCommand implements Callable<Integer> {
             if (runHalf) {
                 // Three windows, the median counts (all three are reported): on a shared box one flush or
                 // compaction of Cassandra inside a single window decides its p99 (docs/simulator.md).
+                // Each right after a window of the baseline at the same rate: on a shared machine the
+                // p99 moves with the machine from minute to minute, and the baseline's says what the
+                // machine and this client allowed just then.
                 for (int i = 0; i < HALF_RATE_WINDOWS; i++) {
+                    helloHalfRuns.add(step(new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), half,
+                            stepDuration.multipliedBy(2)));
                     halfRuns.add(step(new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), half,
                             stepDuration.multipliedBy(2)));
-                    out.printf(Locale.ROOT, "  authenticate at half    window %d: %,9.0f/s -> answered %,9.0f/s, p99 %8.2f ms%n",
-                            i + 1, half, halfRuns.get(i).summary().requestsPerSecond(), halfRuns.get(i).summary().good().p99Ms());
+                    out.printf(Locale.ROOT, "  authenticate at half    window %d: %,9.0f/s -> answered %,9.0f/s, p99 %8.2f ms "
+                                    + "(hello-world at that rate just before: p99 %.2f ms)%n", i + 1, half,
+                            halfRuns.get(i).summary().requestsPerSecond(), halfRuns.get(i).summary().good().p99Ms(),
+                            helloHalfRuns.get(i).summary().all().p99Ms());
                 }
             }
             Sweep batchSweep = null;
@@ -311,18 +319,28 @@ public final class BenchCommand implements Callable<Integer> {
                         .put("p50Ms", atHalf.summary().good().p50Ms()).put("p99Ms", atHalf.summary().good().p99Ms())
                         .put("p999Ms", atHalf.summary().good().p999Ms()).put("failures", atHalf.summary().failures())
                         .put("p99TargetMs", p99Limit.toMillis())
-                        .put("met", halfMet(halfRuns, half) && atHalf.summary().good().p99Ms() <= p99Limit.toMillis())
+                        .put("met", halfMet(halfRuns, half, stepDuration.multipliedBy(2))
+                                && atHalf.summary().good().p99Ms() <= p99Limit.toMillis())
                         .put("windows", halfRuns.size()).put("figureIs", "the window with the median p99");
                 ArrayNode windows = half50.putArray("eachWindow");
-                for (RunReport w : halfRuns) {
+                for (int i = 0; i < halfRuns.size(); i++) {
+                    RunReport w = halfRuns.get(i);
                     windows.addObject().put("answeredPerSecond", w.summary().requestsPerSecond())
                             .put("p50Ms", w.summary().good().p50Ms()).put("p99Ms", w.summary().good().p99Ms())
-                            .put("p999Ms", w.summary().good().p999Ms()).put("failures", w.summary().failures());
+                            .put("p999Ms", w.summary().good().p999Ms()).put("failures", w.summary().failures())
+                            .put("helloWorldJustBeforeP99Ms", helloHalfRuns.get(i).summary().all().p99Ms());
                 }
+                double helloP99 = medianByAllP99(helloHalfRuns).summary().all().p99Ms();
+                half50.put("helloWorldAtThatRateP99Ms", helloP99);
                 out.printf(Locale.ROOT, "authenticate at %,.0f/s   answered %,.0f/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms "
-                                + "(median of %d windows; target p99 <= %d ms)%n", half, atHalf.summary().requestsPerSecond(),
+                                + "(median of %d windows; target p99 <= %d ms); the hello-world baseline at that rate, "
+                                + "each window just before: p99 %.2f ms (median)%n", half, atHalf.summary().requestsPerSecond(),
                         atHalf.summary().good().p50Ms(), atHalf.summary().good().p99Ms(), atHalf.summary().good().p999Ms(),
-                        halfRuns.size(), p99Limit.toMillis());
+                        halfRuns.size(), p99Limit.toMillis(), helloP99);
+                if (helloP99 > p99Limit.toMillis()) {
+                    out.printf(Locale.ROOT, "  CAUTION: the baseline itself missed %d ms at that rate: the machine and this "
+                            + "client, not only the node, set this p99%n", p99Limit.toMillis());
+                }
             }
             if (batchSweep != null) {
                 double certsPerSecond = batchSweep.maxItemsPerSecond();
@@ -583,10 +601,8 @@ public final class BenchCommand implements Callable<Integer> {
         RunReport r = step(source, rate, stepDuration);
         Map<String, Double> cores = cpu.snapshot().coresSince(before);
         double limitMs = (batch ? batchP99Limit : p99Limit).toMillis();
-        // the schedule's own average (ramp included) is what "kept up" is measured against
-        double expected = r.summary().requests() == 0 ? rate : rate * (1 - 0.5 / stepDuration.toSeconds());
         boolean ok = r.summary().failures() == 0 && r.summary().unanswered() == 0 && r.summary().wrongOutcomes() == 0
-                && r.summary().all().p99Ms() <= limitMs && r.summary().requestsPerSecond() >= 0.95 * expected;
+                && r.summary().all().p99Ms() <= limitMs && keptUp(r, rate, stepDuration);
         s.steps().addObject().put("step", label.replaceAll(" +", " ")).put("rate", round(rate))
                 .put("answeredPerSecond", r.summary().requestsPerSecond())
                 .put("itemsPerSecond", r.summary().itemsPerSecond()).put("p50Ms", r.summary().all().p50Ms())
@@ -611,15 +627,34 @@ public final class BenchCommand implements Callable<Integer> {
     static final int HALF_RATE_WINDOWS = 3;
 
     /** Every window kept up without failures: the median only picks the p99 figure. */
-    static boolean halfMet(List<RunReport> windows, double rate) {
-        return windows.stream().allMatch(w -> w.passed() && w.summary().failures() == 0
-                && w.summary().requestsPerSecond() >= 0.95 * rate);
+    static boolean halfMet(List<RunReport> windows, double rate, Duration window) {
+        return windows.stream().allMatch(w -> w.passed() && w.summary().failures() == 0 && keptUp(w, rate, window));
+    }
+
+    /**
+     * Answered at least 95% of what the schedule sent: its 1 s ramp sends half a second's worth less
+     * than {@code rate} over {@code length}, so a center that answered everything reads
+     * {@code rate * (1 - 0.5 / seconds)} (compared with {@code rate} itself, a 10 s window that kept
+     * up read 0.9499 of it and never passed).
+     */
+    static boolean keptUp(RunReport r, double rate, Duration length) {
+        double expected = r.summary().requests() == 0 ? rate : rate * (1 - 0.5 / length.toSeconds());
+        return r.summary().requestsPerSecond() >= 0.95 * expected;
     }
 
     /** The run whose good-traffic p99 is the median (the upper one of an even count). */
     static RunReport medianByP99(List<RunReport> runs) {
+        return median(runs, r -> r.summary().good().p99Ms());
+    }
+
+    /** As {@link #medianByP99} by every answer's p99: the baseline's answers are not judged good or bad. */
+    static RunReport medianByAllP99(List<RunReport> runs) {
+        return median(runs, r -> r.summary().all().p99Ms());
+    }
+
+    private static RunReport median(List<RunReport> runs, java.util.function.ToDoubleFunction<RunReport> p99) {
         List<RunReport> sorted = new java.util.ArrayList<>(runs);
-        sorted.sort(java.util.Comparator.comparingDouble(r -> r.summary().good().p99Ms()));
+        sorted.sort(java.util.Comparator.comparingDouble(p99));
         return sorted.get(sorted.size() / 2);
     }
 

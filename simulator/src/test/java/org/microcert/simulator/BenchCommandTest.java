@@ -77,13 +77,13 @@ class BenchCommandTest {
         assertEquals(160, r.path("batch").path("certificatesPerSecond").asDouble(), 0.01);
         // p99 at half the baseline's rate: the median of three windows, each reported
         JsonNode half = r.path("authenticateAtHalfHelloWorldRate");
-        double[] p99s = new double[3];
-        for (int i = 0; i < 3; i++) {
-            p99s[i] = half.path("eachWindow").path(i).path("p99Ms").asDouble(-1);
-            assertTrue(p99s[i] >= 0, half.toString());
-        }
-        Arrays.sort(p99s);
-        assertEquals(p99s[1], half.path("p99Ms").asDouble(), 1e-9, half.toString());
+        assertEquals(medianOfWindows(half, "p99Ms"), half.path("p99Ms").asDouble(), 1e-9, half.toString());
+        // every window answered what its ramped schedule sent, within the 1 s limit (a window that
+        // kept up was once compared with the rate itself, ramp ignored, and never met the target)
+        assertTrue(half.path("met").asBoolean(), half.toString());
+        // each window follows one of the baseline at the same rate; the median of those is reported
+        assertEquals(medianOfWindows(half, "helloWorldJustBeforeP99Ms"), half.path("helloWorldAtThatRateP99Ms").asDouble(),
+                1e-9, half.toString());
         assertTrue(r.path("helloWorld").path("maxSustainedRate").asDouble() > 0, r.toString());
         assertTrue(r.path("authenticate").path("maxSustainedRate").asDouble() > 0, r.toString());
         // the node's fleet is woken before its authenticate sweeps and before its batch sweep
@@ -407,5 +407,16 @@ class BenchCommandTest {
             assertEquals(2, bench(e, "http://127.0.0.1:9", bad[0], bad[1]), String.join(" ", bad));
             assertTrue(e.toString().startsWith("error: " + bad[2]), e.toString());
         }
+    }
+
+    /** The median over the three half-rate windows of {@code field}, each present and not negative. */
+    private static double medianOfWindows(JsonNode half, String field) {
+        double[] values = new double[3];
+        for (int i = 0; i < 3; i++) {
+            values[i] = half.path("eachWindow").path(i).path(field).asDouble(-1);
+            assertTrue(values[i] >= 0, field + " in " + half);
+        }
+        Arrays.sort(values);
+        return values[1];
     }
 }
