@@ -1,4 +1,3 @@
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
 
@@ -11,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>java ops/diagnostics/StallMeter.java SECONDS</pre>
  *
  * Prints one entry per second, {@code second:worst-ms/over-5ms/over-20ms}, then the distribution of
- * all stalls. Not a benchmark of MicroCert; nothing of it runs in the product.
+ * all stalls (to 0.1 ms). Not a benchmark of MicroCert; nothing of it runs in the product.
  */
 public final class StallMeter {
     public static void main(String[] args) {
@@ -25,8 +24,9 @@ public final class StallMeter {
             System.err.println("usage: java ops/diagnostics/StallMeter.java SECONDS (1 to 86400)");
             System.exit(2);
         }
-        long[] stalls = new long[seconds * 1_100]; // at most one sample per ms
-        int n = 0;
+        // stalls in 0.1 ms buckets up to 1 s, longer ones in the last: fixed memory for any length
+        long[] buckets = new long[10_001];
+        long n = 0, longest = 0;
         StringBuilder line = new StringBuilder();
         for (int s = 0; s < seconds; s++) {
             long end = System.nanoTime() + 1_000_000_000L;
@@ -35,14 +35,14 @@ public final class StallMeter {
             while (System.nanoTime() < end) {
                 long start = System.nanoTime();
                 LockSupport.parkNanos(1_000_000);
-                long stall = System.nanoTime() - start - 1_000_000;
+                long stall = Math.max(0, System.nanoTime() - start - 1_000_000); // a park may return early
                 worst = Math.max(worst, stall);
                 over5 += stall > 5_000_000 ? 1 : 0;
                 over20 += stall > 20_000_000 ? 1 : 0;
-                if (n < stalls.length) {
-                    stalls[n++] = stall;
-                }
+                buckets[(int) Math.min(stall / 100_000, buckets.length - 1)]++;
+                n++;
             }
+            longest = Math.max(longest, worst);
             line.append(String.format(Locale.ROOT, "%d:%.1f/%d/%d ", s, worst / 1e6, over5, over20));
             if (line.length() > 100) {
                 System.out.println(line.toString().strip());
@@ -50,9 +50,19 @@ public final class StallMeter {
             }
         }
         System.out.println(line.toString().strip());
-        long[] all = Arrays.copyOf(stalls, n);
-        Arrays.sort(all);
-        System.out.printf(Locale.ROOT, "%,d sleeps of 1 ms: stall p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%n",
-                n, all[n / 2] / 1e6, all[(int) (n * 0.99)] / 1e6, all[(int) (n * 0.999)] / 1e6, all[n - 1] / 1e6);
+        System.out.printf(Locale.ROOT, "%,d sleeps of 1 ms: stall p50 %s, p99 %s, p99.9 %s, max %.2f ms%n", n,
+                percentile(buckets, n, 0.5), percentile(buckets, n, 0.99), percentile(buckets, n, 0.999), longest / 1e6);
+    }
+
+    /** The bucket's upper bound below which {@code q} of the {@code n} stalls fell. */
+    private static String percentile(long[] buckets, long n, double q) {
+        long seen = 0;
+        for (int i = 0; i < buckets.length - 1; i++) {
+            seen += buckets[i];
+            if (seen >= q * n) {
+                return String.format(Locale.ROOT, "%.1f ms", (i + 1) / 10.0);
+            }
+        }
+        return "> 1000 ms";
     }
 }

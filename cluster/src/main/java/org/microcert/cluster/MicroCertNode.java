@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.nio.file.FileSystemException;
@@ -122,23 +123,39 @@ public final class MicroCertNode {
      */
     static void checkClusterPortFree(Config config) {
         Config artery = config.getConfig("pekko.remote.artery");
+        boolean bindHost = !artery.getString("bind.hostname").isBlank();
+        boolean bindPort = !artery.getString("bind.port").isBlank();
+        String host = artery.getString(bindHost ? "bind.hostname" : "canonical.hostname");
+        int port = artery.getInt(bindPort ? "bind.port" : "canonical.port");
         String transport = artery.getString("transport");
-        String bindPort = artery.getString("bind.port");
-        int port = bindPort.isBlank() ? artery.getInt("canonical.port") : artery.getInt("bind.port");
-        String host = artery.getString("bind.hostname").isBlank() ? artery.getString("canonical.hostname")
-                : artery.getString("bind.hostname");
-        if (!(transport.equals("tcp") || transport.equals("tls-tcp")) || port == 0 || host.startsWith("<")) {
-            return;
+        if (!artery.getBoolean("enabled") || !(transport.equals("tcp") || transport.equals("tls-tcp"))
+                || port <= 0 || port > 65_535 || host.startsWith("<")) {
+            return; // Artery's own checks name these
+        }
+        // the settings at fault, as the operator set them
+        String hostSetting = bindHost ? "pekko.remote.artery.bind.hostname" : "--hostname (pekko.remote.artery.canonical.hostname)";
+        String portSetting = bindPort ? "pekko.remote.artery.bind.port" : "--remote-port (pekko.remote.artery.canonical.port)";
+        String where = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("the cluster hostname " + host + " does not resolve (" + hostSetting + ")");
         }
         try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("the cluster hostname " + host + " does not resolve "
-                    + "(pekko.remote.artery.canonical.hostname, MICROCERT_HOSTNAME)");
+            probe.bind(new InetSocketAddress(address, port));
         } catch (IOException e) {
-            throw new IllegalArgumentException("the cluster port " + host + ":" + port + " cannot be bound ("
-                    + e.getMessage() + "): another node on it? Choose one with --remote-port "
-                    + "(pekko.remote.artery.canonical.port)");
+            throw new IllegalArgumentException("the cluster port " + where + " cannot be bound (" + e.getMessage() + "): "
+                    + (isLocal(address) ? "another node on it? Choose another with " + portSetting
+                            : host + " is not an address of this machine: set " + hostSetting));
+        }
+    }
+
+    private static boolean isLocal(InetAddress address) {
+        try {
+            return address.isAnyLocalAddress() || address.isLoopbackAddress() || NetworkInterface.getByInetAddress(address) != null;
+        } catch (IOException e) {
+            return true; // cannot tell: the port is the likelier cause
         }
     }
 

@@ -202,15 +202,41 @@ class MicroCertNodeTest {
     @Test
     void aNodeProcessWhoseClusterPortIsTakenSaysSoInOneLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            String config = processConfig("cluster-port", "pekko.remote.artery.canonical.port = " + taken.getLocalPort());
+            String config = processConfig("cluster-port", "pekko.remote.artery.canonical.port = " + taken.getLocalPort()
+                    + "\npekko.remote.artery.canonical.hostname = \"127.0.0.1\""); // whatever MICROCERT_HOSTNAME says
             try (NodeProcess node = NodeProcess.start("cluster-port", dir, config, 0, Map.of())) {
                 String said = refusedBeforeStarting(node);
                 assertTrue(said.startsWith("microcert node: cannot start: the cluster port 127.0.0.1:"
                         + taken.getLocalPort() + " cannot be bound"), node.logTail());
-                assertTrue(said.contains("--remote-port"), node.logTail());
+                assertTrue(said.endsWith("another node on it? Choose another with --remote-port "
+                        + "(pekko.remote.artery.canonical.port)"), node.logTail());
                 assertFalse(node.log().contains("Exception"), node.logTail());
             }
         }
+    }
+
+    @Test
+    void theClusterPortCheckNamesAHostOfAnotherMachineAndLeavesToArteryWhatItDoesNotBind() throws Exception {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> MicroCertNode.checkClusterPortFree(artery("canonical { hostname = \"192.0.2.1\", port = 2551 }")));
+        assertTrue(e.getMessage().startsWith("the cluster port 192.0.2.1:2551 cannot be bound ("), e.getMessage());
+        assertTrue(e.getMessage().endsWith("192.0.2.1 is not an address of this machine: set --hostname "
+                + "(pekko.remote.artery.canonical.hostname)"), e.getMessage()); // TEST-NET-1: nobody's
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            String at = "canonical { hostname = \"127.0.0.1\", port = " + taken.getLocalPort() + " }\n";
+            IllegalArgumentException bound = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> MicroCertNode.checkClusterPortFree(artery(at + "bind.port = " + taken.getLocalPort())));
+            assertTrue(bound.getMessage().endsWith("Choose another with pekko.remote.artery.bind.port"), bound.getMessage());
+            // not bound by Artery over TCP, or bound elsewhere: nothing to check here
+            MicroCertNode.checkClusterPortFree(artery(at + "transport = aeron-udp"));
+            MicroCertNode.checkClusterPortFree(artery(at + "enabled = off"));
+            MicroCertNode.checkClusterPortFree(artery(at + "bind.port = 0"));
+        }
+    }
+
+    /** Pekko's Artery settings with {@code settings} (HOCON inside {@code pekko.remote.artery}) on top. */
+    static com.typesafe.config.Config artery(String settings) {
+        return ConfigFactory.parseString("pekko.remote.artery { " + settings + " }").withFallback(ConfigFactory.defaultReference());
     }
 
     /**
