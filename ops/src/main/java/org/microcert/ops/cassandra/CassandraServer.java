@@ -138,12 +138,20 @@ public final class CassandraServer implements AutoCloseable {
             throw new CassandraException(Reason.START_FAILED, "cannot launch " + command.get(0) + ": " + e.getMessage(), e);
         }
         CassandraServer server = new CassandraServer(settings, child.toHandle());
-        server.awaitCql(child);
+        // Before the wait, not after it: a starter killed while Cassandra came up left a Cassandra
+        // that `stop` could not find (only its taken ports said it was there). While it starts,
+        // `status` finds it and says CQL does not answer yet.
         try {
             Files.writeString(settings.pidFile(), Long.toString(child.pid()));
         } catch (IOException e) {
             server.stop();
             throw new UncheckedIOException("cannot write " + settings.pidFile(), e);
+        }
+        try {
+            server.awaitCql(child);
+        } catch (RuntimeException e) {
+            server.stop(); // what is left of it, and its pid file
+            throw e;
         }
         return server;
     }

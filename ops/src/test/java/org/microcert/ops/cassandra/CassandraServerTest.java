@@ -45,6 +45,30 @@ class CassandraServerTest {
                 () -> CassandraServer.Settings.defaults(dir).withHeap("lots")).reason());
     }
 
+    /**
+     * The pid file names a Cassandra that is still coming up, so that one whose starter was killed
+     * can be stopped; a start that fails removes it with the process.
+     */
+    @Test
+    void aStartingCassandraCanBeFoundAndAFailedStartLeavesNoPidFile() throws Exception {
+        int[] ports = CassandraExtension.freePorts(3);
+        // far shorter than any Cassandra start: the wait ends in START_TIMEOUT
+        CassandraServer.Settings settings = CassandraServer.Settings.defaults(dir).withPorts(ports[0], ports[1], ports[2])
+                .withStartTimeout(java.time.Duration.ofSeconds(3)).withStopWithParent(true);
+        java.util.concurrent.CompletableFuture<CassandraServer> start =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> CassandraServer.start(settings));
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (CassandraServer.attach(settings).isEmpty() && !start.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(start.isDone(), () -> "the start ended first: " + start.handle((s, e) -> e).join());
+        assertTrue(CassandraServer.attach(settings).isPresent(), "found while starting");
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class, start::get);
+        assertEquals(CassandraException.Reason.START_TIMEOUT, ((CassandraException) e.getCause()).reason());
+        assertFalse(Files.exists(dir.resolve("cassandra.pid")));
+        assertTrue(CassandraServer.attach(settings).isEmpty());
+    }
+
     @Test
     void stalePidFileOfADeadProcessIsNotARunningCassandra() throws IOException {
         Files.writeString(dir.resolve("cassandra.pid"), "999999999");
