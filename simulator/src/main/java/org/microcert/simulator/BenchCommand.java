@@ -242,6 +242,7 @@ public final class BenchCommand implements Callable<Integer> {
             List<RunReport> halfRuns = new java.util.ArrayList<>();
             List<RunReport> helloHalfRuns = new java.util.ArrayList<>();
             double half = helloSweep == null ? 0 : Math.max(1, helloSweep.maxRate() / 2);
+            Duration halfWindow = stepDuration.multipliedBy(2);
             if (runAuth || runHalf) {
                 wakes.add(wakeFleet(node, f));
                 warmUp("authenticate", new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), startRate / 2);
@@ -256,10 +257,8 @@ public final class BenchCommand implements Callable<Integer> {
                 // p99 moves with the machine from minute to minute, and the baseline's says what the
                 // machine and this client allowed just then.
                 for (int i = 0; i < HALF_RATE_WINDOWS; i++) {
-                    helloHalfRuns.add(step(new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), half,
-                            stepDuration.multipliedBy(2)));
-                    halfRuns.add(step(new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), half,
-                            stepDuration.multipliedBy(2)));
+                    helloHalfRuns.add(step(new TrafficFactory(authOnly, f, baseline, RunCommand::nowSeconds, 1, 0), half, halfWindow));
+                    halfRuns.add(step(new TrafficFactory(authOnly, f, node, RunCommand::nowSeconds, 1, 0), half, halfWindow));
                     out.printf(Locale.ROOT, "  authenticate at half    window %d: %,9.0f/s -> answered %,9.0f/s, p99 %8.2f ms "
                                     + "(hello-world at that rate just before: p99 %.2f ms)%n", i + 1, half,
                             halfRuns.get(i).summary().requestsPerSecond(), halfRuns.get(i).summary().good().p99Ms(),
@@ -319,7 +318,7 @@ public final class BenchCommand implements Callable<Integer> {
                         .put("p50Ms", atHalf.summary().good().p50Ms()).put("p99Ms", atHalf.summary().good().p99Ms())
                         .put("p999Ms", atHalf.summary().good().p999Ms()).put("failures", atHalf.summary().failures())
                         .put("p99TargetMs", p99Limit.toMillis())
-                        .put("met", halfMet(halfRuns, half, stepDuration.multipliedBy(2))
+                        .put("met", halfMet(halfRuns, half, halfWindow)
                                 && atHalf.summary().good().p99Ms() <= p99Limit.toMillis())
                         .put("windows", halfRuns.size()).put("figureIs", "the window with the median p99");
                 ArrayNode windows = half50.putArray("eachWindow");

@@ -150,7 +150,11 @@ public final class CassandraServer implements AutoCloseable {
         try {
             server.awaitCql(child);
         } catch (RuntimeException e) {
+            boolean interrupted = Thread.interrupted(); // cleared for the stop, so it is graceful
             server.stop(); // what is left of it, and its pid file
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             throw e;
         }
         return server;
@@ -269,6 +273,7 @@ public final class CassandraServer implements AutoCloseable {
         }
     }
 
+    /** Waits for CQL; {@link #start} stops the process when this throws. */
     private void awaitCql(Process child) {
         long deadline = System.nanoTime() + settings.startTimeout().toNanos();
         while (true) {
@@ -281,7 +286,6 @@ public final class CassandraServer implements AutoCloseable {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                stopTree(child.toHandle());
                 throw new CassandraException(Reason.START_TIMEOUT, "CQL did not answer on " + settings.host() + ":"
                         + settings.cqlPort() + " within " + settings.startTimeout().toSeconds() + " s; stopped it; see "
                         + settings.logFile());
@@ -291,7 +295,6 @@ public final class CassandraServer implements AutoCloseable {
             } catch (TimeoutException | ExecutionException e) {
                 // still starting
             } catch (InterruptedException e) {
-                stopTree(child.toHandle());
                 Thread.currentThread().interrupt();
                 throw new CassandraException(Reason.START_FAILED, "interrupted while waiting for Cassandra; stopped it");
             }
