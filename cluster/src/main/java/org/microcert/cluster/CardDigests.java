@@ -86,7 +86,11 @@ public final class CardDigests {
     }
 
     /**
-     * Collects the share of every member that is Up now, each within {@code timeout}.
+     * Collects the share of every member that is Up now, each within {@code timeout}. This node's
+     * own share comes straight from its card; the others' through their registered services. A
+     * registration reaches the Receptionist's listing some hundreds of milliseconds after a member
+     * starts (distributed data gossip), so an Up member not listed yet is looked up again until the
+     * timeout instead of being reported missing at once.
      *
      * @return fails with {@link MissingNodes} naming every Up member without an answer, or
      *     {@link RejectedDigest}
@@ -94,33 +98,66 @@ public final class CardDigests {
     public static CompletionStage<Gathered> gather(ActorSystem<?> system, EncryptionCard card, Duration timeout) {
         Cluster cluster = Cluster.get(system);
         Address self = cluster.selfMember().address();
-        List<Address> up = new ArrayList<>();
+        List<Address> others = new ArrayList<>();
         for (Member m : cluster.state().getMembers()) {
-            if (m.status() == MemberStatus.up()) {
-                up.add(m.address());
+            if (m.status() == MemberStatus.up() && !m.address().equals(self)) {
+                others.add(m.address());
             }
         }
-        return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-                        r -> Receptionist.find(KEY, r), timeout, system.scheduler())
-                .thenComposeAsync(listing -> {
-                    Map<Address, ActorRef<Request>> byNode = new HashMap<>();
-                    Set<ActorRef<Request>> refs = listing.getServiceInstances(KEY);
-                    for (ActorRef<Request> ref : refs) {
-                        Address a = ref.path().address();
-                        byNode.put(a.hasLocalScope() ? self : a, ref);
-                    }
-                    Map<String, CompletableFuture<NodeDigest>> answers = new TreeMap<>();
-                    for (Address a : up) {
-                        ActorRef<Request> ref = byNode.get(a);
-                        answers.put(name(a), ref == null ? CompletableFuture.<NodeDigest>failedFuture(new MissingNodes(List.of()))
-                                : AskPattern.<Request, NodeDigest>ask(ref, GetDigest::new, timeout, system.scheduler())
-                                        .toCompletableFuture());
-                    }
-                    return CompletableFuture.allOf(answers.values().stream()
-                                    .map(f -> f.handle((d, e) -> null)).toArray(CompletableFuture[]::new))
-                            .thenApply(done -> combine(card, answers));
-                }, system.executionContext());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return listed(system, others, deadline).thenComposeAsync(byNode -> {
+            Map<String, CompletableFuture<NodeDigest>> answers = new TreeMap<>();
+            SetDigest own = card.setDigest();
+            answers.put(name(self), CompletableFuture.completedFuture(new NodeDigest(name(self), own.toBytes(), card.mac(own))));
+            for (Address a : others) {
+                ActorRef<Request> ref = byNode.get(a);
+                Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+                answers.put(name(a), ref == null ? CompletableFuture.<NodeDigest>failedFuture(new MissingNodes(List.of()))
+                        : AskPattern.<Request, NodeDigest>ask(ref, GetDigest::new, left, system.scheduler())
+                                .toCompletableFuture());
+            }
+            return CompletableFuture.allOf(answers.values().stream()
+                            .map(f -> f.handle((d, e) -> null)).toArray(CompletableFuture[]::new))
+                    .thenApply(done -> combine(card, answers));
+        }, system.executionContext());
     }
+
+    /** The services of {@code wanted}, by node; asks again every 100 ms until all are listed or the deadline. */
+    private static CompletionStage<Map<Address, ActorRef<Request>>> listed(ActorSystem<?> system, List<Address> wanted,
+                                                                          long deadline) {
+        if (wanted.isEmpty()) {
+            return CompletableFuture.completedFuture(Map.of());
+        }
+        Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+        return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+                        r -> Receptionist.find(KEY, r), left, system.scheduler())
+                .handle((listing, failure) -> {
+                    Map<Address, ActorRef<Request>> byNode = new HashMap<>();
+                    if (listing != null) {
+                        for (ActorRef<Request> ref : listing.getServiceInstances(KEY)) {
+                            byNode.put(ref.path().address(), ref);
+                        }
+                    }
+                    return byNode;
+                })
+                .thenCompose(byNode -> {
+                    if (byNode.keySet().containsAll(wanted) || System.nanoTime() + RETRY.toNanos() >= deadline) {
+                        return CompletableFuture.completedFuture(byNode);
+                    }
+                    CompletableFuture<Map<Address, ActorRef<Request>>> again = new CompletableFuture<>();
+                    system.scheduler().scheduleOnce(RETRY, () -> listed(system, wanted, deadline)
+                            .whenComplete((m, e) -> {
+                                if (e != null) {
+                                    again.completeExceptionally(e);
+                                } else {
+                                    again.complete(m);
+                                }
+                            }), system.executionContext());
+                    return again;
+                });
+    }
+
+    private static final Duration RETRY = Duration.ofMillis(100);
 
     private static Gathered combine(EncryptionCard card, Map<String, CompletableFuture<NodeDigest>> answers) {
         List<String> missing = new ArrayList<>();
