@@ -55,6 +55,7 @@ import org.microcert.cluster.http.BearerTokens.Principal;
 import org.microcert.cluster.http.BearerTokens.Role;
 import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.sensor.BatchCollector;
+import org.microcert.cluster.sensor.RefusalCode;
 import org.microcert.cluster.sensor.SensorClient;
 import org.microcert.cluster.sensor.SensorMessages.Done;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
@@ -62,6 +63,7 @@ import org.microcert.cluster.sensor.SensorMessages.Refused;
 import org.microcert.cluster.sensor.SensorMessages.Rewrapped;
 import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
 import org.microcert.cluster.sensor.SensorMessages.Verdict;
+import org.microcert.cluster.sensor.VerdictReason;
 import org.microcert.protocol.CertificateVerifier;
 import org.microcert.protocol.Failures;
 import org.microcert.protocol.MalformedCertificateException;
@@ -201,11 +203,11 @@ public final class GatewayRoutes extends AllDirectives {
             decoded = MicroCertificate.decode(certificate);
         } catch (MalformedCertificateException e) {
             metrics.verdict(operation, "REJECTED", "MALFORMED");
-            return verdictResponse(Verdict.rejected(null, "MALFORMED", e.getMessage(), now()));
+            return verdictResponse(Verdict.rejected(null, VerdictReason.MALFORMED, e.getMessage(), now()));
         }
         requireJournal();
         return completeWithFuture(ask.apply(decoded).thenApplyAsync(v -> {
-            metrics.verdict(operation, v.accepted() ? "ACCEPTED" : "REJECTED", v.reason());
+            metrics.verdict(operation, v.accepted() ? "ACCEPTED" : "REJECTED", reasonName(v));
             return verdictHttp(v);
         }, SAME_THREAD));
     }
@@ -216,14 +218,24 @@ public final class GatewayRoutes extends AllDirectives {
 
     private static HttpResponse verdictHttp(Verdict v) {
         ObjectNode body = verdictJson(v);
-        StatusCode status = v.accepted() ? StatusCodes.OK : switch (v.reason()) {
-            case "MALFORMED" -> StatusCodes.BAD_REQUEST;
-            case "UNKNOWN_SENSOR" -> StatusCodes.NOT_FOUND;
-            case "UNAVAILABLE" -> StatusCodes.SERVICE_UNAVAILABLE;
-            case "INTERNAL" -> StatusCodes.INTERNAL_SERVER_ERROR;
-            default -> StatusCodes.FORBIDDEN;
-        };
+        StatusCode status = v.accepted() ? StatusCodes.OK : verdictStatus(v.reason());
         return HttpResponse.create().withStatus(status).withEntity(JSON, Json.bytes(body));
+    }
+
+    /** Exhaustive: a new reason does not compile until it has a status. */
+    static StatusCode verdictStatus(VerdictReason reason) {
+        return switch (reason) {
+            case MALFORMED -> StatusCodes.BAD_REQUEST;
+            case UNKNOWN_SENSOR -> StatusCodes.NOT_FOUND;
+            case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+            case INTERNAL -> StatusCodes.INTERNAL_SERVER_ERROR;
+            case BAD_TAG, STALE_TIMESTAMP, FUTURE_TIMESTAMP, SEED_EXPIRED, UNSUPPORTED_SUITE, WRONG_TYPE, WRONG_SENSOR,
+                    WRONG_SEED_VERSION, REPLAYED, REVOKED, REPLAY, REPLAY_WINDOW_RESET, RATE_LIMITED -> StatusCodes.FORBIDDEN;
+        };
+    }
+
+    private static String reasonName(Verdict v) {
+        return v.reason() == null ? null : v.reason().name();
     }
 
     private static ObjectNode verdictJson(Verdict v) {
@@ -237,7 +249,7 @@ public final class GatewayRoutes extends AllDirectives {
                 o.put("plaintext", Json.base64(v.plaintext()));
             }
         } else {
-            o.put("reason", v.reason()).put("error", v.reason()).put("message", v.message())
+            o.put("reason", v.reason().name()).put("error", v.reason().name()).put("message", v.message())
                     .put("serverTime", v.serverTime());
         }
         return o;
@@ -265,9 +277,9 @@ public final class GatewayRoutes extends AllDirectives {
                     decoded.add(new BatchCollector.Item(MicroCertificate.decode(cert).sensorId(), cert));
                     positions.add(i);
                 } catch (ApiError e) {
-                    verdicts[i] = Verdict.rejected(null, "MALFORMED", "not base64", now);
+                    verdicts[i] = Verdict.rejected(null, VerdictReason.MALFORMED, "not base64", now);
                 } catch (MalformedCertificateException e) {
-                    verdicts[i] = Verdict.rejected(null, "MALFORMED", e.getMessage(), now);
+                    verdicts[i] = Verdict.rejected(null, VerdictReason.MALFORMED, e.getMessage(), now);
                 }
             }
             return completeWithFuture(sensors.authenticateAll(decoded).thenApply(judged -> {
@@ -287,7 +299,7 @@ public final class GatewayRoutes extends AllDirectives {
         int accepted = 0;
         for (Verdict v : verdicts) {
             accepted += v.accepted() ? 1 : 0;
-            metrics.verdict("batch", v.accepted() ? "ACCEPTED" : "REJECTED", v.reason());
+            metrics.verdict("batch", v.accepted() ? "ACCEPTED" : "REJECTED", reasonName(v));
         }
         // ~110 bytes per accepted item: sized so it does not grow, and handed over without a copy
         ExposedBuffer out = new ExposedBuffer(64 + 128 * verdicts.length);
@@ -308,7 +320,7 @@ public final class GatewayRoutes extends AllDirectives {
                     g.writeNumberField("timestamp", v.timestamp());
                     g.writeNumberField("seedVersion", v.seedVersion());
                 } else {
-                    g.writeStringField("reason", v.reason());
+                    g.writeStringField("reason", reasonName(v));
                     g.writeStringField("message", v.message());
                 }
                 g.writeEndObject();
@@ -484,7 +496,7 @@ public final class GatewayRoutes extends AllDirectives {
     }
 
     private static String resultOf(OperatorReply reply) {
-        return reply instanceof Refused r ? r.error() : "OK";
+        return reply instanceof Refused r ? r.error().name() : "OK";
     }
 
     /** Runs {@code op}, turning a synchronous throw into a failed stage. */
@@ -527,7 +539,7 @@ public final class GatewayRoutes extends AllDirectives {
         ObjectNode body;
         StatusCode status = okStatus;
         if (reply instanceof Refused r) {
-            body = Json.error(r.error(), r.message());
+            body = Json.error(r.error().name(), r.message());
             status = refusedStatus(r.error());
         } else if (reply instanceof Rewrapped w) {
             body = statusJson(w.status()).put("previousKeyVersion", w.previousKeyVersion()).put("rewrapped", w.changed());
@@ -550,13 +562,13 @@ public final class GatewayRoutes extends AllDirectives {
                 : response;
     }
 
-    private static StatusCode refusedStatus(String code) {
+    /** Exhaustive: a new code does not compile until it has a status. */
+    static StatusCode refusedStatus(RefusalCode code) {
         return switch (code) {
-            case "UNKNOWN_SENSOR" -> StatusCodes.NOT_FOUND;
-            case "BAD_ENVELOPE", "BAD_JSON" -> StatusCodes.BAD_REQUEST;
-            case "UNAVAILABLE" -> StatusCodes.SERVICE_UNAVAILABLE;
-            case "INTERNAL" -> StatusCodes.INTERNAL_SERVER_ERROR;
-            default -> StatusCodes.CONFLICT;
+            case UNKNOWN_SENSOR -> StatusCodes.NOT_FOUND;
+            case BAD_ENVELOPE -> StatusCodes.BAD_REQUEST;
+            case INTERNAL -> StatusCodes.INTERNAL_SERVER_ERROR;
+            case ALREADY_PROVISIONED, REVOKED, SEED_EXPIRED, NO_UPDATE_PENDING, WRONG_SEED_VERSION -> StatusCodes.CONFLICT;
         };
     }
 
@@ -681,7 +693,7 @@ public final class GatewayRoutes extends AllDirectives {
                     .put("previousKeyVersion", w.previousKeyVersion());
         } else if (o.reply() instanceof Refused r) {
             // Revoked sensors hold no seed: nothing to rewrap.
-            line.put("result", r.error().equals("REVOKED") ? "SKIPPED" : "FAILED").put("error", r.error())
+            line.put("result", r.error() == RefusalCode.REVOKED ? "SKIPPED" : "FAILED").put("error", r.error().name())
                     .put("message", r.message());
         }
         if (o.outcomeUnrecorded()) {

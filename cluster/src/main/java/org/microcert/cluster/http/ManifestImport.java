@@ -21,6 +21,7 @@ import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.microcert.cluster.http.BearerTokens.Principal;
+import org.microcert.cluster.sensor.RefusalCode;
 import org.microcert.cluster.sensor.SensorClient;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
 import org.microcert.cluster.sensor.SensorMessages.Refused;
@@ -245,11 +246,11 @@ final class ManifestImport {
                                 timeout ? "the sensor's shard did not answer in time" : "internal error");
                     }
                     if (reply instanceof Refused r) {
-                        if (r.error().equals("ALREADY_PROVISIONED")) {
+                        if (r.error() == RefusalCode.ALREADY_PROVISIONED) {
                             counts.incrementAndGet(ALREADY);
                             return result.put("result", "ALREADY_PROVISIONED");
                         }
-                        return failed(result, r.error(), r.message());
+                        return failed(result, r.error().name(), r.message());
                     }
                     counts.incrementAndGet(PROVISIONED);
                     return result.put("result", "PROVISIONED");

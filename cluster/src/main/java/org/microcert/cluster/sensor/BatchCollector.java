@@ -55,7 +55,7 @@ public final class BatchCollector {
         long now = System.currentTimeMillis() / 1000;
         for (int i = 0; i < verdicts.length; i++) {
             if (verdicts[i] == null) {
-                verdicts[i] = Verdict.rejected(items.get(i).sensor().toString(), "UNAVAILABLE",
+                verdicts[i] = Verdict.rejected(items.get(i).sensor().toString(), VerdictReason.UNAVAILABLE,
                         "the sensor's shard did not answer in time", now);
             }
         }

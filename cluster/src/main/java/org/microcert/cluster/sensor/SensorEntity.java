@@ -434,25 +434,25 @@ public final class SensorEntity
         long nowSeconds = now.getEpochSecond();
         String id = sensorId.toString();
         if (!isProvisioned(state)) {
-            return reject(replyTo, answer, "UNKNOWN_SENSOR", "sensor " + id + " is not provisioned", nowSeconds);
+            return reject(replyTo, answer, VerdictReason.UNKNOWN_SENSOR, "sensor " + id + " is not provisioned", nowSeconds);
         }
         if (isRevoked(state)) {
-            return reject(replyTo, answer, "REVOKED", "sensor " + id + " is revoked", nowSeconds);
+            return reject(replyTo, answer, VerdictReason.REVOKED, "sensor " + id + " is revoked", nowSeconds);
         }
         MicroCertificate cert;
         try {
             cert = MicroCertificate.decode(bytes);
         } catch (MalformedCertificateException e) {
-            return reject(replyTo, answer, "MALFORMED", e.getMessage(), nowSeconds);
+            return reject(replyTo, answer, VerdictReason.MALFORMED, e.getMessage(), nowSeconds);
         }
         if (!cert.sensorId().equals(sensorId)) {
-            return reject(replyTo, answer, "WRONG_SENSOR", "certificate names sensor " + cert.sensorId(), nowSeconds);
+            return reject(replyTo, answer, VerdictReason.WRONG_SENSOR, "certificate names sensor " + cert.sensorId(), nowSeconds);
         }
         if (cert.type() != expected) {
-            return reject(replyTo, answer, "WRONG_TYPE", "expected a " + expected + " certificate, got " + cert.type(), nowSeconds);
+            return reject(replyTo, answer, VerdictReason.WRONG_TYPE, "expected a " + expected + " certificate, got " + cert.type(), nowSeconds);
         }
         if (cert.suite() != state.seed().suite()) {
-            return reject(replyTo, answer, "UNSUPPORTED_SUITE", "sensor " + id + " is provisioned for " + state.seed().suite(),
+            return reject(replyTo, answer, VerdictReason.UNSUPPORTED_SUITE, "sensor " + id + " is provisioned for " + state.seed().suite(),
                     nowSeconds);
         }
         byte[] plaintext = null;
@@ -466,10 +466,10 @@ public final class SensorEntity
                 default -> throw new IllegalStateException("not a device certificate type: " + expected);
             }
         } catch (VerificationException e) {
-            return reject(replyTo, answer, e.reason().name(), e.getMessage(), nowSeconds);
+            return reject(replyTo, answer, VerdictReason.of(e.reason()), e.getMessage(), nowSeconds);
         } catch (CardException e) {
             context.getLog().error("sensor {}: the card cannot open the sealed seed ({})", id, e.reason());
-            return reject(replyTo, answer, "INTERNAL", "the sensor's key record cannot be used", nowSeconds);
+            return reject(replyTo, answer, VerdictReason.INTERNAL, "the sensor's key record cannot be used", nowSeconds);
         } finally {
             releaseSeed(seed);
         }
@@ -519,7 +519,7 @@ public final class SensorEntity
     }
 
     private <R> ReplyEffect<SensorEvent, SensorRecord> reject(ActorRef<R> replyTo, Function<Verdict, R> answer,
-                                                             String reason, String message, long now) {
+                                                             VerdictReason reason, String message, long now) {
         rejected++;
         return Effect().reply(replyTo, answer.apply(Verdict.rejected(sensorId.toString(), reason, message, now)));
     }
@@ -528,17 +528,17 @@ public final class SensorEntity
 
     private ReplyEffect<SensorEvent, SensorRecord> provision(SensorRecord state, Provision c) {
         if (isProvisioned(state)) {
-            return refuse(c.replyTo(), isRevoked(state) ? "REVOKED" : "ALREADY_PROVISIONED",
+            return refuse(c.replyTo(), isRevoked(state) ? RefusalCode.REVOKED : RefusalCode.ALREADY_PROVISIONED,
                     "sensor " + sensorId + (isRevoked(state) ? " is revoked" : " is already provisioned"));
         }
         SeedEnvelope envelope;
         try {
             envelope = SeedEnvelope.decode(c.envelope());
         } catch (MalformedEnvelopeException e) {
-            return refuse(c.replyTo(), "BAD_ENVELOPE", e.getMessage());
+            return refuse(c.replyTo(), RefusalCode.BAD_ENVELOPE, e.getMessage());
         }
         if (envelope.kind() != SeedEnvelope.Kind.TRANSPORT || !envelope.sensorId().equals(sensorId)) {
-            return refuse(c.replyTo(), "BAD_ENVELOPE", "expected a TRANSPORT envelope for sensor " + sensorId);
+            return refuse(c.replyTo(), RefusalCode.BAD_ENVELOPE, "expected a TRANSPORT envelope for sensor " + sensorId);
         }
         SealedSeed sealed;
         try {
@@ -570,7 +570,7 @@ public final class SensorEntity
         try {
             command = issue(state, new CommandOrder.SeedUpdate(newVersion));
         } catch (SeedExpiredException e) {
-            return refuse(c.replyTo(), "SEED_EXPIRED", e.getMessage());
+            return refuse(c.replyTo(), RefusalCode.SEED_EXPIRED, e.getMessage());
         } catch (CardException e) {
             return cardRefusal(c.replyTo(), e);
         }
@@ -588,19 +588,19 @@ public final class SensorEntity
         }
         int pending = state.pendingSeedVersion();
         if (pending == 0) {
-            return refuse(c.replyTo(), "NO_UPDATE_PENDING", "no seed update was started for sensor " + sensorId);
+            return refuse(c.replyTo(), RefusalCode.NO_UPDATE_PENDING, "no seed update was started for sensor " + sensorId);
         }
         SeedEnvelope envelope;
         try {
             envelope = SeedEnvelope.decode(c.envelope());
         } catch (MalformedEnvelopeException e) {
-            return refuse(c.replyTo(), "BAD_ENVELOPE", e.getMessage());
+            return refuse(c.replyTo(), RefusalCode.BAD_ENVELOPE, e.getMessage());
         }
         if (envelope.kind() != SeedEnvelope.Kind.UPDATE || !envelope.sensorId().equals(sensorId)) {
-            return refuse(c.replyTo(), "BAD_ENVELOPE", "expected an UPDATE envelope for sensor " + sensorId);
+            return refuse(c.replyTo(), RefusalCode.BAD_ENVELOPE, "expected an UPDATE envelope for sensor " + sensorId);
         }
         if (envelope.seedVersion() != pending) {
-            return refuse(c.replyTo(), "WRONG_SEED_VERSION",
+            return refuse(c.replyTo(), RefusalCode.WRONG_SEED_VERSION,
                     "the envelope holds seed version " + envelope.seedVersion() + ", the pending one is " + pending);
         }
         KeySeed current = null;
@@ -611,7 +611,7 @@ public final class SensorEntity
             next = SeedUpdates.open(current, envelope);
             sealed = card.seal(sensorId, state.seed().suite(), next);
         } catch (VerificationException e) {
-            return refuse(c.replyTo(), "BAD_ENVELOPE", "the update envelope does not open: " + e.reason());
+            return refuse(c.replyTo(), RefusalCode.BAD_ENVELOPE, "the update envelope does not open: " + e.reason());
         } catch (CardException e) {
             return cardRefusal(c.replyTo(), e);
         } finally {
@@ -691,7 +691,7 @@ public final class SensorEntity
             byte[] cert = ISSUER.encryptPayload(seed, state.seed().suite(), sensorId, c.plaintext(), now()).encode();
             return Effect().reply(c.replyTo(), new Done(status(state), cert));
         } catch (SeedExpiredException e) {
-            return refuse(c.replyTo(), "SEED_EXPIRED", e.getMessage());
+            return refuse(c.replyTo(), RefusalCode.SEED_EXPIRED, e.getMessage());
         } catch (CardException e) {
             return cardRefusal(c.replyTo(), e);
         } finally {
@@ -713,23 +713,23 @@ public final class SensorEntity
         if (!isProvisioned(state)) {
             return unknown();
         }
-        return isRevoked(state) ? new Refused("REVOKED", "sensor " + sensorId + " is revoked") : null;
+        return isRevoked(state) ? new Refused(RefusalCode.REVOKED, "sensor " + sensorId + " is revoked") : null;
     }
 
     private Refused unknown() {
-        return new Refused("UNKNOWN_SENSOR", "sensor " + sensorId + " is not provisioned");
+        return new Refused(RefusalCode.UNKNOWN_SENSOR, "sensor " + sensorId + " is not provisioned");
     }
 
-    private ReplyEffect<SensorEvent, SensorRecord> refuse(ActorRef<OperatorReply> replyTo, String code, String message) {
+    private ReplyEffect<SensorEvent, SensorRecord> refuse(ActorRef<OperatorReply> replyTo, RefusalCode code, String message) {
         return Effect().reply(replyTo, new Refused(code, message));
     }
 
     private ReplyEffect<SensorEvent, SensorRecord> cardRefusal(ActorRef<OperatorReply> replyTo, CardException e) {
         if (e.reason() == CardException.Reason.ENVELOPE_REJECTED) {
-            return refuse(replyTo, "BAD_ENVELOPE", "the envelope does not open under the transport key");
+            return refuse(replyTo, RefusalCode.BAD_ENVELOPE, "the envelope does not open under the transport key");
         }
         context.getLog().error("sensor {}: card operation failed ({})", sensorId, e.reason());
-        return refuse(replyTo, "INTERNAL", "the encryption card refused the operation");
+        return refuse(replyTo, RefusalCode.INTERNAL, "the encryption card refused the operation");
     }
 
     // ---------------------------------------------------------------- seed and clock

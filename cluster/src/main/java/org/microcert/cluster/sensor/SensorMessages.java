@@ -93,17 +93,17 @@ public final class SensorMessages {
     /**
      * The answer to a device call.
      *
-     * @param reason     null when accepted, else a reject reason (docs/http-api.md)
+     * @param reason     null when accepted, else why it was rejected
      * @param message    null when accepted, else a human-readable detail without secrets
      * @param timestamp  the certificate's timestamp (epoch seconds)
      * @param seedVersion the seed version that verified it (0 when rejected before a seed was used)
      * @param plaintext  decrypted payload (decrypt only), else null
      * @param serverTime the hosting node's clock, epoch seconds
      */
-    public record Verdict(boolean accepted, String reason, String message, String sensorId, long timestamp,
+    public record Verdict(boolean accepted, VerdictReason reason, String message, String sensorId, long timestamp,
                           int seedVersion, byte[] plaintext, long serverTime) implements ClusterSerializable {
 
-        public static Verdict rejected(String sensorId, String reason, String message, long serverTime) {
+        public static Verdict rejected(String sensorId, VerdictReason reason, String message, long serverTime) {
             return new Verdict(false, reason, message, sensorId, 0, 0, null, serverTime);
         }
 
@@ -139,7 +139,7 @@ public final class SensorMessages {
     }
 
     /** Refused, with an error code of docs/http-api.md and a message without secrets. */
-    public record Refused(String error, String message) implements OperatorReply {}
+    public record Refused(RefusalCode error, String message) implements OperatorReply {}
 
     /**
      * What an operator may see of a sensor. {@code status} is ACTIVE, UPDATE_PENDING or REVOKED;

@@ -59,10 +59,10 @@ class BatchCollectorTest {
         sent.get(0).replyTo().tell(new BatchItemVerdict(7, accepted(new SensorId(1), 99)));
         Thread.sleep(200);
         assertFalse(result.isDone(), "completed before item 1 was answered");
-        sent.get(1).replyTo().tell(new BatchItemVerdict(1, Verdict.rejected("0000000000000002", "BAD_TAG", "m", 20)));
+        sent.get(1).replyTo().tell(new BatchItemVerdict(1, Verdict.rejected("0000000000000002", VerdictReason.BAD_TAG, "m", 20)));
         Verdict[] v = result.get(5, TimeUnit.SECONDS);
         assertEquals(10, v[0].timestamp());
-        assertEquals("BAD_TAG", v[1].reason());
+        assertEquals(VerdictReason.BAD_TAG, v[1].reason());
         assertEquals(30, v[2].timestamp());
     }
 
@@ -79,7 +79,7 @@ class BatchCollectorTest {
         Verdict[] v = result.get(5, TimeUnit.SECONDS);
         assertTrue(v[0].accepted());
         assertFalse(v[1].accepted());
-        assertEquals("UNAVAILABLE", v[1].reason());
+        assertEquals(VerdictReason.UNAVAILABLE, v[1].reason());
         assertEquals("0000000000000002", v[1].sensorId());
     }
 
@@ -90,6 +90,6 @@ class BatchCollectorTest {
         var collector = testKit.spawn(BatchCollector.create((id, c) -> { }, items, Duration.ofMinutes(5), result));
         testKit.stop(collector); // as when the actor system terminates under a request
         Verdict[] v = result.get(5, TimeUnit.SECONDS);
-        assertEquals("UNAVAILABLE", v[0].reason());
+        assertEquals(VerdictReason.UNAVAILABLE, v[0].reason());
     }
 }

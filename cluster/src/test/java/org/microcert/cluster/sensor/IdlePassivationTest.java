@@ -53,14 +53,14 @@ class IdlePassivationTest {
             SensorClient sensors = new SensorClient(node.system(), Duration.ofSeconds(10));
             Metrics metrics = Metrics.get(node.system());
             SensorChip chip = TestFleet.chip(0x1D1FL, Instant.now());
-            assertEquals("UNKNOWN_SENSOR", sensors.authenticate(chip.sensorId(), chip.authenticate(Instant.now()).encode())
+            assertEquals(VerdictReason.UNKNOWN_SENSOR, sensors.authenticate(chip.sensorId(), chip.authenticate(Instant.now()).encode())
                     .toCompletableFuture().get(10, TimeUnit.SECONDS).reason());
             awaitActive(metrics, 0, Duration.ofSeconds(10));
             // A provisioning right behind an unknown certificate may find the entity passivating:
             // sharding then buffers it and starts a new one. Either way the sensor is provisioned.
             var unknown = sensors.authenticate(chip.sensorId(), chip.authenticate(Instant.now()).encode());
             var provisioned = sensors.provision(chip.sensorId(), fleet.transportEnvelope(chip), "alice");
-            assertEquals("UNKNOWN_SENSOR", unknown.toCompletableFuture().get(10, TimeUnit.SECONDS).reason());
+            assertEquals(VerdictReason.UNKNOWN_SENSOR, unknown.toCompletableFuture().get(10, TimeUnit.SECONDS).reason());
             assertInstanceOf(SensorMessages.Done.class, provisioned.toCompletableFuture().get(10, TimeUnit.SECONDS));
             assertTrue(authenticate(sensors, chip));
         }

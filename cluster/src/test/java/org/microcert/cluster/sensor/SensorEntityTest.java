@@ -137,10 +137,10 @@ class SensorEntityTest {
 
     @Test
     void unknownSensorIsRefusedEverything() throws Exception {
-        assertEquals("UNKNOWN_SENSOR", authenticate(auth()).reason());
+        assertEquals(VerdictReason.UNKNOWN_SENSOR, authenticate(auth()).reason());
         Refused r = (Refused) kit.<OperatorReply>runCommand(SensorMessages.GetStatus::new).reply();
-        assertEquals("UNKNOWN_SENSOR", r.error());
-        assertEquals("UNKNOWN_SENSOR", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.UNKNOWN_SENSOR, r.error());
+        assertEquals(RefusalCode.UNKNOWN_SENSOR, ((Refused) kit.<OperatorReply>runCommand(
                 x -> new SensorMessages.Revoke(null, "alice", x)).reply()).error());
     }
 
@@ -151,7 +151,7 @@ class SensorEntityTest {
         assertTrue(authenticate(cert).accepted());
         Verdict again = authenticate(cert);
         assertFalse(again.accepted());
-        assertEquals("REPLAY", again.reason());
+        assertEquals(VerdictReason.REPLAY, again.reason());
     }
 
     @Test
@@ -163,13 +163,13 @@ class SensorEntityTest {
         assertTrue(first.reply().verdict().accepted(), () -> "rejected: " + first.reply().verdict().reason());
         // the batch path shares the replay guard and the reservation with the single path
         assertInstanceOf(SensorEvent.ReplayReservationExtended.class, first.event());
-        assertEquals("REPLAY", authenticate(MicroCertificate.decode(cert)).reason());
+        assertEquals(VerdictReason.REPLAY, authenticate(MicroCertificate.decode(cert)).reason());
         var again = kit.<SensorMessages.BatchItemVerdict>runCommand(r -> new SensorMessages.AuthenticateInBatch(cert, 7, r));
         assertEquals(7, again.reply().index());
-        assertEquals("REPLAY", again.reply().verdict().reason());
+        assertEquals(VerdictReason.REPLAY, again.reply().verdict().reason());
         byte[] forged = certBytes();
         forged[forged.length - 1] ^= 1;
-        assertEquals("BAD_TAG", kit.<SensorMessages.BatchItemVerdict>runCommand(
+        assertEquals(VerdictReason.BAD_TAG, kit.<SensorMessages.BatchItemVerdict>runCommand(
                 r -> new SensorMessages.AuthenticateInBatch(forged, 0, r)).reply().verdict().reason());
     }
 
@@ -246,10 +246,10 @@ class SensorEntityTest {
         assertTrue(authenticate(cert).accepted());
         kit.restart();
         Verdict replay = authenticate(cert);
-        assertEquals("REPLAY_WINDOW_RESET", replay.reason(), "a restarted entity must not accept the same pair");
+        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, replay.reason(), "a restarted entity must not accept the same pair");
         // A fresh certificate inside the recovered reservation cannot be told apart from one accepted
         // before the restart: refused too. Beyond it, accepted again.
-        assertEquals("REPLAY_WINDOW_RESET", authenticate(auth()).reason());
+        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, authenticate(auth()).reason());
         clock.advanceSeconds(11);
         assertTrue(authenticate(auth()).accepted());
     }
@@ -282,7 +282,7 @@ class SensorEntityTest {
         // refused, so no second timer: exactly one passivation request follows
         TestProbe<OperatorReply> reply = testKit.createTestProbe();
         quiet.tell(new SensorMessages.Provision(fleet.transportEnvelope(quietChip), "alice", reply.ref()));
-        assertEquals("ALREADY_PROVISIONED", assertInstanceOf(Refused.class, reply.receiveMessage()).error());
+        assertEquals(RefusalCode.ALREADY_PROVISIONED, assertInstanceOf(Refused.class, reply.receiveMessage()).error());
         var passivate = assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3)));
         assertEquals(quiet, passivate.entity());
         shard.expectNoMessage(unused.multipliedBy(2));
@@ -323,12 +323,12 @@ class SensorEntityTest {
         SensorId id = unknownChip.sensorId();
         var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true),
                 shard.ref(), Duration.ofMinutes(1)));
-        assertEquals("UNKNOWN_SENSOR", authenticate(entity, unknownChip.authenticate(clock.instant())).reason());
+        assertEquals(VerdictReason.UNKNOWN_SENSOR, authenticate(entity, unknownChip.authenticate(clock.instant())).reason());
         assertEquals(entity, assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3))).entity());
         // A refused Provision leaves it unknown: asked again.
         TestProbe<OperatorReply> reply = testKit.createTestProbe();
         entity.tell(new SensorMessages.Provision(new byte[] {1, 2, 3}, "alice", reply.ref()));
-        assertEquals("BAD_ENVELOPE", assertInstanceOf(Refused.class, reply.receiveMessage()).error());
+        assertEquals(RefusalCode.BAD_ENVELOPE, assertInstanceOf(Refused.class, reply.receiveMessage()).error());
         assertEquals(entity, assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3))).entity());
         // Commands reaching it before sharding's stop are still handled; a Provision makes the sensor
         // known, and the check queued behind it (done before the next reply) then keeps the entity.
@@ -372,8 +372,8 @@ class SensorEntityTest {
         kit.restart();
         assertEquals(START.getEpochSecond() + 2, kit.getState().replayReservedUntilEpochSecond(),
                 "the reservation comes down to the newest accepted timestamp");
-        assertEquals("REPLAY_WINDOW_RESET", authenticate(first).reason(), "what was accepted stays refused");
-        assertEquals("REPLAY", authenticate(second).reason(), "the released second lists it");
+        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, authenticate(first).reason(), "what was accepted stays refused");
+        assertEquals(VerdictReason.REPLAY, authenticate(second).reason(), "the released second lists it");
         clock.advanceSeconds(1);
         Verdict fresh = authenticate(auth()); // START + 3: inside the old reservation, refused after a crash
         assertTrue(fresh.accepted(), () -> "rejected: " + fresh.reason());
@@ -389,16 +389,16 @@ class SensorEntityTest {
         kit.restart();
         assertEquals(START.getEpochSecond(), kit.getState().replayReservedUntilEpochSecond());
         assertEquals(java.util.List.of(first.random()), kit.getState().replayRandomsAtReserved());
-        assertEquals("REPLAY", authenticate(first).reason(), "what was accepted stays refused");
+        assertEquals(VerdictReason.REPLAY, authenticate(first).reason(), "what was accepted stays refused");
         MicroCertificate sameSecond = auth();
         Verdict fresh = authenticate(sameSecond);
         assertTrue(fresh.accepted(), () -> "never used, so accepted: " + fresh.reason());
         assertEquals(START.getEpochSecond() + 10, kit.getState().replayReservedUntilEpochSecond(),
                 "accepted only behind a new reservation");
-        assertEquals("REPLAY", authenticate(sameSecond).reason());
+        assertEquals(VerdictReason.REPLAY, authenticate(sameSecond).reason());
         kit.restart(); // a crash: no release, the durable reservation is the floor
-        assertEquals("REPLAY_WINDOW_RESET", authenticate(sameSecond).reason());
-        assertEquals("REPLAY_WINDOW_RESET", authenticate(first).reason());
+        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, authenticate(sameSecond).reason());
+        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, authenticate(first).reason());
     }
 
     /** A node's replay ledger whose session and reservations the test sets. */
@@ -488,10 +488,10 @@ class SensorEntityTest {
         ledger.durableUntil = Long.MIN_VALUE;
         kit.restart();
         for (MicroCertificate c : answered) {
-            assertEquals("REPLAY_WINDOW_RESET", authenticate(c).reason());
+            assertEquals(VerdictReason.REPLAY_WINDOW_RESET, authenticate(c).reason());
         }
         clock.advanceSeconds(lastReservation - clock.instant().getEpochSecond());
-        assertEquals("REPLAY_WINDOW_RESET", authenticate(auth()).reason(), "anything up to the session's reservation");
+        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, authenticate(auth()).reason(), "anything up to the session's reservation");
         clock.advanceSeconds(1);
         Verdict beyond = authenticate(auth());
         assertTrue(beyond.accepted(), () -> "rejected: " + beyond.reason());
@@ -517,14 +517,14 @@ class SensorEntityTest {
         probe.expectNoMessage(Duration.ofMillis(300)); // stashed: the floor is not known yet
         firstRead.completeExceptionally(new IllegalStateException("read timed out"));
         probe.expectNoMessage(Duration.ofMillis(300)); // still stashed, asked again after the backoff (1 s)
-        assertEquals("REPLAY_WINDOW_RESET", probe.receiveMessage(Duration.ofSeconds(10)).reason());
+        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, probe.receiveMessage(Duration.ofSeconds(10)).reason());
         assertEquals(2, ledger.lookups.get());
         stopAsShardingDoes(entity);
         kit.restart();
         // the floor was journaled (as a release): the membership ended, the next recovery reads nothing
         assertEquals(lastReservation, kit.getState().replayReservedUntilEpochSecond());
         assertNull(kit.getState().replayLedgerSession());
-        assertEquals("REPLAY_WINDOW_RESET", authenticate(answered.get(0)).reason());
+        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, authenticate(answered.get(0)).reason());
         assertEquals(2, ledger.lookups.get());
     }
 
@@ -539,7 +539,7 @@ class SensorEntityTest {
         kit.restart();
         kit.runCommand(SensorMessages.GetStatus::new); // answered once the floor is set (commands wait for it)
         clock.advanceSeconds(10 + 120); // reservation-ahead and clock skew
-        assertEquals("REPLAY_WINDOW_RESET", authenticate(auth()).reason());
+        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, authenticate(auth()).reason());
         clock.advanceSeconds(1);
         assertTrue(authenticate(auth()).accepted());
     }
@@ -566,7 +566,7 @@ class SensorEntityTest {
         assertEquals(last.timestamp(), kit.getState().replayReservedUntilEpochSecond());
         assertEquals(java.util.List.of(last.random()), kit.getState().replayRandomsAtReserved());
         for (MicroCertificate c : answered) {
-            assertEquals(c == last ? "REPLAY" : "REPLAY_WINDOW_RESET", authenticate(c).reason());
+            assertEquals(c == last ? VerdictReason.REPLAY : VerdictReason.REPLAY_WINDOW_RESET, authenticate(c).reason());
         }
         Verdict fresh = authenticate(auth()); // inside the ledger's reservation: refused after a crash
         assertTrue(fresh.accepted(), () -> "rejected: " + fresh.reason());
@@ -592,7 +592,7 @@ class SensorEntityTest {
         kit.restart();
         assertEquals(START.getEpochSecond() + 10, kit.getState().replayReservedUntilEpochSecond());
         for (MicroCertificate c : answered) {
-            assertEquals("REPLAY_WINDOW_RESET", authenticate(c).reason());
+            assertEquals(VerdictReason.REPLAY_WINDOW_RESET, authenticate(c).reason());
         }
     }
 
@@ -634,15 +634,15 @@ class SensorEntityTest {
         provision();
         byte[] forged = auth().encode();
         forged[forged.length - 1] ^= 1;
-        assertEquals("BAD_TAG", kit.<Verdict>runCommand(r -> new SensorMessages.Authenticate(forged, r)).reply().reason());
+        assertEquals(VerdictReason.BAD_TAG, kit.<Verdict>runCommand(r -> new SensorMessages.Authenticate(forged, r)).reply().reason());
         MicroCertificate old = chip.authenticate(clock.instant().minusSeconds(121));
-        assertEquals("STALE_TIMESTAMP", authenticate(old).reason());
+        assertEquals(VerdictReason.STALE_TIMESTAMP, authenticate(old).reason());
         MicroCertificate future = chip.authenticate(clock.instant().plusSeconds(121));
         Verdict v = authenticate(future);
-        assertEquals("FUTURE_TIMESTAMP", v.reason());
+        assertEquals(VerdictReason.FUTURE_TIMESTAMP, v.reason());
         assertEquals(START.getEpochSecond(), v.serverTime());
         MicroCertificate sign = chip.sign(new byte[] {1}, clock.instant());
-        assertEquals("WRONG_TYPE", authenticate(sign).reason());
+        assertEquals(VerdictReason.WRONG_TYPE, authenticate(sign).reason());
         Done status = (Done) kit.<OperatorReply>runCommand(SensorMessages.GetStatus::new).reply();
         assertEquals(4, status.status().rejected());
         assertEquals(0, status.status().accepted());
@@ -654,7 +654,7 @@ class SensorEntityTest {
         for (int i = 0; i < 16; i++) {
             assertTrue(authenticate(auth()).accepted());
         }
-        assertEquals("RATE_LIMITED", authenticate(auth()).reason());
+        assertEquals(VerdictReason.RATE_LIMITED, authenticate(auth()).reason());
         clock.advanceSeconds(121);
         assertTrue(authenticate(auth()).accepted(), "pairs older than the skew window are forgotten");
     }
@@ -666,10 +666,10 @@ class SensorEntityTest {
         MicroCertificate sign = chip.sign(data, clock.instant());
         Verdict wrong = kit.<Verdict>runCommand(r -> new SensorMessages.VerifySignature(sign.encode(),
                 digest("reading=99.9C".getBytes(StandardCharsets.UTF_8)), r)).reply();
-        assertEquals("BAD_TAG", wrong.reason());
+        assertEquals(VerdictReason.BAD_TAG, wrong.reason());
         // anything but a 32-byte digest (here: the data itself) is refused, not judged
         Verdict raw = kit.<Verdict>runCommand(r -> new SensorMessages.VerifySignature(sign.encode(), data, r)).reply();
-        assertEquals("MALFORMED", raw.reason());
+        assertEquals(VerdictReason.MALFORMED, raw.reason());
         Verdict ok = kit.<Verdict>runCommand(r -> new SensorMessages.VerifySignature(sign.encode(), digest(data), r)).reply();
         assertTrue(ok.accepted(), () -> "rejected: " + ok.reason() + " " + ok.message());
     }
@@ -686,7 +686,7 @@ class SensorEntityTest {
         Verdict v = kit.<Verdict>runCommand(r -> new SensorMessages.Decrypt(enc.encode(), r)).reply();
         assertTrue(v.accepted());
         assertArrayEquals(up, v.plaintext());
-        assertEquals("REPLAY", kit.<Verdict>runCommand(r -> new SensorMessages.Decrypt(enc.encode(), r)).reply().reason());
+        assertEquals(VerdictReason.REPLAY, kit.<Verdict>runCommand(r -> new SensorMessages.Decrypt(enc.encode(), r)).reply().reason());
 
         byte[] down = "hello sensor".getBytes(StandardCharsets.UTF_8);
         Done done = (Done) kit.<OperatorReply>runCommand(r -> new SensorMessages.Encrypt(down, r)).reply();
@@ -706,18 +706,18 @@ class SensorEntityTest {
         assertInstanceOf(CommandOrder.Revoke.class, order);
         assertTrue(chip.isRevoked());
 
-        assertEquals("REVOKED", authenticate(authBefore).reason());
-        assertEquals("REVOKED", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(VerdictReason.REVOKED, authenticate(authBefore).reason());
+        assertEquals(RefusalCode.REVOKED, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.Encrypt(new byte[] {1}, r)).reply()).error());
-        assertEquals("REVOKED", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.REVOKED, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.Revoke(null, "alice", r)).reply()).error());
-        assertEquals("REVOKED", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.REVOKED, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.Provision(fleet.transportEnvelope(TestFleet.chip(SENSOR, START)), "a", r))
                 .reply()).error());
         assertEquals("REVOKED", ((Done) kit.<OperatorReply>runCommand(SensorMessages.GetStatus::new).reply())
                 .status().status(), "status still answers");
         kit.restart();
-        assertEquals("REVOKED", authenticate(authBefore).reason(), "revocation survives a restart");
+        assertEquals(VerdictReason.REVOKED, authenticate(authBefore).reason(), "revocation survives a restart");
     }
 
     @Test
@@ -783,11 +783,11 @@ class SensorEntityTest {
             assertEquals(2, ((Rewrapped) notDowngraded.reply()).status().keyVersion());
 
             kit.<OperatorReply>runCommand(r -> new SensorMessages.Revoke("stolen", "alice", r));
-            assertEquals("REVOKED", ((Refused) kit.<OperatorReply>runCommand(
+            assertEquals(RefusalCode.REVOKED, ((Refused) kit.<OperatorReply>runCommand(
                     r -> new SensorMessages.RewrapSeed("olga", r)).reply()).error());
         }
         kit = entity(settings(true));
-        assertEquals("UNKNOWN_SENSOR", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.UNKNOWN_SENSOR, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.RewrapSeed("olga", r)).reply()).error());
     }
 
@@ -809,7 +809,7 @@ class SensorEntityTest {
         assertEquals(2, complete.eventOfType(SensorEvent.SeedUpdated.class).seed().seedVersion());
         chip.activatePendingSeed();
 
-        assertEquals("BAD_TAG", authenticate(oldSeedCert).reason(), "the old seed no longer verifies");
+        assertEquals(VerdictReason.BAD_TAG, authenticate(oldSeedCert).reason(), "the old seed no longer verifies");
         Verdict v = authenticate(auth());
         assertTrue(v.accepted());
         assertEquals(2, v.seedVersion());
@@ -822,31 +822,31 @@ class SensorEntityTest {
     void seedUpdateRefusesEnvelopesItDidNotAskFor() throws Exception {
         provision();
         byte[] early = chip.prepareSeedUpdate(clock.instant()).encode();
-        assertEquals("NO_UPDATE_PENDING", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.NO_UPDATE_PENDING, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.CompleteSeedUpdate(early, "bob", r)).reply()).error());
         kit.<OperatorReply>runCommand(r -> new SensorMessages.StartSeedUpdate("bob", r));
         Done again = (Done) kit.<OperatorReply>runCommand(r -> new SensorMessages.StartSeedUpdate("bob", r)).reply();
         assertEquals(2, again.status().pendingSeedVersion(), "a repeated start re-issues the same version");
         byte[] transport = fleet.transportEnvelope(chip);
-        assertEquals("BAD_ENVELOPE", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.BAD_ENVELOPE, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.CompleteSeedUpdate(transport, "bob", r)).reply()).error());
         byte[] tampered = chip.prepareSeedUpdate(clock.instant()).encode();
         tampered[tampered.length - 1] ^= 1;
-        assertEquals("BAD_ENVELOPE", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.BAD_ENVELOPE, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.CompleteSeedUpdate(tampered, "bob", r)).reply()).error());
     }
 
     @Test
     void provisioningRefusesASecondSeedAndEnvelopesForOtherSensorsOrKeys() throws Exception {
         byte[] other = fleet.transportEnvelope(TestFleet.chip(SENSOR + 1, START));
-        assertEquals("BAD_ENVELOPE", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.BAD_ENVELOPE, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.Provision(other, "alice", r)).reply()).error());
         TestFleet otherCenter = new TestFleet(dir.resolve("other-center"));
         byte[] wrongKey = otherCenter.transportEnvelope(chip);
-        assertEquals("BAD_ENVELOPE", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.BAD_ENVELOPE, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.Provision(wrongKey, "alice", r)).reply()).error());
         provision();
-        assertEquals("ALREADY_PROVISIONED", ((Refused) kit.<OperatorReply>runCommand(
+        assertEquals(RefusalCode.ALREADY_PROVISIONED, ((Refused) kit.<OperatorReply>runCommand(
                 r -> new SensorMessages.Provision(fleet.transportEnvelope(chip), "alice", r)).reply()).error());
     }
 
@@ -857,6 +857,6 @@ class SensorEntityTest {
         assertTrue(authenticate(auth()).accepted());
         MicroCertificate cert = auth();
         assertTrue(authenticate(cert).accepted());
-        assertEquals("REPLAY", authenticate(cert).reason());
+        assertEquals(VerdictReason.REPLAY, authenticate(cert).reason());
     }
 }

@@ -1,0 +1,21 @@
+package org.microcert.cluster.sensor;
+
+/** Why a sensor entity refused an operator command; stable names, the {@code error} of the HTTP API. */
+public enum RefusalCode {
+    /** No key seed is provisioned for the sensor. */
+    UNKNOWN_SENSOR,
+    /** The sensor already has a key seed (provisioning is not repeated). */
+    ALREADY_PROVISIONED,
+    /** The sensor is revoked: it holds no usable seed. */
+    REVOKED,
+    /** The seed envelope does not decode, open, or belong to this sensor and operation. */
+    BAD_ENVELOPE,
+    /** The seed's five years are over: nothing can be made with it. */
+    SEED_EXPIRED,
+    /** A seed-update envelope arrived without an update started. */
+    NO_UPDATE_PENDING,
+    /** The envelope's seed version is not the one the pending update expects. */
+    WRONG_SEED_VERSION,
+    /** The encryption card refused the operation (see the node's log). */
+    INTERNAL
+}
