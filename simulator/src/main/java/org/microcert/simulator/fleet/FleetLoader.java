@@ -26,7 +26,8 @@ import org.microcert.protocol.KeySeed;
 import org.microcert.protocol.SensorChip;
 import org.microcert.protocol.SensorId;
 import org.microcert.simulator.gateway.GatewayClient;
-import org.microcert.simulator.gateway.GatewayClient.GatewayException;
+import org.microcert.simulator.gateway.GatewayException;
+import org.microcert.simulator.gateway.ImportResult;
 import org.microcert.simulator.report.RunReport;
 import org.microcert.simulator.traffic.Device;
 import org.microcert.simulator.traffic.Fleet;
@@ -221,7 +222,7 @@ public final class FleetLoader {
                                 chips.size(), answered.get() / ((System.nanoTime() - started) / 1e9));
                     }
                 }
-                GatewayClient.ImportResult r = c.result();
+                ImportResult r = c.result();
                 counts[0] += r.provisioned();
                 counts[1] += r.alreadyProvisioned();
                 counts[2] += r.failed();
@@ -240,12 +241,12 @@ public final class FleetLoader {
     private record Imported(long provisioned, long alreadyProvisioned, long failed, List<SensorChip> alreadyProvisionedChips) {}
 
     /** The result of one chunk, and (some of) its sensors answered ALREADY_PROVISIONED. */
-    private record Chunk(GatewayClient.ImportResult result, List<SensorChip> alreadyProvisioned) {}
+    private record Chunk(ImportResult result, List<SensorChip> alreadyProvisioned) {}
 
     /** One request, then again for the lines the center answered UNAVAILABLE (its shards were busy). */
     private static Chunk importChunk(GatewayClient gateway, List<SensorChip> chunk, byte[] transportKey)
             throws InterruptedException {
-        GatewayClient.ImportResult r = send(gateway, chunk, transportKey);
+        ImportResult r = send(gateway, chunk, transportKey);
         List<SensorChip> alreadyChips = new ArrayList<>();
         for (int i : r.alreadyProvisionedLines()) {
             alreadyChips.add(chunk.get(i));
@@ -263,11 +264,11 @@ public final class FleetLoader {
             // a retried line may have landed although its first answer said UNAVAILABLE: same seed, fine
             provisioned += r.provisioned() + r.alreadyProvisioned();
         }
-        return new Chunk(new GatewayClient.ImportResult(provisioned + already + r.failed(), provisioned, already,
+        return new Chunk(new ImportResult(provisioned + already + r.failed(), provisioned, already,
                 r.failed(), r.failures(), r.retryable(), List.of()), alreadyChips);
     }
 
-    private static GatewayClient.ImportResult send(GatewayClient gateway, List<SensorChip> chunk, byte[] transportKey) {
+    private static ImportResult send(GatewayClient gateway, List<SensorChip> chunk, byte[] transportKey) {
         return gateway.importManifest(chunk.size(), i -> chunk.get(i).transportEnvelope(transportKey).encode());
     }
 
