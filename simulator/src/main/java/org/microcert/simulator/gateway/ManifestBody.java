@@ -7,6 +7,9 @@ import java.util.function.IntFunction;
 
 /** The NDJSON body, made one line at a time as the connection reads it. */
 final class ManifestBody extends InputStream {
+
+    private static final Base64.Encoder B64 = Base64.getEncoder();
+
     private final int lines;
     private final IntFunction<byte[]> envelope;
     private byte[] line = new byte[0];
@@ -26,7 +29,7 @@ final class ManifestBody extends InputStream {
         if (next == lines) {
             return false;
         }
-        line = ("{\"envelope\":\"" + Base64.getEncoder().encodeToString(envelope.apply(next)) + "\"}\n").getBytes(StandardCharsets.US_ASCII);
+        line = ("{\"envelope\":\"" + B64.encodeToString(envelope.apply(next)) + "\"}\n").getBytes(StandardCharsets.US_ASCII);
         pos = 0;
         next++;
         return true;
