@@ -1,6 +1,9 @@
 package org.microcert.simulator;
 
-import org.microcert.simulator.bench.HelloWorldServer;
+import org.microcert.simulator.cli.BenchCommand;
+import org.microcert.simulator.cli.ExitCodes;
+import org.microcert.simulator.cli.HelloWorldServer;
+import org.microcert.simulator.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,7 +33,7 @@ public final class SimulatorMain {
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + userMessage(ex));
-            return RunCommand.EXIT_SETUP;
+            return ExitCodes.SETUP;
         });
         return cli;
     }

@@ -12,13 +12,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.microcert.protocol.CertificateVerifier;
 import org.microcert.protocol.CipherSuite;
@@ -26,7 +19,7 @@ import org.microcert.protocol.KeySeed;
 import org.microcert.protocol.SensorChip;
 import org.microcert.protocol.SensorId;
 import org.microcert.simulator.gateway.GatewayClient;
-import org.microcert.simulator.gateway.GatewayClient.GatewayException;
+import org.microcert.simulator.gateway.GatewayException;
 import org.microcert.simulator.report.RunReport;
 import org.microcert.simulator.traffic.Device;
 import org.microcert.simulator.traffic.Fleet;
@@ -110,7 +103,7 @@ public final class FleetLoader {
         console.printf(Locale.ROOT, "provisioning %,d sensors through the bulk import (%s)...%n", toProvision.size(),
                 String.join(", ", gateway.gateways().stream().map(Object::toString).toList()));
         long importStarted = System.nanoTime();
-        Imported imported = importAll(toProvision, transportKey, gateway, spec, console);
+        FleetImport.Imported imported = FleetImport.importAll(toProvision, transportKey, gateway, spec, console);
         long[] counts = {imported.provisioned(), imported.alreadyProvisioned(), imported.failed()};
         if (counts[2] > 0 || (counts[1] > 0 && spec.fleetSeed() == null)) {
             throw new GatewayException(String.format(Locale.ROOT,
@@ -121,7 +114,7 @@ public final class FleetLoader {
         checkSameFleet(imported.alreadyProvisionedChips().stream()
                 .filter(c -> c.sensorId().value() - base < spec.sensors()).toList(), gateway);
         double importSeconds = (System.nanoTime() - importStarted) / 1e9;
-        revokeAll(revoked, gateway, spec.importParallelism());
+        FleetImport.revokeAll(revoked, gateway, spec.importParallelism());
         double seconds = Math.round((System.nanoTime() - started) / 1e7) / 100.0;
         double rate = Math.round((counts[0] + counts[1]) / importSeconds * 10) / 10.0;
         console.printf(Locale.ROOT, "provisioned %,d (already there: %,d) in %.1f s: %,.1f sensors/s through the bulk "
@@ -185,128 +178,6 @@ public final class FleetLoader {
                     epochYear);
             return SensorChip.withSeed(id, spec.suite(), seed, rng, CertificateVerifier.DEFAULT_MAX_SKEW);
         }).toList();
-    }
-
-    /**
-     * Sends the manifest in requests of {@code importChunk} lines, {@code importParallelism} at a
-     * time (round-robin over the gateways); each line's envelope is sealed when its upload reaches it.
-     *
-     * @return the counts, and some of the sensors answered ALREADY_PROVISIONED
-     */
-    private static Imported importAll(List<SensorChip> chips, byte[] transportKey, GatewayClient gateway, Spec spec,
-                                    PrintStream console) throws InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(spec.importParallelism());
-        AtomicLong answered = new AtomicLong();
-        try {
-            List<Future<Chunk>> results = new ArrayList<>();
-            for (int from = 0; from < chips.size(); from += spec.importChunk()) {
-                List<SensorChip> chunk = chips.subList(from, Math.min(chips.size(), from + spec.importChunk()));
-                results.add(pool.submit(() -> {
-                    Chunk r = importChunk(gateway, chunk, transportKey);
-                    answered.addAndGet(r.result().lines());
-                    return r;
-                }));
-            }
-            long[] counts = new long[3];
-            List<String> failures = new ArrayList<>();
-            List<SensorChip> already = new ArrayList<>();
-            long started = System.nanoTime();
-            for (Future<Chunk> f : results) {
-                Chunk c = null;
-                while (c == null) {
-                    try {
-                        c = get(f, 2);
-                    } catch (TimeoutException stillRunning) {
-                        console.printf(Locale.ROOT, "  answered %,d / %,d lines (%,.0f sensors/s)%n", answered.get(),
-                                chips.size(), answered.get() / ((System.nanoTime() - started) / 1e9));
-                    }
-                }
-                GatewayClient.ImportResult r = c.result();
-                counts[0] += r.provisioned();
-                counts[1] += r.alreadyProvisioned();
-                counts[2] += r.failed();
-                if (failures.size() < 5) {
-                    failures.addAll(r.failures());
-                }
-                already.addAll(c.alreadyProvisioned());
-            }
-            failures.stream().limit(5).forEach(m -> console.println("  import failure: " + m));
-            return new Imported(counts[0], counts[1], counts[2], already);
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private record Imported(long provisioned, long alreadyProvisioned, long failed, List<SensorChip> alreadyProvisionedChips) {}
-
-    /** The result of one chunk, and (some of) its sensors answered ALREADY_PROVISIONED. */
-    private record Chunk(GatewayClient.ImportResult result, List<SensorChip> alreadyProvisioned) {}
-
-    /** One request, then again for the lines the center answered UNAVAILABLE (its shards were busy). */
-    private static Chunk importChunk(GatewayClient gateway, List<SensorChip> chunk, byte[] transportKey)
-            throws InterruptedException {
-        GatewayClient.ImportResult r = send(gateway, chunk, transportKey);
-        List<SensorChip> alreadyChips = new ArrayList<>();
-        for (int i : r.alreadyProvisionedLines()) {
-            alreadyChips.add(chunk.get(i));
-        }
-        long provisioned = r.provisioned();
-        long already = r.alreadyProvisioned();
-        for (int attempt = 1; attempt < GatewayClient.RETRIES && !r.retryable().isEmpty(); attempt++) {
-            Thread.sleep(500L * attempt);
-            List<SensorChip> again = new ArrayList<>();
-            for (int i : r.retryable()) {
-                again.add(chunk.get(i));
-            }
-            chunk = again;
-            r = send(gateway, chunk, transportKey);
-            // a retried line may have landed although its first answer said UNAVAILABLE: same seed, fine
-            provisioned += r.provisioned() + r.alreadyProvisioned();
-        }
-        return new Chunk(new GatewayClient.ImportResult(provisioned + already + r.failed(), provisioned, already,
-                r.failed(), r.failures(), r.retryable(), List.of()), alreadyChips);
-    }
-
-    private static GatewayClient.ImportResult send(GatewayClient gateway, List<SensorChip> chunk, byte[] transportKey) {
-        return gateway.importManifest(chunk.size(), i -> chunk.get(i).transportEnvelope(transportKey).encode());
-    }
-
-    private static void revokeAll(List<SensorChip> chips, GatewayClient gateway, int parallelism)
-            throws InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(parallelism);
-        try {
-            List<Future<?>> results = new ArrayList<>();
-            for (SensorChip c : chips) {
-                results.add(pool.submit(() -> {
-                    gateway.revoke(c.sensorId().toString(), "simulator: revoked-sensor traffic");
-                    return null;
-                }));
-            }
-            for (Future<?> f : results) {
-                get(f);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private static <T> T get(Future<T> f) throws InterruptedException {
-        try {
-            return get(f, Long.MAX_VALUE);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(e); // no time limit
-        }
-    }
-
-    private static <T> T get(Future<T> f, long seconds) throws InterruptedException, TimeoutException {
-        try {
-            return seconds == Long.MAX_VALUE ? f.get() : f.get(seconds, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 
     /** Certificate randoms: a DRBG without prediction resistance (one reseed per call would cost more than the CMAC). */

@@ -14,7 +14,7 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.microcert.simulator.gateway.GatewayClient.GatewayException;
+import org.microcert.simulator.gateway.GatewayException;
 
 /**
  * Reads the factory station's copy of K_trans: the export file of the key ceremony

@@ -8,24 +8,19 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
-import org.microcert.protocol.Failures;
 import org.microcert.simulator.traffic.Verdict;
 
 /**
@@ -41,7 +36,7 @@ public final class GatewayClient {
     private final List<URI> gateways;
     private final HttpClient http;
     private final Duration timeout;
-    private final String operatorToken;
+    private final OperatorToken operatorToken;
     private final AtomicInteger roundRobin = new AtomicInteger();
 
     /**
@@ -53,12 +48,9 @@ public final class GatewayClient {
         if (gateways.isEmpty()) {
             throw new IllegalArgumentException("at least one gateway URL is needed");
         }
-        if (operatorToken != null && tokenProblem(operatorToken) != null) {
-            throw new IllegalArgumentException("the operator token " + tokenProblem(operatorToken)); // never the token itself
-        }
         this.gateways = List.copyOf(gateways);
         this.timeout = timeout;
-        this.operatorToken = operatorToken;
+        this.operatorToken = new OperatorToken(operatorToken);
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor)
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
@@ -118,21 +110,21 @@ public final class GatewayClient {
         return http.sendAsync(batch.request(), HttpResponse.BodyHandlers.ofByteArray())
                 .handle((resp, error) -> {
                     if (error != null) {
-                        return repeat(Verdict.failed(transportError(error)), n);
+                        return Answers.repeat(Verdict.failed(Answers.transportError(error)), n);
                     }
                     if (resp.statusCode() != 200) {
-                        return repeat(Verdict.failed(httpError(resp)), n);
+                        return Answers.repeat(Verdict.failed(Answers.httpError(resp)), n);
                     }
                     try {
                         JsonNode results = JSON.readTree(resp.body()).path("results");
                         List<Verdict> out = new ArrayList<>(n);
                         for (int i = 0; i < n; i++) {
                             JsonNode item = results.path(i);
-                            out.add(item.isMissingNode() ? Verdict.failed("missing-batch-item") : verdictOf(item, null));
+                            out.add(item.isMissingNode() ? Verdict.failed("missing-batch-item") : Answers.verdictOf(item, null));
                         }
                         return out;
                     } catch (IOException e) {
-                        return repeat(Verdict.failed("unreadable-answer"), n);
+                        return Answers.repeat(Verdict.failed("unreadable-answer"), n);
                     }
                 });
     }
@@ -153,103 +145,24 @@ public final class GatewayClient {
     private CompletableFuture<Verdict> verdictOf(HttpRequest req, byte[] expectedPlaintext) {
         return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, error) -> {
             if (error != null) {
-                return Verdict.failed(transportError(error));
+                return Verdict.failed(Answers.transportError(error));
             }
             if (resp.statusCode() >= 500) {
-                return Verdict.failed(httpError(resp));
+                return Verdict.failed(Answers.httpError(resp));
             }
             try {
                 JsonNode node = JSON.readTree(resp.body());
                 if (!node.has("outcome")) {
                     // a 4xx that is not a verdict (BAD_JSON, UNSUPPORTED_MEDIA_TYPE...): the simulator's fault
-                    return Verdict.failed(httpError(resp));
+                    return Verdict.failed(Answers.httpError(resp));
                 }
-                return verdictOf(node, expectedPlaintext);
+                return Answers.verdictOf(node, expectedPlaintext);
             } catch (IOException e) {
                 return Verdict.failed("unreadable-answer-" + resp.statusCode());
             }
         });
     }
 
-    /** Reads a verdict object of docs/http-api.md. */
-    static Verdict verdictOf(JsonNode node, byte[] expectedPlaintext) {
-        String outcome = node.path("outcome").asText("");
-        if (outcome.equals("ACCEPTED")) {
-            if (expectedPlaintext != null) {
-                byte[] got = decodeOrNull(node.path("plaintext").asText(""));
-                if (got == null || !Arrays.equals(got, expectedPlaintext)) {
-                    return Verdict.rejected("PLAINTEXT_MISMATCH");
-                }
-            }
-            return Verdict.ACCEPTED;
-        }
-        if (outcome.equals("REJECTED")) {
-            String reason = node.path("reason").asText("UNSPECIFIED");
-            // the shard did not answer: no verdict on the certificate itself
-            return reason.equals("UNAVAILABLE") ? Verdict.failed("UNAVAILABLE") : Verdict.rejected(reason);
-        }
-        return Verdict.failed("unknown-outcome");
-    }
-
-    private static byte[] decodeOrNull(String b64) {
-        try {
-            return Base64.getDecoder().decode(b64);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    static String httpError(HttpResponse<byte[]> resp) {
-        String code = "";
-        try {
-            code = JSON.readTree(resp.body()).path("error").asText("");
-        } catch (IOException | RuntimeException e) {
-            // not JSON: the status alone says enough
-        }
-        return "http-" + resp.statusCode() + (code.isEmpty() ? "" : "-" + code);
-    }
-
-    /** Longest excerpt of a body quoted in an error. */
-    static final int EXCERPT_CHARS = 200;
-
-    /**
-     * The start of an answer body, fit for one line of a terminal: whatever answers on that port
-     * (another server, a proxy's error page) may send pages of text or escape sequences.
-     */
-    static String excerpt(byte[] body) {
-        String text = new String(body, StandardCharsets.UTF_8).strip();
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length() && i < EXCERPT_CHARS; i++) {
-            char c = text.charAt(i);
-            out.append(Character.isISOControl(c) ? String.format(java.util.Locale.ROOT, "\\u%04x", (int) c) : c);
-        }
-        return text.length() > EXCERPT_CHARS ? out + "... (" + text.length() + " characters)" : out.toString();
-    }
-
-    static String transportError(Throwable error) {
-        Throwable t = Failures.cause(error);
-        if (t instanceof HttpConnectTimeoutException) {
-            return "connect-timeout";
-        }
-        if (t instanceof HttpTimeoutException) {
-            return "timeout";
-        }
-        if (t instanceof ConnectException) {
-            return "connect-refused";
-        }
-        if (t instanceof IOException) {
-            return "io";
-        }
-        return "client-" + t.getClass().getSimpleName();
-    }
-
-    private static List<Verdict> repeat(Verdict v, int n) {
-        List<Verdict> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(v);
-        }
-        return out;
-    }
 
     // ---- operator and health calls (blocking; used before and after the timed run) ----
 
@@ -300,14 +213,14 @@ public final class GatewayClient {
             try {
                 resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
-                throw new GatewayException(role + " " + g + " is unreachable (" + transportError(e) + "): " + hint);
+                throw new GatewayException(role + " " + g + " is unreachable (" + Answers.transportError(e) + "): " + hint);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new GatewayException("interrupted while checking " + g);
             }
             if (resp.statusCode() != 200) {
                 throw new GatewayException(role + " " + g + " is not ready (HTTP " + resp.statusCode() + ": "
-                        + excerpt(resp.body()) + ")");
+                        + Answers.excerpt(resp.body()) + ")");
             }
         }
     }
@@ -320,15 +233,15 @@ public final class GatewayClient {
     public void revoke(String sensorId, String reason) throws InterruptedException {
         ObjectNode body = JSON.createObjectNode().put("reason", reason);
         for (int attempt = 1; ; attempt++) {
-            HttpRequest req = withToken(HttpRequest.newBuilder(next("/v1/sensors/" + sensorId + "/revoke"))
+            HttpRequest req = operatorToken.authorize(HttpRequest.newBuilder(next("/v1/sensors/" + sensorId + "/revoke"))
                     .timeout(timeout).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body.toString()))).build();
             HttpResponse<byte[]> resp = sendBlocking(req, "revoke " + sensorId);
-            if (resp.statusCode() == 200 || httpError(resp).endsWith("-REVOKED")) {
+            if (resp.statusCode() == 200 || Answers.httpError(resp).endsWith("-REVOKED")) {
                 return;
             }
             if (resp.statusCode() != 503 || attempt == RETRIES) {
-                throw new GatewayException("revoking " + sensorId + " failed: " + httpError(resp));
+                throw new GatewayException("revoking " + sensorId + " failed: " + Answers.httpError(resp));
             }
             Thread.sleep(500L * attempt); // 503: the key database is busy, retry later (docs/http-api.md)
         }
@@ -353,7 +266,7 @@ public final class GatewayClient {
      * @throws GatewayException when the request as a whole fails
      */
     public ImportResult importManifest(int lines, IntFunction<byte[]> envelope) {
-        HttpRequest req = withToken(HttpRequest.newBuilder(next("/v1/sensors/import"))
+        HttpRequest req = operatorToken.authorize(HttpRequest.newBuilder(next("/v1/sensors/import"))
                 .timeout(timeout.plusMillis(IMPORT_MILLIS_PER_LINE * lines))
                 .header("Content-Type", "application/x-ndjson")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ManifestBody(lines, envelope)))).build();
@@ -361,7 +274,7 @@ public final class GatewayClient {
         try {
             resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new GatewayException("bulk import failed: " + transportError(e) + " talking to " + req.uri().getHost()
+            throw new GatewayException("bulk import failed: " + Answers.transportError(e) + " talking to " + req.uri().getHost()
                     + ":" + req.uri().getPort());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -380,193 +293,22 @@ public final class GatewayClient {
             }
             return ImportResult.parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), lines);
         } catch (IOException e) {
-            throw new GatewayException("bulk import failed while reading its results: " + transportError(e));
+            throw new GatewayException("bulk import failed while reading its results: " + Answers.transportError(e));
         }
     }
 
     /** Time allowed per manifest line: the slowest import seen (a cold node on a busy machine) did ~4 lines/s per request. */
     static final long IMPORT_MILLIS_PER_LINE = 250;
 
-    /** The NDJSON body, made one line at a time as the connection reads it. */
-    private static final class ManifestBody extends InputStream {
-        private final int lines;
-        private final IntFunction<byte[]> envelope;
-        private byte[] line = new byte[0];
-        private int pos;
-        private int next;
-
-        ManifestBody(int lines, IntFunction<byte[]> envelope) {
-            this.lines = lines;
-            this.envelope = envelope;
-        }
-
-        /** Makes the next line when the current one is used up; false at the end. */
-        private boolean fill() {
-            if (pos < line.length) {
-                return true;
-            }
-            if (next == lines) {
-                return false;
-            }
-            line = ("{\"envelope\":\"" + B64.encodeToString(envelope.apply(next)) + "\"}\n").getBytes(StandardCharsets.US_ASCII);
-            pos = 0;
-            next++;
-            return true;
-        }
-
-        @Override
-        public int read() {
-            return fill() ? line[pos++] & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            if (len == 0) {
-                return 0;
-            }
-            int n = 0;
-            while (n < len && fill()) {
-                int k = Math.min(len - n, line.length - pos);
-                System.arraycopy(line, pos, b, off + n, k);
-                pos += k;
-                n += k;
-            }
-            return n == 0 ? -1 : n;
-        }
-    }
-
-    /**
-     * Why {@code token} cannot be a bearer token, or null when it can. Only visible ASCII, as RFC
-     * 6750's b64token: anything else (a line break, a control character) makes the JDK refuse the
-     * header with a message that quotes it, token included. The answer never contains the token.
-     */
-    public static String tokenProblem(String token) {
-        if (token.isEmpty()) {
-            return "is empty";
-        }
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            if (c < 0x21 || c > 0x7e) {
-                return "must be visible ASCII characters only (no spaces, line breaks or control characters): "
-                        + "character " + (i + 1) + " of " + token.length() + " is not";
-            }
-        }
-        return null;
-    }
-
-    private HttpRequest.Builder withToken(HttpRequest.Builder b) {
-        if (operatorToken == null || operatorToken.isEmpty()) {
-            throw new GatewayException("an operator token is needed for provisioning and revocation "
-                    + "(--operator-token-file or MICROCERT_OPERATOR_TOKEN)");
-        }
-        try {
-            return b.header("Authorization", "Bearer " + operatorToken);
-        } catch (IllegalArgumentException e) {
-            // the JDK's message quotes the header value: never pass it on
-            throw new GatewayException("the operator token is not a valid HTTP header value");
-        }
-    }
-
     private HttpResponse<byte[]> sendBlocking(HttpRequest req, String what) {
         try {
             return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new GatewayException(what + " failed: " + transportError(e) + " talking to " + req.uri().getHost()
+            throw new GatewayException(what + " failed: " + Answers.transportError(e) + " talking to " + req.uri().getHost()
                     + ":" + req.uri().getPort());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GatewayException(what + " interrupted");
-        }
-    }
-
-    /** A failure of a set-up call, with a message meant for the person running the simulator. */
-    public static final class GatewayException extends RuntimeException {
-        public GatewayException(String message) {
-            super(message);
-        }
-    }
-
-    /**
-     * The summary of one import request, the per-line failures (error codes), the lines (0-based)
-     * that failed only because the shard was busy ({@code UNAVAILABLE}: retry them), and the first
-     * lines (0-based) answered {@code ALREADY_PROVISIONED}.
-     */
-    public record ImportResult(long lines, long provisioned, long alreadyProvisioned, long failed,
-                               List<String> failures, List<Integer> retryable, List<Integer> alreadyProvisionedLines) {
-
-        /**
-         * Reads the result lines as they stream in: one per line sent, each line number once, then
-         * the summary (docs/http-api.md). An answer cut short (the node failed mid-stream) or one
-         * that does not match the manifest is an error, never a partial success.
-         *
-         * @param sent lines in the manifest
-         */
-        static ImportResult parse(BufferedReader ndjson, int sent) throws IOException {
-            java.util.BitSet answered = new java.util.BitSet(sent);
-            boolean summary = false;
-            List<String> failures = new ArrayList<>();
-            List<Integer> retryable = new ArrayList<>();
-            List<Integer> alreadyLines = new ArrayList<>();
-            long lines = 0;
-            long provisioned = 0;
-            long already = 0;
-            long failed = 0;
-            for (String line = ndjson.readLine(); line != null; line = ndjson.readLine()) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode n;
-                try {
-                    n = JSON.readTree(line);
-                } catch (IOException e) {
-                    throw new GatewayException("bulk import answered a line that is not JSON");
-                }
-                if (n.has("summary")) {
-                    long counted = n.path("summary").path("lines").asLong(-1);
-                    if (counted != sent) {
-                        throw new GatewayException("bulk import summary counts " + counted + " lines, but " + sent
-                                + " were sent");
-                    }
-                    summary = true;
-                    continue;
-                }
-                JsonNode number = n.path("line");
-                int lineNumber = number.isInt() ? number.asInt() : 0;
-                if (lineNumber < 1 || lineNumber > sent) {
-                    throw new GatewayException("bulk import answered a result for line "
-                            + (number.isIntegralNumber() ? number.asText() : "(none)") + " of a manifest of " + sent);
-                }
-                if (answered.get(lineNumber - 1)) {
-                    throw new GatewayException("bulk import answered line " + lineNumber + " twice");
-                }
-                answered.set(lineNumber - 1);
-                lines++;
-                switch (n.path("result").asText("")) {
-                    case "PROVISIONED" -> provisioned++;
-                    case "ALREADY_PROVISIONED" -> {
-                        already++;
-                        if (alreadyLines.size() < 10) {
-                            alreadyLines.add(lineNumber - 1);
-                        }
-                    }
-                    default -> {
-                        failed++;
-                        if (n.path("error").asText("").equals("UNAVAILABLE")) {
-                            retryable.add(lineNumber - 1);
-                        }
-                        if (failures.size() < 10) {
-                            failures.add("line " + n.path("line").asText("?") + ": " + n.path("error").asText("?")
-                                    + " " + n.path("message").asText(""));
-                        }
-                    }
-                }
-            }
-            if (lines != sent || !summary) {
-                // lines answered are provisioned, the others are not (docs/http-api.md): a re-run completes it
-                throw new GatewayException("bulk import answered " + lines + " of the " + sent + " lines sent"
-                        + (summary ? "" : " and no summary") + ": the answer was cut short (did the node fail?)");
-            }
-            return new ImportResult(lines, provisioned, already, failed, failures, retryable, alreadyLines);
         }
     }
 }

@@ -111,22 +111,22 @@ class GatewayClientTest {
         GatewayClient dead = new GatewayClient(List.of(URI.create("http://127.0.0.1:" + port)), Duration.ofSeconds(2),
                 executor, null);
         assertEquals(Verdict.failed("connect-refused"), dead.authenticate(new byte[] {1}).join());
-        GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class, dead::checkReady);
+        GatewayException e = assertThrows(GatewayException.class, dead::checkReady);
         assertTrue(e.getMessage().contains("unreachable"), e.getMessage());
-        assertTrue(assertThrows(GatewayClient.GatewayException.class, () -> dead.revoke("00000000000004d2", "x"))
+        assertTrue(assertThrows(GatewayException.class, () -> dead.revoke("00000000000004d2", "x"))
                 .getMessage().contains("operator token"));
     }
 
     @Test
     void aGatewayThatIsNotReadySaysWhy() {
-        GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class, client::checkReady);
+        GatewayException e = assertThrows(GatewayException.class, client::checkReady);
         assertTrue(e.getMessage().contains("not ready") && e.getMessage().contains("DOWN"), e.getMessage());
     }
 
     @Test
     void anotherServersLongAnswerIsQuotedShortAndWithoutControlCharacters() {
         readyAnswer.set("<html>\u001b[2J" + "x".repeat(5_000) + "</html>");
-        String m = assertThrows(GatewayClient.GatewayException.class, client::checkReady).getMessage();
+        String m = assertThrows(GatewayException.class, client::checkReady).getMessage();
         assertTrue(m.contains("<html>\\u001b[2Jxxx") && m.contains("... (5017 characters)"), m);
         assertTrue(m.length() < 400 && m.chars().noneMatch(Character::isISOControl), m);
     }
@@ -135,7 +135,7 @@ class GatewayClientTest {
     void operatorCallsCarryTheTokenAndReportRefusals() throws InterruptedException {
         client.revoke("00000000000004d2", "simulator"); // already revoked is fine
         assertEquals("Bearer s3cret-token", lastAuthorization.get());
-        GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class,
+        GatewayException e = assertThrows(GatewayException.class,
                 () -> client.revoke("00000000000004d3", "simulator"));
         assertTrue(e.getMessage().contains("UNAUTHENTICATED"));
         assertTrue(!e.getMessage().contains("s3cret"));
@@ -148,12 +148,12 @@ class GatewayClientTest {
                     List.of(URI.create("http://127.0.0.1:9")), Duration.ofSeconds(1), executor, bad));
             assertTrue(e.getMessage().contains("visible ASCII") && !e.getMessage().contains("s3cr"), e.getMessage());
         }
-        assertEquals(null, GatewayClient.tokenProblem("Abc-._~+/9=="));
+        assertEquals(null, OperatorToken.problem("Abc-._~+/9=="));
     }
 
     @Test
     void importResultsAreCountedPerLine() {
-        GatewayClient.ImportResult r = client.importManifest(List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}));
+        ImportResult r = client.importManifest(List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}));
         assertEquals(3, r.lines());
         assertEquals(1, r.provisioned());
         assertEquals(1, r.alreadyProvisioned());
@@ -175,7 +175,7 @@ class GatewayClientTest {
                 new String[] {IMPORT_ANSWER.replace("\"line\":3,", ""), "result for line (none) of a manifest of 3"},
                 new String[] {IMPORT_ANSWER.replace("\"lines\":3", "\"lines\":4"), "summary counts 4 lines, but 3 were sent"})) {
             importAnswer.set(bad[0]);
-            GatewayClient.GatewayException e = assertThrows(GatewayClient.GatewayException.class,
+            GatewayException e = assertThrows(GatewayException.class,
                     () -> client.importManifest(three), bad[0]);
             assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
         }

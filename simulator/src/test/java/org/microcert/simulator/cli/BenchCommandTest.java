@@ -1,4 +1,4 @@
-package org.microcert.simulator;
+package org.microcert.simulator.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,20 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.microcert.simulator.bench.MachineProbe;
-import org.microcert.simulator.report.LatencySummary;
+import org.microcert.simulator.SimulatorMain;
+import org.microcert.simulator.bench.StepRules;
 import org.microcert.simulator.report.ReportWriter;
-import org.microcert.simulator.report.RunReport;
 import picocli.CommandLine;
 
 /** {@code microcert-sim bench} end to end, against {@link ReferenceCenter} as both the node and the baseline. */
@@ -108,41 +104,6 @@ class BenchCommandTest {
         }
     }
 
-    private static MachineProbe.Reading reading(double cpuMicros, double hashMegabytesPerSecond) {
-        return new MachineProbe.Reading(1000, 1000, 2.0, 0, Map.of("hello", cpuMicros / 1000), Double.NaN,
-                hashMegabytesPerSecond);
-    }
-
-    /** The probe's JSON and printed verdict for fixed readings: each figure's flag, and the CAUTION names what moved. */
-    @Test
-    void probeVerdictNamesTheFigureThatMoved() {
-        record Case(double cpuAfter, double hashAfter, boolean cpu, boolean hash, String said) {}
-        for (Case c : List.of(
-                new Case(500, 510, true, false, "CAUTION, only the baseline's CPU per request moved by more than 20%"),
-                new Case(410, 375, false, true, "CAUTION, only one core's hash speed moved by more than 20%"),
-                new Case(500, 375, true, true, "CAUTION, both the CPU per request and the hash speed moved"),
-                new Case(440, 550, false, false, "the machine held steady"))) {
-            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-            JsonNode n = BenchCommand.probeJson(1000, java.time.Duration.ofSeconds(10), null, reading(400, 500),
-                    reading(c.cpuAfter(), c.hashAfter()), new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
-            String line = printed.toString(StandardCharsets.UTF_8);
-            assertEquals(c.cpu(), n.path("cpuDrifted").asBoolean(!c.cpu()), c + " " + n);
-            assertEquals(c.hash(), n.path("hashDrifted").asBoolean(!c.hash()), c + " " + n);
-            assertEquals(c.cpu() || c.hash(), n.path("drifted").asBoolean(!(c.cpu() || c.hash())), c + " " + n);
-            assertTrue(line.contains(c.said()), c + " " + line);
-            assertTrue(n.path("warmUp").isMissingNode(), n.toString());
-        }
-        // no CPU figure (the baseline not watched): no change reported, no CPU flag, the hash still judged
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        MachineProbe.Reading unwatched = new MachineProbe.Reading(1000, 1000, 2.0, 0, Map.of(), Double.NaN, 500);
-        JsonNode n = BenchCommand.probeJson(1000, java.time.Duration.ofSeconds(10), reading(900, 500), unwatched, unwatched,
-                new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
-        assertTrue(n.path("cpuPerRequestChange").isMissingNode(), n.toString());
-        assertFalse(n.path("cpuDrifted").asBoolean(true) || n.path("drifted").asBoolean(true), n.toString());
-        assertEquals(900, n.path("warmUp").path("cpuMicrosPerRequest").asDouble(), 1e-9, n.toString());
-        assertTrue(printed.toString(StandardCharsets.UTF_8).contains("no CPU per request figure"), printed.toString());
-    }
-
     /** Each wake sent one certificate of every active sensor, and every one was accepted. */
     private static void assertFleetWoken(JsonNode r, int sensors, int wakes) {
         JsonNode all = r.path("fleetWakes");
@@ -164,119 +125,6 @@ class BenchCommandTest {
         assertEquals(2, bench(err, "http://127.0.0.1:9", "--step-duration", "90s"));
         assertTrue(err.toString().startsWith("error: --step-duration must be between 2s and 30s"), err.toString());
         assertFalse(err.toString().contains("Exception"), err.toString());
-    }
-
-    @Test
-    void aSweepNarrowsTheGapBetweenItsBestStepAndTheFailedOne() throws Exception {
-        List<Double> tried = new ArrayList<>();
-        List<Double> sustained = new ArrayList<>();
-        // a target that keeps up to 70/s: the steps are 25% apart, so the climb alone would report 61
-        double best = BenchCommand.climb(25, 1.25, 30, 2, (rate, label) -> {
-            tried.add(rate);
-            return rate <= 70;
-        }, sustained::add);
-        // 25, 31.25, 39.06, 48.83, 61.04 pass; 76.29 fails twice and so does the next rate, 95.37;
-        // then sqrt(61.04 * 76.29) = 68.24 passes and sqrt(68.24 * 76.29) = 72.15 fails twice
-        assertEquals(68.24, best, 0.01);
-        assertEquals(12, tried.size(), tried.toString());
-        assertEquals(tried.get(5), tried.get(6));
-        assertEquals(95.37, tried.get(7), 0.01);
-        assertEquals(tried.get(7), tried.get(8));
-        assertEquals(68.24, tried.get(9), 0.01);
-        assertEquals(72.15, tried.get(10), 0.01);
-        assertEquals(tried.get(10), tried.get(11));
-        assertEquals(best, sustained.get(sustained.size() - 1));
-    }
-
-    @Test
-    void oneRateThatFailsTwiceDoesNotEndTheSweepWhenTheNextIsSustained() throws Exception {
-        List<Double> tried = new ArrayList<>();
-        // keeps up to 200/s, but a compaction spoils both runs of the 62.5/s step
-        double best = BenchCommand.climb(50, 1.25, 30, 2, (rate, label) -> {
-            tried.add(rate);
-            return rate != 62.5 && rate <= 200;
-        }, r -> { });
-        assertEquals(List.of(50.0, 62.5, 62.5, 78.125), tried.subList(0, 4));
-        // 78.1 ... 190.7 pass; 238.4 and 298.0 fail twice each; the bisections towards 238.4 fail
-        assertEquals(16, tried.size(), tried.toString());
-        assertEquals(190.73486328125, best, 1e-9);
-        assertEquals(List.of(238.4185791015625, 238.4185791015625, 298.0232238769531, 298.0232238769531),
-                tried.subList(8, 12));
-        assertEquals(Math.sqrt(190.73486328125 * 238.4185791015625), tried.get(12), 1e-9);
-    }
-
-    @Test
-    void aStepThatFailsOnceAndThenKeepsUpCountsAsSustained() throws Exception {
-        List<Double> tried = new ArrayList<>();
-        boolean[] failedOnce = {false};
-        double best = BenchCommand.climb(100, 2, 4, 2, (rate, label) -> {
-            tried.add(rate);
-            if (rate == 200 && !failedOnce[0]) {
-                failedOnce[0] = true; // one GC pause
-                return false;
-            }
-            return true;
-        }, r -> { });
-        assertEquals(List.of(100.0, 200.0, 200.0, 400.0), tried);
-        assertEquals(400, best); // never failed twice: no bisection
-    }
-
-    @Test
-    void aTooFastFirstStepIsHalvedAndTriedOnceMoreAfterTheClimbBack() throws Exception {
-        List<Double> tried = new ArrayList<>();
-        // keeps up to 99/s: 100 fails twice, so from 50 up: 50, 62.5, 78.1, 97.7 pass; the next step,
-        // 122, is above the rate that failed: 100 is tried once more, fails twice again and is the
-        // limit; bisect towards it (98.8 passes, 99.4 fails twice)
-        double best = BenchCommand.climb(100, 1.25, 30, 2, (rate, label) -> {
-            tried.add(rate);
-            return rate <= 99;
-        }, r -> { });
-        assertEquals(11, tried.size(), tried.toString());
-        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625, 100.0, 100.0), tried.subList(0, 8));
-        assertEquals(Math.sqrt(97.65625 * 100), tried.get(8), 1e-9);
-        assertEquals(Math.sqrt(tried.get(8) * 100), tried.get(9), 1e-9);
-        assertEquals(tried.get(9), tried.get(10));
-        assertEquals(tried.get(8), best);
-    }
-
-    @Test
-    void stepsThatRunOutBeforeTheWarmRetryStillBisectTowardsTheFailedRate() throws Exception {
-        List<Double> tried = new ArrayList<>();
-        // 6 steps: 100 twice (failed), 50 .. 97.7; the retry of 100 has no step left, but the figure
-        // is still narrowed towards 100, not left at the climb's last step
-        double best = BenchCommand.climb(100, 1.25, 6, 2, (rate, label) -> {
-            tried.add(rate);
-            return rate <= 99;
-        }, r -> { });
-        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625), tried.subList(0, 6));
-        assertEquals(Math.sqrt(97.65625 * 100), tried.get(6), 1e-9);
-        assertEquals(tried.get(6), best);
-    }
-
-    @Test
-    void aFirstStepThatFailedColdIsPassedWarmAndTheClimbGoesOn() throws Exception {
-        List<Double> tried = new ArrayList<>();
-        int[] calls = {0};
-        // keeps up to 200/s, except its first two steps (a cold JIT): 100 fails twice, 50 .. 97.7
-        // pass, 100 passes warm, and the climb goes on as usual above it
-        double best = BenchCommand.climb(100, 1.25, 30, 0, (rate, label) -> {
-            tried.add(rate);
-            return ++calls[0] > 2 && rate <= 200;
-        }, r -> { });
-        assertEquals(List.of(100.0, 100.0, 50.0, 62.5, 78.125, 97.65625, 100.0, 125.0, 156.25, 195.3125),
-                tried.subList(0, 10));
-        assertEquals(195.3125, best, 1e-9);
-    }
-
-    @Test
-    void aSweepThatMustStopKeepsItsBestSoFar() throws Exception {
-        List<Double> tried = new ArrayList<>();
-        double best = BenchCommand.climb(25, 1.25, 30, 2, (rate, label) -> {
-            tried.add(rate);
-            return rate > 70 ? null : Boolean.TRUE; // e.g. the next step would prebuild too many certificates
-        }, r -> { });
-        assertEquals(6, tried.size(), tried.toString());
-        assertEquals(61.03515625, best, 1e-9); // no failed step: nothing to bisect towards
     }
 
     @Test
@@ -356,7 +204,7 @@ class BenchCommandTest {
             } finally {
                 System.setErr(oldErr);
             }
-            assertEquals(RunCommand.EXIT_SETUP, exit, err.toString());
+            assertEquals(ExitCodes.SETUP, exit, err.toString());
             assertTrue(captured.toString().startsWith("error: --hello baseline http://127.0.0.1:" + port + " is unreachable"),
                     captured.toString());
             assertEquals(0, center.provisioned());
@@ -412,7 +260,7 @@ class BenchCommandTest {
 
     /** The median over the three half-rate windows of {@code field}, each present and not negative. */
     private static double medianOfWindows(JsonNode half, String field) {
-        double[] values = new double[BenchCommand.HALF_RATE_WINDOWS];
+        double[] values = new double[StepRules.HALF_RATE_WINDOWS];
         for (int i = 0; i < values.length; i++) {
             values[i] = half.path("eachWindow").path(i).path(field).asDouble(-1);
             assertTrue(values[i] >= 0, field + " in " + half);
@@ -421,23 +269,4 @@ class BenchCommandTest {
         return values[values.length / 2];
     }
 
-    @Test
-    void aWindowKeptUpWhenItAnsweredWhatItsRampedScheduleSent() {
-        // 40/s for 4 s with a 1 s ramp sends 140 requests; all answered, the last at 4.05 s
-        RunReport all = window(140, 4.05, 0);
-        assertTrue(BenchCommand.keptUp(all, 40, Duration.ofSeconds(4)));
-        assertTrue(BenchCommand.halfMet(List.of(all, all, all), 40, Duration.ofSeconds(4)));
-        assertTrue(all.summary().requestsPerSecond() < 0.95 * 40); // what the rule before it refused
-        // a fifth of the schedule unanswered did not keep up; a failure in one window fails them all
-        assertFalse(BenchCommand.keptUp(window(112, 4.05, 0), 40, Duration.ofSeconds(4)));
-        assertFalse(BenchCommand.halfMet(List.of(all, window(140, 4.05, 1), all), 40, Duration.ofSeconds(4)));
-    }
-
-    /** A measured window: {@code answered} requests over {@code seconds}, {@code failures} of them without a verdict. */
-    private static RunReport window(long answered, double seconds, long failures) {
-        LatencySummary l = new LatencySummary(answered, 1, 1, 1, 1, 1, 1);
-        return new RunReport("microcert-simulator", 1, "2026-11-27T00:00:00Z", null, null, null,
-                new RunReport.Summary(seconds, answered, answered, answered / seconds, answered / seconds, 0, failures, 0, l, l, l),
-                Map.of(), List.of(), List.of(), failures == 0, List.of());
-    }
 }

@@ -1,13 +1,12 @@
-package org.microcert.simulator.report;
+package org.microcert.simulator.load;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
-import org.microcert.simulator.load.LoadMetrics;
-import org.microcert.simulator.load.OpenLoopDriver;
-import org.microcert.simulator.load.RateSchedule;
+import org.microcert.simulator.report.IntervalSample;
+import org.microcert.simulator.report.LatencySummary;
 import org.microcert.simulator.traffic.TrafficKind;
 
 /**

@@ -1,4 +1,4 @@
-package org.microcert.simulator.bench;
+package org.microcert.simulator.cli;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

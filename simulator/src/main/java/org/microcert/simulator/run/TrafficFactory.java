@@ -1,4 +1,4 @@
-package org.microcert.simulator.traffic;
+package org.microcert.simulator.run;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +9,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 import org.microcert.simulator.gateway.GatewayClient;
 import org.microcert.simulator.load.Operation;
+import org.microcert.simulator.traffic.Device;
+import org.microcert.simulator.traffic.Fleet;
+import org.microcert.simulator.traffic.TrafficKind;
+import org.microcert.simulator.traffic.TrafficMix;
+import org.microcert.simulator.traffic.Verdict;
 
 /**
  * Turns a {@link TrafficMix} and a {@link Fleet} into requests against the gateways. Each request is

@@ -1,4 +1,4 @@
-package org.microcert.simulator;
+package org.microcert.simulator.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,8 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.microcert.simulator.fleet.TransportKeyFile;
-import org.microcert.simulator.gateway.GatewayClient.GatewayException;
+import org.microcert.simulator.gateway.GatewayException;
 
 class TransportKeyFileTest {
 

@@ -1,4 +1,4 @@
-package org.microcert.simulator;
+package org.microcert.simulator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,6 +23,7 @@ import org.microcert.protocol.MicroCertificate;
 import org.microcert.protocol.SeedEnvelope;
 import org.microcert.protocol.SensorId;
 import org.microcert.protocol.VerificationException;
+import org.microcert.simulator.fleet.TransportKeyExport;
 
 /**
  * A single-process stand-in for a MicroCert node, built from the protocol module's verifier and

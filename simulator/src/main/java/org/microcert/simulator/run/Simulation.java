@@ -1,4 +1,4 @@
-package org.microcert.simulator;
+package org.microcert.simulator.run;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -16,16 +16,16 @@ import org.microcert.simulator.load.LoadMetrics;
 import org.microcert.simulator.load.OpenLoopDriver;
 import org.microcert.simulator.load.Operation;
 import org.microcert.simulator.load.RateSchedule;
+import org.microcert.simulator.load.Timeline;
 import org.microcert.simulator.report.IntervalSample;
 import org.microcert.simulator.report.LatencySummary;
 import org.microcert.simulator.report.OutcomeLedger;
 import org.microcert.simulator.report.RunReport;
-import org.microcert.simulator.report.Timeline;
 import org.microcert.simulator.traffic.TrafficKind;
 
 /**
  * One timed run: drives the schedule, samples the timeline every interval (printing a progress
- * line), and assembles the {@link RunReport}. Provisioning happens before, in {@link FleetLoader}.
+ * line), and assembles the {@link RunReport}. Provisioning happens before (fleet.FleetLoader).
  */
 public final class Simulation {
 

@@ -1,4 +1,4 @@
-package org.microcert.simulator;
+package org.microcert.simulator.cli;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;

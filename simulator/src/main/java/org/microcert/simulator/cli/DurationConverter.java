@@ -1,4 +1,4 @@
-package org.microcert.simulator;
+package org.microcert.simulator.cli;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -44,5 +44,10 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
             throw new CommandLine.TypeConversionException("'" + value + "' is too long: at most " + MAX.toDays() + " days");
         }
         return Duration.ofMillis(millis.setScale(0, RoundingMode.HALF_UP).longValueExact());
+    }
+
+    /** How option errors and console lines show a duration: whole seconds as "30 s", else "500 ms". */
+    public static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 }

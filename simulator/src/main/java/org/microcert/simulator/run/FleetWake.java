@@ -1,4 +1,4 @@
-package org.microcert.simulator;
+package org.microcert.simulator.run;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -23,10 +23,10 @@ import org.microcert.simulator.traffic.Verdict;
  * as figures of its own, instead of being spread over a measurement of the fleet in service
  * (docs/simulator.md, "Cold start").
  */
-final class FleetWake {
+public final class FleetWake {
 
     /** Passes over the sensors whose certificate got no verdict (a cold node's ask timed out). */
-    static final int PASSES = 5;
+    public static final int PASSES = 5;
 
     /**
      * Batches outstanding per gateway, on average (one limit for all, handed out round-robin): with
@@ -43,7 +43,7 @@ final class FleetWake {
      * second: a certificate inside its sensor's reservation writes nothing, so it would not make
      * the sensor join.
      */
-    static RunReport.Wake run(GatewayClient client, int gateways, List<Device> sensors, int batchSize,
+    public static RunReport.Wake run(GatewayClient client, int gateways, List<Device> sensors, int batchSize,
                               java.time.Duration settle, PrintStream out) throws InterruptedException {
         RunReport.Wake wake = run(client, gateways, sensors, batchSize, out);
         if (settle.isZero()) {
@@ -76,7 +76,7 @@ final class FleetWake {
             List<Map.Entry<List<Device>, CompletableFuture<List<Verdict>>>> sent = new ArrayList<>();
             for (int i = 0; i < asleep.size(); i += batchSize) {
                 List<Device> chunk = asleep.subList(i, Math.min(asleep.size(), i + batchSize));
-                long now = RunCommand.nowSeconds(); // each batch as fresh as a sensor's own certificate
+                long now = WallClock.nowSeconds(); // each batch as fresh as a sensor's own certificate
                 List<byte[]> certs = chunk.stream().map(d -> d.authenticate(now)).toList();
                 inFlight.acquire();
                 sent.add(Map.entry(chunk, client.batch(certs).whenComplete((v, e) -> inFlight.release())));

@@ -1,4 +1,4 @@
-package org.microcert.simulator;
+package org.microcert.simulator.cli;
 
 import java.io.IOException;
 import java.net.URI;
@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.microcert.simulator.gateway.GatewayClient;
+import org.microcert.simulator.gateway.OperatorToken;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -121,7 +121,7 @@ public final class GatewayOptions {
 
     /** Refused before anything is sent; the message names the source, never the token. */
     private String checked(String token, String source) {
-        String problem = GatewayClient.tokenProblem(token);
+        String problem = OperatorToken.problem(token);
         if (problem != null) {
             throw new ParameterException(spec.commandLine(), "the operator token in " + source + " " + problem);
         }

@@ -1,4 +1,4 @@
-package org.microcert.simulator;
+package org.microcert.simulator.fleet;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,11 +12,11 @@ import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /** Test helper: writes a K_trans export in the key ceremony's documented "MCTK" format. */
-final class TransportKeyExport {
+public final class TransportKeyExport {
 
     private TransportKeyExport() {}
 
-    static void write(Path file, byte[] kTrans, char[] password) throws Exception {
+    public static void write(Path file, byte[] kTrans, char[] password) throws Exception {
         SecureRandom rnd = new SecureRandom();
         byte[] salt = new byte[16];
         byte[] nonce = new byte[12];

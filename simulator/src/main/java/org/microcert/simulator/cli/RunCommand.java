@@ -1,4 +1,6 @@
-package org.microcert.simulator;
+package org.microcert.simulator.cli;
+
+import static org.microcert.simulator.cli.DurationConverter.human;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -14,13 +16,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.microcert.simulator.fleet.FleetLoader;
-import org.microcert.simulator.gateway.GatewayClient;
+import org.microcert.simulator.gateway.GatewayException;
 import org.microcert.simulator.load.OpenLoopDriver;
 import org.microcert.simulator.load.RateSchedule;
-import org.microcert.simulator.report.OutcomeLedger;
+import org.microcert.simulator.report.ConsoleSummary;
 import org.microcert.simulator.report.ReportWriter;
 import org.microcert.simulator.report.RunReport;
-import org.microcert.simulator.traffic.TrafficFactory;
+import org.microcert.simulator.run.FleetWake;
+import org.microcert.simulator.run.Simulation;
+import org.microcert.simulator.run.TrafficFactory;
+import org.microcert.simulator.run.WallClock;
 import org.microcert.simulator.traffic.TrafficKind;
 import org.microcert.simulator.traffic.TrafficMix;
 import picocli.CommandLine.Command;
@@ -47,10 +52,6 @@ import picocli.CommandLine.Spec;
             "  microcert-sim run --sensors 100000 --fleet-seed 7 --rate 3000 --duration 2m --connections 256",
             "  microcert-sim run --sensors 100000 --wake --rate 1000 --duration 2m   (a fleet in service: see --wake)"})
 public final class RunCommand implements Callable<Integer> {
-
-    public static final int EXIT_WRONG_OUTCOME = 1;
-    public static final int EXIT_SETUP = 3;
-    public static final int EXIT_FAILURES = 4;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -125,7 +126,7 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RunReport report = execute(System.out);
         if (report == null) {
-            return EXIT_SETUP;
+            return ExitCodes.SETUP;
         }
         return exitCode(report);
     }
@@ -155,14 +156,14 @@ public final class RunCommand implements Callable<Integer> {
         Provisioned setup;
         try {
             setup = Provisioned.start("simulator-io", gateway, fleet, trafficMix, out, spec);
-        } catch (GatewayClient.GatewayException e) {
+        } catch (GatewayException e) {
             System.err.println("error: " + e.getMessage());
             return null;
         }
         try (setup) {
             FleetLoader.Loaded loaded = setup.loaded();
             TrafficFactory factory = new TrafficFactory(trafficMix, loaded.fleet(), setup.client(),
-                    RunCommand::nowSeconds, batchSize, payloadBytes);
+                    WallClock::nowSeconds, batchSize, payloadBytes);
             Simulation sim = new Simulation(schedule, gateway.connections,
                     new Simulation.Limits(maxFailureRatio, gateway.timeout.plusSeconds(5)), setup.io(), out, progressInterval);
             RunReport.Wake woken = wake ? FleetWake.run(setup.client(), gateway.uris().size(), loaded.fleet().active(),
@@ -192,7 +193,7 @@ public final class RunCommand implements Callable<Integer> {
                     // checked writable before the run, but a disk can fill up: the summary still counts
                     System.err.println("error: " + e.getMessage());
                 }
-                printSummary(out, report, html);
+                ConsoleSummary.print(out, report, html);
                 return report;
             } finally {
                 // whatever happened: a hook left behind would hold the JVM's exit for its whole wait
@@ -245,53 +246,8 @@ public final class RunCommand implements Callable<Integer> {
 
     static int exitCode(RunReport r) {
         if (r.summary().wrongOutcomes() > 0 || (r.wake() != null && r.wake().rejected() > 0)) {
-            return EXIT_WRONG_OUTCOME;
+            return ExitCodes.WRONG_OUTCOME;
         }
-        return r.passed() ? 0 : EXIT_FAILURES;
-    }
-
-    static void printSummary(PrintStream out, RunReport r, Path html) {
-        RunReport.Summary s = r.summary();
-        out.println();
-        out.printf(Locale.ROOT, "%-16s %6s %10s %10s %10s %8s %8s  %s%n", "kind", "expect", "items", "accepted",
-                "rejected", "failed", "WRONG", "rejections by reason");
-        for (OutcomeLedger.KindOutcome o : r.outcomes()) {
-            out.printf(Locale.ROOT, "%-16s %6s %,10d %,10d %,10d %,8d %8d  %s%n", o.kind(), o.expected(), o.items(),
-                    o.accepted(), o.rejected(), o.failed(), o.wrong(), o.rejectedByReason());
-        }
-        if (r.wake() != null) {
-            RunReport.Wake w = r.wake();
-            out.printf(Locale.ROOT, "%nfleet wake before the run (the cold start, not in the figures below): %,d sensors in "
-                    + "%.1f s, %,.0f sensors/s, %d pass(es)%s; %,d certificate(s) not accepted%n", w.sensors(), w.seconds(),
-                    w.sensorsPerSecond(), w.passes(), w.joinSeconds() == null ? "" : String.format(Locale.ROOT,
-                            "; joined in %.1f s, %,.0f sensors/s", w.joinSeconds(), w.joinSensorsPerSecond()),
-                    w.notAccepted());
-        }
-        out.printf(Locale.ROOT, "%n%,d requests (%,d items) in %.1f s: %,.0f requests/s, %,.0f items/s%n", s.requests(),
-                s.items(), s.elapsedSeconds(), s.requestsPerSecond(), s.itemsPerSecond());
-        out.printf(Locale.ROOT, "latency of good traffic (from due time): p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  "
-                + "max %.2f ms; send lag p99 %.2f ms%n", s.good().p50Ms(), s.good().p99Ms(), s.good().p999Ms(),
-                s.good().maxMs(), s.sendLag().p99Ms());
-        out.println(r.passed() ? "PASSED: every good item accepted, every bad item rejected"
-                : "FAILED: " + String.join("; ", r.problems()));
-        out.println(html == null ? "report: NOT WRITTEN (see the error above)"
-                : "report: " + html.toAbsolutePath() + " (and report.json beside it)");
-    }
-
-    static String human(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-    }
-
-    static java.util.concurrent.ThreadFactory daemon(String name) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    static long nowSeconds() {
-        return System.currentTimeMillis() / 1000;
+        return r.passed() ? ExitCodes.PASSED : ExitCodes.FAILURES;
     }
 }
