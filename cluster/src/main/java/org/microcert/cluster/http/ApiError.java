@@ -6,7 +6,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 /**
  * A request the gateway refuses, with its HTTP status, the stable {@code error} code of
  * docs/http-api.md and a message for humans (never internals or secrets). Thrown inside routes and
- * turned into the JSON error body by {@link GatewayRoutes}.
+ * turned into the JSON error body by {@link ErrorHandling}.
  */
 public final class ApiError extends RuntimeException {
 

@@ -1,4 +1,4 @@
-package org.microcert.cluster;
+package org.microcert.cluster.backup;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +20,7 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.microcert.cluster.ClusterSerializable;
 import org.microcert.persistence.card.CardException;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.SetDigest;
