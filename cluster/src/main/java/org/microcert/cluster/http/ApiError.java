@@ -31,10 +31,6 @@ public final class ApiError extends RuntimeException {
         return new ApiError(StatusCodes.BAD_REQUEST, "BAD_JSON", message);
     }
 
-    public static ApiError badBase64(String field) {
-        return new ApiError(StatusCodes.BAD_REQUEST, "BAD_BASE64", "field '" + field + "' is not valid base64");
-    }
-
     public static ApiError badSensorId(String text) {
         return new ApiError(StatusCodes.BAD_REQUEST, "BAD_SENSOR_ID", "sensor id must be 16 lower-case hex digits (0-9, a-f), got '"
                 + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "'");
