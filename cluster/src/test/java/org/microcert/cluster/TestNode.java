@@ -17,7 +17,8 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
-import org.microcert.cluster.audit.AuditTrail;
+import org.microcert.cluster.node.NodeConfig;
+import org.microcert.cluster.trail.AuditTrail;
 import org.microcert.ops.cassandra.TestCassandra;
 import org.microcert.persistence.card.EncryptionCard;
 
@@ -89,13 +90,8 @@ public final class TestNode implements AutoCloseable {
     }
 
     private static void awaitUp(Cluster cluster) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (cluster.selfMember().status() != MemberStatus.up()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("node did not become Up");
-            }
-            Thread.sleep(20);
-        }
+        Poll.until(java.time.Duration.ofSeconds(30), "the node becoming Up",
+                () -> cluster.selfMember().status() == MemberStatus.up());
     }
 
     public String url(String path) {

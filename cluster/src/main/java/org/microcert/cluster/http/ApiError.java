@@ -6,7 +6,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 /**
  * A request the gateway refuses, with its HTTP status, the stable {@code error} code of
  * docs/http-api.md and a message for humans (never internals or secrets). Thrown inside routes and
- * turned into the JSON error body by {@link GatewayRoutes}.
+ * turned into the JSON error body by {@link ErrorHandling}.
  */
 public final class ApiError extends RuntimeException {
 
@@ -29,10 +29,6 @@ public final class ApiError extends RuntimeException {
 
     public static ApiError badJson(String message) {
         return new ApiError(StatusCodes.BAD_REQUEST, "BAD_JSON", message);
-    }
-
-    public static ApiError badBase64(String field) {
-        return new ApiError(StatusCodes.BAD_REQUEST, "BAD_BASE64", "field '" + field + "' is not valid base64");
     }
 
     public static ApiError badSensorId(String text) {

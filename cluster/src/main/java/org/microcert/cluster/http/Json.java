@@ -1,107 +1,51 @@
 package org.microcert.cluster.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.type.LogicalType;
-import java.io.IOException;
-import java.util.Base64;
-import java.util.Collection;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.microcert.cluster.json.StrictJson;
 import org.microcert.protocol.SensorId;
 
-/** Strict JSON and base64 handling for the gateway: every defect becomes an {@link ApiError} naming it. */
+/** The gateway's JSON: {@link StrictJson}, its defects as {@link ApiError}s, and the request bodies. */
 final class Json {
 
-    static final ObjectMapper MAPPER = mapper();
-
-    private static ObjectMapper mapper() {
-        ObjectMapper m = new ObjectMapper()
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
-        // Jackson turns 123 or true into the string "123"/"true" by default: a wrong shape then
-        // reached base64 decoding (or the audit trail, for a revoke reason) instead of BAD_JSON.
-        m.coercionConfigFor(LogicalType.Textual)
-                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-        return m;
-    }
+    static final ObjectMapper MAPPER = StrictJson.MAPPER;
 
     private Json() {}
 
     /** Parses a JSON object into {@code type}; unknown fields, wrong types and trailing data are errors. */
     static <T> T parse(byte[] body, Class<T> type) {
-        T value;
         try {
-            value = MAPPER.readValue(body, type);
-        } catch (UnrecognizedPropertyException e) {
-            throw ApiError.badJson("unknown field '" + e.getPropertyName() + "'");
-        } catch (MismatchedInputException e) {
-            String field = path(e);
-            throw ApiError.badJson(field == null ? "expected a JSON object"
-                    : "field '" + field + "' has the wrong type" + expected(e.getTargetType()));
-        } catch (JsonProcessingException e) {
-            throw ApiError.badJson("not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw ApiError.badJson("unreadable body");
+            return StrictJson.parse(body, type);
+        } catch (StrictJson.InvalidJson e) {
+            throw apiError(e);
         }
-        if (value == null) {
-            throw ApiError.badJson("expected a JSON object");
-        }
-        return value;
-    }
-
-    /** Where in the body the defect is, e.g. {@code certificates[1]}; null for the body itself. */
-    private static String path(MismatchedInputException e) {
-        StringBuilder b = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getFieldName() != null) {
-                b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
-            } else if (r.getIndex() >= 0) {
-                b.append('[').append(r.getIndex()).append(']');
-            }
-        }
-        return b.isEmpty() ? null : b.toString();
-    }
-
-    private static String expected(Class<?> type) {
-        if (type == String.class) {
-            return ": expected a string";
-        }
-        return type != null && Collection.class.isAssignableFrom(type) ? ": expected an array" : "";
     }
 
     /** A required field's value, or BAD_JSON naming the missing field. */
     static <T> T required(T value, String field) {
-        if (value == null) {
-            throw ApiError.badJson("missing field '" + field + "'");
+        try {
+            return StrictJson.required(value, field);
+        } catch (StrictJson.InvalidJson e) {
+            throw apiError(e);
         }
-        return value;
     }
 
     /** Strict standard base64 with padding (RFC 4648 section 4). */
     static byte[] base64(String value, String field) {
-        required(value, field);
-        if (value.length() % 4 != 0) {
-            throw ApiError.badBase64(field);
-        }
         try {
-            return Base64.getDecoder().decode(value);
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badBase64(field);
+            return StrictJson.base64(value, field);
+        } catch (StrictJson.InvalidJson e) {
+            throw apiError(e);
         }
     }
 
+    static ApiError apiError(StrictJson.InvalidJson e) {
+        return new ApiError(StatusCodes.BAD_REQUEST, e.code().name(), e.getMessage());
+    }
+
     static String base64(byte[] value) {
-        return Base64.getEncoder().encodeToString(value);
+        return StrictJson.base64(value);
     }
 
     static SensorId sensorId(String text) {
@@ -113,15 +57,11 @@ final class Json {
     }
 
     static ObjectNode object() {
-        return MAPPER.createObjectNode();
+        return StrictJson.object();
     }
 
     static byte[] bytes(Object node) {
-        try {
-            return MAPPER.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("JSON rendering failed", e);
-        }
+        return StrictJson.bytes(node);
     }
 
     static ObjectNode error(String code, String message) {

@@ -2,6 +2,9 @@ package org.microcert.cluster.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.microcert.cluster.application.AuditedOperations;
 
 /**
  * The OpenAPI 3.0 document served at {@code /openapi.json}: the machine-readable form of
@@ -18,7 +21,7 @@ final class OpenApi {
         ObjectNode schemas = doc.putObject("components").putObject("schemas");
         doc.withObjectProperty("components").putObject("securitySchemes").putObject("bearer").put("type", "http").put("scheme", "bearer");
         schemas.set("Error", object(prop("error", string()), prop("message", string()),
-                prop("auditWarning", enumOf(GatewayRoutes.AUDIT_WARNING))).put("description",
+                prop("auditWarning", enumOf(AuditedOperations.OUTCOME_UNRECORDED))).put("description",
                 "Every 4xx/5xx answer; 'error' is a stable code"));
         schemas.set("Verdict", object(prop("outcome", enumOf("ACCEPTED", "REJECTED")), prop("sensorId", sensorId()),
                 prop("timestamp", integer()), prop("seedVersion", integer()), prop("plaintext", base64()),
@@ -27,7 +30,7 @@ final class OpenApi {
         schemas.set("SignRequest", object(prop("certificate", base64()), prop("data", base64()))
                 .set("required", array("certificate", "data")));
         schemas.set("BatchRequest", object(prop("certificates", Json.object().put("type", "array")
-                .put("minItems", 1).put("maxItems", GatewayRoutes.MAX_BATCH).set("items", base64())))
+                .put("minItems", 1).put("maxItems", ApiLimits.MAX_BATCH).set("items", base64())))
                 .set("required", array("certificates")));
         schemas.set("BatchResponse", object(prop("accepted", integer()), prop("rejected", integer()),
                 prop("results", Json.object().put("type", "array").set("items", ref("Verdict")))));
@@ -41,7 +44,7 @@ final class OpenApi {
                 prop("updatedAt", dateTime()), prop("command", base64()), prop("certificate", base64()),
                 prop("counters", object(prop("accepted", integer()), prop("rejected", integer()))),
                 prop("hostedBy", string()), prop("previousKeyVersion", integer()), prop("rewrapped", bool()),
-                prop("auditWarning", enumOf(GatewayRoutes.AUDIT_WARNING).put("description",
+                prop("auditWarning", enumOf(AuditedOperations.OUTCOME_UNRECORDED).put("description",
                         "present when the change happened but its outcome could not be written to the audit trail"))));
         schemas.set("AuditRecords", object(prop("records", Json.object().put("type", "array").set("items", object(
                 prop("time", dateTime()), prop("actor", string()), prop("role", string()), prop("action", string()),
@@ -60,32 +63,32 @@ final class OpenApi {
                 binaryOrJson("CertificateRequest"), "Verdict", false, "400", "403", "404", "408", "413", "415", "503");
         String operator = "Operator API (bearer token)";
         op(paths, "/v1/sensors", "post", operator, "Provision one sensor from a TRANSPORT envelope",
-                jsonBody("EnvelopeRequest"), "SensorStatus", true, "400", "401", "403", "408", "409", "413", "415", "503")
+                jsonBody("EnvelopeRequest"), "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503")
                 .withObjectProperty("responses").set("201", response("Provisioned", "SensorStatus"));
         ((ObjectNode) paths.withObjectProperty("/v1/sensors").withObjectProperty("post").withObjectProperty("responses")).remove("200");
         ObjectNode ndjson = Json.object();
         ndjson.putObject("content").putObject("application/x-ndjson").putObject("schema").put("type", "string");
         op(paths, "/v1/sensors/import", "post", operator,
                 "Bulk import of a factory manifest; streams one NDJSON result per line, then a summary",
-                ndjson, null, true, "401", "403", "415", "503");
+                ndjson, null, true, "400", "401", "403", "415", "503");
         ObjectNode get = op(paths, "/v1/sensors/{sensorId}", "get", operator, "Sensor status (operator, auditor)",
-                null, "SensorStatus", true, "400", "401", "403", "404", "503");
+                null, "SensorStatus", true, "400", "401", "403", "404", "409", "503");
         sensorParam(get);
         sensorParam(op(paths, "/v1/sensors/{sensorId}/revoke", "post", operator,
                 "Revoke; answers the COMMAND certificate for the sensor", jsonBody("RevokeRequest"), "SensorStatus",
-                true, "400", "401", "403", "404", "409", "503"));
+                true, "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         sensorParam(op(paths, "/v1/sensors/{sensorId}/seed-update", "post", operator,
                 "Start a seed update; answers the COMMAND certificate for the sensor", null, "SensorStatus", true,
-                "400", "401", "403", "404", "409", "503"));
+                "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         sensorParam(op(paths, "/v1/sensors/{sensorId}/seed-update/complete", "post", operator,
                 "Complete a seed update with the sensor's UPDATE envelope", jsonBody("EnvelopeRequest"), "SensorStatus",
-                true, "400", "401", "403", "404", "409", "503"));
+                true, "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         sensorParam(op(paths, "/v1/sensors/{sensorId}/encrypt", "post", operator,
                 "Encrypt a payload to the sensor; answers an ENC_DOWN certificate", jsonBody("EncryptRequest"),
-                "SensorStatus", true, "400", "401", "403", "404", "409", "503"));
+                "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         sensorParam(op(paths, "/v1/sensors/{sensorId}/rewrap", "post", operator,
                 "Reseal the sensor's seed under the card's current K_store version (after a rotation)", null,
-                "SensorStatus", true, "400", "401", "403", "404", "409", "503"));
+                "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         op(paths, "/v1/rewrap", "post", operator,
                 "Rewrap every sensor; streams one NDJSON result per sensor, then a summary", null, null, true,
                 "401", "403", "501", "503").withObjectProperty("responses").withObjectProperty("200").putObject("content")
@@ -126,7 +129,8 @@ final class OpenApi {
         }
         ObjectNode responses = op.putObject("responses");
         responses.set("200", response("OK", okSchema));
-        for (String code : errors) {
+        // every operation: an unexpected failure is 500 INTERNAL (logged with the request id)
+        for (String code : Stream.concat(Arrays.stream(errors), Stream.of("500")).toList()) {
             responses.set(code, response("See docs/http-api.md", code.equals("403") && !secured ? "Verdict" : "Error"));
         }
         return op;

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.microcert.cluster.TestFleet;
 import org.microcert.cluster.TestNode;
-import org.microcert.cluster.audit.AuditRecord;
-import org.microcert.cluster.audit.AuditTrail;
-import org.microcert.cluster.audit.InMemoryAuditTrail;
+import org.microcert.cluster.trail.AuditRecord;
+import org.microcert.cluster.trail.AuditTrail;
+import org.microcert.cluster.trail.InMemoryAuditTrail;
 import org.microcert.protocol.SensorChip;
 
 /**

@@ -1,12 +1,15 @@
 package org.microcert.cluster.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.InputStream;
+import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -108,7 +111,9 @@ class TlsGatewayTest {
         assertThrows(SSLHandshakeException.class, () -> defaultTrust.send(
                 HttpRequest.newBuilder(URI.create(node.url("/health/alive"))).build(), HttpResponse.BodyHandlers.ofString()));
         String plain = node.url("/health/alive").replace("https://", "http://");
-        assertThrows(Exception.class, () -> defaultTrust.send(HttpRequest.newBuilder(URI.create(plain))
+        // refused at once (the TLS server drops the plain request), not answered nothing until the timeout
+        IOException refused = assertThrows(IOException.class, () -> defaultTrust.send(HttpRequest.newBuilder(URI.create(plain))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()));
+        assertFalse(refused instanceof HttpTimeoutException, "no answer to plain HTTP within 5 s: " + refused);
     }
 }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.microcert.cluster.Poll;
 import org.microcert.cluster.TestFleet;
 import org.microcert.cluster.TestNode;
 import org.microcert.protocol.MicroCertificate;
@@ -51,14 +52,9 @@ class VerifyAcrossNodesTest {
                 "microcert.http.tokens-file = \"" + tokens + "\""));
         a = new TestNode("VerifyAcrossNodesTest", config, fleet.openCard("a"));
         b = new TestNode("VerifyAcrossNodesTest", config, fleet.openCard("b"), null, a);
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (java.util.stream.StreamSupport.stream(Cluster.get(a.system()).state().getMembers().spliterator(), false)
-                .filter(m -> m.status() == MemberStatus.up()).count() < 2) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the second node did not join");
-            }
-            Thread.sleep(50);
-        }
+        Poll.until(java.time.Duration.ofSeconds(30), "the second node joining", () ->
+                java.util.stream.StreamSupport.stream(Cluster.get(a.system()).state().getMembers().spliterator(), false)
+                        .filter(m -> m.status() == MemberStatus.up()).count() >= 2);
     }
 
     @AfterAll

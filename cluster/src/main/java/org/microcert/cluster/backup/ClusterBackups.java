@@ -1,4 +1,4 @@
-package org.microcert.cluster;
+package org.microcert.cluster.backup;
 
 import com.datastax.oss.driver.api.core.DriverException;
 import java.io.IOException;
@@ -10,14 +10,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
-import org.microcert.cluster.http.ApiError;
-import org.microcert.cluster.http.GatewayRoutes;
+import org.microcert.cluster.backup.BackupRefused.Reason;
 import org.microcert.persistence.backup.BackupException;
 import org.microcert.persistence.backup.BackupFile;
 import org.microcert.persistence.backup.Backups;
@@ -34,17 +31,17 @@ import org.slf4j.LoggerFactory;
  * private temporary directory, which the gateway streams and deletes. Nothing is written unless
  * every member answered and the audit is clean.
  */
-final class NodeBackups {
+public final class ClusterBackups {
 
-    private static final Logger LOG = LoggerFactory.getLogger(NodeBackups.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterBackups.class);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
-    private NodeBackups() {}
+    private ClusterBackups() {}
 
-    static GatewayRoutes.Backups create(ActorSystem<?> system, EncryptionCard card, CassandraSession session,
+    public static BackupService create(ActorSystem<?> system, EncryptionCard card, CassandraSession session,
                                         String journalKeyspace, String snapshotKeyspace, Duration digestTimeout) {
         if (session == null) {
-            return () -> CompletableFuture.failedFuture(new ApiError(StatusCodes.NOT_IMPLEMENTED, "NOT_AVAILABLE",
+            return () -> CompletableFuture.failedFuture(new BackupRefused(Reason.NOT_AVAILABLE,
                     "backups need the Cassandra journal"));
         }
         // Backups.backup reads only the keyspaces of the target; the scan runs on the node's own session.
@@ -59,7 +56,7 @@ final class NodeBackups {
                         Path file = dir.resolve(name);
                         BackupFile.Summary s = Backups.backup(cql, system, target, card, gathered.digest(), file);
                         LOG.info("backup of {} sensors written for streaming (card state of {})", s.records(), gathered.nodes());
-                        return new GatewayRoutes.Backup(file, Files.size(file), name);
+                        return new BackupService.Backup(file, Files.size(file), name);
                     } catch (IOException e) {
                         deleteQuietly(dir);
                         throw new UncheckedIOException(e);
@@ -74,26 +71,26 @@ final class NodeBackups {
     }
 
     /** What the operator is told; internals only in the log. */
-    private static ApiError refusal(Throwable failure) {
+    private static BackupRefused refusal(Throwable failure) {
         Throwable t = Failures.cause(failure);
-        if (t instanceof ApiError a) {
-            return a;
+        if (t instanceof BackupRefused r) {
+            return r;
         }
         if (t instanceof CardDigests.MissingNodes m) {
-            return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "CARD_STATE_UNAVAILABLE", "no set-digest state from "
+            return new BackupRefused(Reason.CARD_STATE_UNAVAILABLE, "no set-digest state from "
                     + String.join(", ", m.nodes()) + " in time; no backup written (every Up member's card must answer)");
         }
         if (t instanceof CardDigests.RejectedDigest r) {
-            return new ApiError(StatusCodes.CONFLICT, "CARD_STATE_REJECTED", r.getMessage() + "; no backup written");
+            return new BackupRefused(Reason.CARD_STATE_REJECTED, r.getMessage() + "; no backup written");
         }
         if (t instanceof BackupException b && b.reason() == BackupException.Reason.AUDIT_FAILED) {
-            return new ApiError(StatusCodes.CONFLICT, "AUDIT_FAILED", b.getMessage().replace("\n", "; "));
+            return new BackupRefused(Reason.AUDIT_FAILED, b.getMessage().replace("\n", "; "));
         }
         if (t instanceof DriverException || t instanceof java.util.concurrent.TimeoutException) {
-            return ApiError.unavailable("the key database did not answer the backup scan; retry later");
+            return new BackupRefused(Reason.UNAVAILABLE, "the key database did not answer the backup scan; retry later");
         }
         LOG.error("backup failed", t);
-        return new ApiError(StatusCodes.INTERNAL_SERVER_ERROR, "INTERNAL", "the backup failed (see the node's log)");
+        return new BackupRefused(Reason.INTERNAL, "the backup failed (see the node's log)");
     }
 
     private static void deleteQuietly(Path dir) {

@@ -1,4 +1,4 @@
-package org.microcert.cluster;
+package org.microcert.cluster.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -178,7 +178,7 @@ public final class NodeConfig {
 
     private static Object seedNodes(String s) {
         return ConfigValueFactory.fromIterable(
-                hostPorts(s).stream().map(hp -> "pekko://" + MicroCertNode.SYSTEM_NAME + "@" + hp).toList()).unwrapped();
+                hostPorts(s).stream().map(hp -> "pekko://" + NodeLauncher.SYSTEM_NAME + "@" + hp).toList()).unwrapped();
     }
 
     private static Object contactPoints(String s) {

@@ -1,4 +1,4 @@
-package org.microcert.cluster.audit;
+package org.microcert.cluster.trail;
 
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,11 +1,10 @@
-package org.microcert.cluster;
+package org.microcert.cluster.backup;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -20,6 +19,7 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.microcert.cluster.ClusterSerializable;
 import org.microcert.persistence.card.CardException;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.SetDigest;

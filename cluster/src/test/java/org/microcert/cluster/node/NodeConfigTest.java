@@ -1,4 +1,4 @@
-package org.microcert.cluster;
+package org.microcert.cluster.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.microcert.cluster;
+package org.microcert.cluster.node;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,13 +28,16 @@ import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.microcert.cluster.NodeProcess;
+import org.microcert.cluster.TestFleet;
+import org.microcert.cluster.TestNode;
 import org.microcert.persistence.card.SoftwareCard;
 
 /**
  * A node that cannot start says why in one line, without a stack trace or a secret, stops its
  * actor system (a half-started member would otherwise keep running) and ends with status 2.
  */
-class MicroCertNodeTest {
+class NodeLauncherTest {
 
     @TempDir
     static Path dir;
@@ -45,7 +48,7 @@ class MicroCertNodeTest {
         fleet = new TestFleet(dir.resolve("card"));
     }
 
-    /** What {@link MicroCertNode#startOrStop} did with these settings (HOCON). */
+    /** What {@link NodeLauncher#startOrStop} did with these settings (HOCON). */
     record Outcome(int status, String err, ActorSystem<Void> system) {}
 
     static Outcome start(String name, String settings) throws Exception {
@@ -55,7 +58,7 @@ class MicroCertNodeTest {
         cluster.manager().tell(Join.create(cluster.selfMember().address())); // a member, as with seed nodes
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try (SoftwareCard card = fleet.openCard(name)) {
-            int status = MicroCertNode.startOrStop(system, card, new PrintStream(err, true, UTF_8))
+            int status = NodeLauncher.startOrStop(system, card, new PrintStream(err, true, UTF_8))
                     .toCompletableFuture().get(60, TimeUnit.SECONDS);
             return new Outcome(status, err.toString(UTF_8), system);
         } finally {
@@ -67,7 +70,7 @@ class MicroCertNodeTest {
     }
 
     static void assertRefused(Outcome o, String... fragments) {
-        assertEquals(MicroCertNode.EXIT_SETUP, o.status(), o.err());
+        assertEquals(NodeLauncher.EXIT_SETUP, o.status(), o.err());
         assertTrue(o.system().whenTerminated().isCompleted(), "the actor system was stopped before the answer");
         String[] lines = o.err().split("\\R");
         assertEquals(1, lines.length, () -> "one line: " + o.err());
@@ -86,7 +89,7 @@ class MicroCertNodeTest {
         try (SoftwareCard card = fleet.openCard("good")) {
             try {
                 ByteArrayOutputStream err = new ByteArrayOutputStream();
-                assertEquals(0, MicroCertNode.startOrStop(system, card, new PrintStream(err, true, UTF_8))
+                assertEquals(0, NodeLauncher.startOrStop(system, card, new PrintStream(err, true, UTF_8))
                         .toCompletableFuture().get(60, TimeUnit.SECONDS));
                 assertEquals("", err.toString(UTF_8));
                 assertFalse(system.whenTerminated().isCompleted());
@@ -178,7 +181,7 @@ class MicroCertNodeTest {
         Path bad = Files.writeString(dir.resolve("process-tokens"), "not-a-hash operator otto\n");
         String config = processConfig("refused", "microcert.http.tokens-file = \"" + bad + "\"");
         try (NodeProcess node = NodeProcess.start("refused", dir, config, 0, Map.of())) {
-            assertEquals(MicroCertNode.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
+            assertEquals(NodeLauncher.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
             String log = node.log();
             assertTrue(log.contains("microcert node: cannot start: " + bad + " line 1"), node.logTail());
             assertFalse(log.contains("\tat ") || log.contains("Exception in thread"), node.logTail());
@@ -218,19 +221,19 @@ class MicroCertNodeTest {
     @Test
     void theClusterPortCheckNamesAHostOfAnotherMachineAndLeavesToArteryWhatItDoesNotBind() throws Exception {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> MicroCertNode.checkClusterPortFree(artery("canonical { hostname = \"192.0.2.1\", port = 2551 }")));
+                () -> NodeLauncher.checkClusterPortFree(artery("canonical { hostname = \"192.0.2.1\", port = 2551 }")));
         assertTrue(e.getMessage().startsWith("the cluster port 192.0.2.1:2551 cannot be bound ("), e.getMessage());
         assertTrue(e.getMessage().endsWith("192.0.2.1 is not an address of this machine: set --hostname "
                 + "(pekko.remote.artery.canonical.hostname)"), e.getMessage()); // TEST-NET-1: nobody's
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             String at = "canonical { hostname = \"127.0.0.1\", port = " + taken.getLocalPort() + " }\n";
             IllegalArgumentException bound = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> MicroCertNode.checkClusterPortFree(artery(at + "bind.port = " + taken.getLocalPort())));
+                    () -> NodeLauncher.checkClusterPortFree(artery(at + "bind.port = " + taken.getLocalPort())));
             assertTrue(bound.getMessage().endsWith("Choose another with pekko.remote.artery.bind.port"), bound.getMessage());
             // not bound by Artery over TCP, or bound elsewhere: nothing to check here
-            MicroCertNode.checkClusterPortFree(artery(at + "transport = aeron-udp"));
-            MicroCertNode.checkClusterPortFree(artery(at + "enabled = off"));
-            MicroCertNode.checkClusterPortFree(artery(at + "bind.port = 0"));
+            NodeLauncher.checkClusterPortFree(artery(at + "transport = aeron-udp"));
+            NodeLauncher.checkClusterPortFree(artery(at + "enabled = off"));
+            NodeLauncher.checkClusterPortFree(artery(at + "bind.port = 0"));
         }
     }
 
@@ -244,7 +247,7 @@ class MicroCertNodeTest {
      * other, printed no stack trace and never started as a cluster member.
      */
     static String refusedBeforeStarting(NodeProcess node) throws Exception {
-        assertEquals(MicroCertNode.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
+        assertEquals(NodeLauncher.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
         String log = node.log();
         List<String> said = log.lines().filter(l -> l.startsWith("microcert node")).toList();
         assertEquals(1, said.size(), node.logTail());

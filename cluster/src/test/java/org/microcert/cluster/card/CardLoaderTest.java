@@ -1,4 +1,4 @@
-package org.microcert.cluster;
+package org.microcert.cluster.card;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.microcert.cluster.TestFleet;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.FactoryTransportKey;
 import org.microcert.persistence.card.SealedSeed;
@@ -18,7 +19,7 @@ import org.microcert.protocol.SensorChip;
 import com.typesafe.config.ConfigFactory;
 
 /** The node's card set-up: the documented dev card and the refusals when no card is configured. */
-class DevCardTest {
+class CardLoaderTest {
 
     @TempDir
     Path dir;
@@ -27,13 +28,13 @@ class DevCardTest {
     void devCardIsMadeOnFirstStartAndTheSameKeysAreReusedAfterwards() throws Exception {
         SensorChip chip = TestFleet.chip(42, Instant.now());
         SealedSeed sealed;
-        try (EncryptionCard card = DevCard.openOrCreate(dir)) {
-            byte[] kTrans = FactoryTransportKey.load(dir.resolve(DevCard.TRANSPORT),
-                    NodeCard.readSecret(dir.resolve(DevCard.TRANSPORT_PASSWORD)));
+        try (EncryptionCard card = CardLoader.openOrCreateDev(dir)) {
+            byte[] kTrans = FactoryTransportKey.load(dir.resolve(CardLoader.TRANSPORT),
+                    CardLoader.readSecret(dir.resolve(CardLoader.TRANSPORT_PASSWORD)));
             sealed = card.provision(chip.transportEnvelope(kTrans));
         }
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(DevCard.PASSWORD))));
-        try (EncryptionCard again = DevCard.openOrCreate(dir)) {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(CardLoader.DEV_PASSWORD))));
+        try (EncryptionCard again = CardLoader.openOrCreateDev(dir)) {
             assertEquals(1, again.open(sealed).version(), "the second start opens what the first sealed");
         }
     }
@@ -41,11 +42,11 @@ class DevCardTest {
     @Test
     void aNodeWithoutACardRefusesToStartWithAClearMessage() {
         var noCard = ConfigFactory.parseString("keystore = \"\", password-file = \"\", state-file = \"\", dev-directory = \"\"");
-        var e = assertThrows(NodeCard.CardSetupException.class, () -> NodeCard.open(noCard, Map.of()));
+        var e = assertThrows(CardLoader.CardSetupException.class, () -> CardLoader.open(noCard, Map.of()));
         assertTrue(e.getMessage().contains("--card-keystore"), e.getMessage());
         var noPassword = ConfigFactory.parseString("keystore = \"" + dir.resolve("x.bcfks")
                 + "\", password-file = \"\", state-file = \"\", dev-directory = \"\"");
-        var p = assertThrows(NodeCard.CardSetupException.class, () -> NodeCard.open(noPassword, Map.of()));
-        assertTrue(p.getMessage().contains(NodeCard.PASSWORD_ENV), p.getMessage());
+        var p = assertThrows(CardLoader.CardSetupException.class, () -> CardLoader.open(noPassword, Map.of()));
+        assertTrue(p.getMessage().contains(CardLoader.PASSWORD_ENV), p.getMessage());
     }
 }

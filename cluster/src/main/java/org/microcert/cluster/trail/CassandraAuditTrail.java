@@ -1,4 +1,4 @@
-package org.microcert.cluster.audit;
+package org.microcert.cluster.trail;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.uuid.Uuids;

@@ -1,4 +1,4 @@
-package org.microcert.cluster.http;
+package org.microcert.cluster.application;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,8 +33,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.microcert.cluster.Poll;
 import org.microcert.cluster.TestFleet;
 import org.microcert.cluster.TestNode;
+import org.microcert.cluster.http.BearerTokens;
 import org.microcert.cluster.sensor.SensorClient;
 import org.microcert.cluster.sensor.SensorMessages;
 import org.microcert.protocol.SensorChip;
@@ -180,19 +182,15 @@ class ManifestImportTest {
 
     /** An import driven directly, without the gateway's audit records. */
     static ManifestImport unaudited(SensorClient sensors) {
-        return new ManifestImport(sensors, (p, action, id, detail, requestId, op) -> op.get(),
-                new BearerTokens.Principal("factory", BearerTokens.Role.OPERATOR), "test", 64 * 1024);
+        return new ManifestImport((id, envelope, line) -> sensors.provision(id, envelope, "factory"), 64 * 1024);
     }
 
     /** Polls the sensors' status until each is provisioned (the import runs on its own). */
     static void awaitProvisioned(SensorClient sensors, List<SensorChip> chips) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (SensorChip chip : chips) {
             SensorId id = chip.sensorId();
-            while (!(sensors.status(id).toCompletableFuture().get(5, TimeUnit.SECONDS) instanceof SensorMessages.Done)) {
-                assertTrue(System.nanoTime() < deadline, "sensor " + id + " was not provisioned in time");
-                Thread.sleep(10); // polling the entity for a condition, not timing anything
-            }
+            Poll.until(Duration.ofSeconds(10), "sensor " + id + " being provisioned", () ->
+                    sensors.status(id).toCompletableFuture().get(5, TimeUnit.SECONDS) instanceof SensorMessages.Done);
         }
     }
 

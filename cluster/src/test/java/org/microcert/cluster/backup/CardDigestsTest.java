@@ -1,4 +1,4 @@
-package org.microcert.cluster;
+package org.microcert.cluster.backup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -23,6 +23,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.microcert.cluster.Poll;
+import org.microcert.cluster.TestFleet;
+import org.microcert.cluster.node.NodeConfig;
+import org.microcert.cluster.TestNode;
 import org.microcert.persistence.card.SetDigest;
 import org.microcert.persistence.card.SoftwareCard;
 import org.microcert.protocol.SeedEnvelope;
@@ -89,14 +93,9 @@ class CardDigestsTest {
     }
 
     static void awaitUp(ActorSystem<?> system, int members) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (java.util.stream.StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-                .filter(m -> m.status() == MemberStatus.up()).count() < members) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("members did not come Up");
-            }
-            Thread.sleep(20);
-        }
+        Poll.until(Duration.ofSeconds(30), members + " members coming Up", () ->
+                java.util.stream.StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+                        .filter(m -> m.status() == MemberStatus.up()).count() >= members);
     }
 
     static CardDigests.Gathered gather() {
@@ -119,19 +118,17 @@ class CardDigestsTest {
 
         // Node b stays an Up member but its card service stops: the backup must not go ahead without its share.
         serviceBParent.tell("stop");
-        CardDigests.MissingNodes missing = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (missing == null) {
+        CardDigests.MissingNodes[] refused = new CardDigests.MissingNodes[1];
+        Poll.until(Duration.ofSeconds(30), "the gather missing node b after its service stopped", () -> {
             try {
                 gather();
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("node b's share is still gathered after its service stopped");
-                }
-                Thread.sleep(50);
+                return false;
             } catch (CompletionException e) {
-                missing = assertInstanceOf(CardDigests.MissingNodes.class, e.getCause());
+                refused[0] = assertInstanceOf(CardDigests.MissingNodes.class, e.getCause());
+                return true;
             }
-        }
+        });
+        CardDigests.MissingNodes missing = refused[0];
         assertEquals(List.of(nameB), missing.nodes());
     }
 }

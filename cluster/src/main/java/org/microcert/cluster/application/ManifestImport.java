@@ -1,4 +1,4 @@
-package org.microcert.cluster.http;
+package org.microcert.cluster.application;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
@@ -20,9 +20,8 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.SinkQueueWithCancel;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
-import org.microcert.cluster.http.BearerTokens.Principal;
+import org.microcert.cluster.json.StrictJson;
 import org.microcert.cluster.sensor.RefusalCode;
-import org.microcert.cluster.sensor.SensorClient;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
 import org.microcert.cluster.sensor.SensorMessages.Refused;
 import org.microcert.protocol.Failures;
@@ -43,16 +42,18 @@ import org.microcert.protocol.SensorId;
  * node then stopped reading the body and both sides waited for each other. Holding them lets one
  * request carry a manifest of hundreds of thousands of lines.
  */
-final class ManifestImport {
+public final class ManifestImport {
 
     /**
-     * Runs a key-management operation between its audit records: {@code op} is started only once the
-     * intent is stored; otherwise the stage fails with the {@link ApiError} {@code AUDIT_UNAVAILABLE}.
+     * Provisions one line's sensor ({@link KeyOperations#importLine}: between its audit records; the
+     * stage fails with {@link KeyOperationRefused} {@code AUDIT_UNAVAILABLE} when the intent cannot be stored).
      */
-    interface Audited {
-        CompletionStage<OperatorReply> run(Principal p, String action, SensorId id, String detail, String requestId,
-                                           java.util.function.Supplier<CompletionStage<OperatorReply>> op);
+    interface LineProvisioner {
+        CompletionStage<OperatorReply> provision(SensorId id, byte[] envelope, long line);
     }
+
+    /** A manifest line (Jackson binds the record by its component name). */
+    record ManifestLine(String envelope) {}
 
     /** One input line: its 1-based number and bytes, or null bytes when it was longer than allowed. */
     private record Line(long number, byte[] bytes) {}
@@ -112,23 +113,17 @@ final class ManifestImport {
     private static final int ALREADY = 1;
     private static final int FAILED = 2;
 
-    private final SensorClient sensors;
-    private final Audited audited;
-    private final Principal principal;
-    private final String requestId;
+    private final LineProvisioner provisioner;
     private final int maxLine;
     private final AtomicLongArray counts = new AtomicLongArray(3);
 
-    ManifestImport(SensorClient sensors, Audited audited, Principal principal, String requestId, int maxLine) {
-        this.sensors = sensors;
-        this.audited = audited;
-        this.principal = principal;
-        this.requestId = requestId;
+    ManifestImport(LineProvisioner provisioner, int maxLine) {
+        this.provisioner = provisioner;
         this.maxLine = maxLine;
     }
 
     /** An import under way: its result lines, and the end of its upload. */
-    record Started(Source<ByteString, NotUsed> lines, CompletionStage<Done> bodyRead) {}
+    public record Started(Source<ByteString, NotUsed> lines, CompletionStage<Done> bodyRead) {}
 
     /**
      * Starts the import now, ahead of the response, so the route can answer once the body has been
@@ -198,47 +193,46 @@ final class ManifestImport {
                         })
                 .mapConcat(lines -> lines)
                 .mapAsync(parallelism, this::provision)
-                .map(node -> ByteString.fromArray(Json.bytes(node)).concat(ByteString.fromString("\n")))
+                .map(node -> ByteString.fromArray(StrictJson.bytes(node)).concat(ByteString.fromString("\n")))
                 // keeps pulling results (and so the body) while nothing goes out...
                 .batchWeighted(MAX_HELD_BYTES, b -> (long) b.length(), b -> b, ByteString::concat)
                 // ...which happens once the upload has ended: the first batch waits here for it
                 .mapAsync(1, held -> bodyRead.thenApply(d -> held))
                 .concatLazy(Source.lazySingle(() -> {
-                    ObjectNode summary = Json.object();
+                    ObjectNode summary = StrictJson.object();
                     summary.putObject("summary").put("lines", counts.get(0) + counts.get(1) + counts.get(2))
                             .put("provisioned", counts.get(PROVISIONED)).put("alreadyProvisioned", counts.get(ALREADY))
                             .put("failed", counts.get(FAILED));
-                    return ByteString.fromArray(Json.bytes(summary)).concat(ByteString.fromString("\n"));
+                    return ByteString.fromArray(StrictJson.bytes(summary)).concat(ByteString.fromString("\n"));
                 }))
                 .mapMaterializedValue(m -> NotUsed.getInstance());
     }
 
     private CompletionStage<ObjectNode> provision(Line line) {
-        ObjectNode result = Json.object().put("line", line.number());
+        ObjectNode result = StrictJson.object().put("line", line.number());
         if (line.bytes() == null) {
             return CompletableFuture.completedFuture(failed(result, "BODY_TOO_LARGE", "line longer than " + maxLine + " bytes"));
         }
         byte[] envelope;
         SeedEnvelope env;
         try {
-            envelope = Json.base64(Json.parse(line.bytes(), Json.EnvelopeBody.class).envelope(), "envelope");
+            envelope = StrictJson.base64(StrictJson.parse(line.bytes(), ManifestLine.class).envelope(), "envelope");
             env = SeedEnvelope.decode(envelope);
             if (env.kind() != SeedEnvelope.Kind.TRANSPORT) {
                 return CompletableFuture.completedFuture(failed(result, "BAD_ENVELOPE",
                         "expected a TRANSPORT envelope, got " + env.kind()));
             }
-        } catch (ApiError e) {
-            return CompletableFuture.completedFuture(failed(result, e.code(), e.getMessage()));
+        } catch (StrictJson.InvalidJson e) {
+            return CompletableFuture.completedFuture(failed(result, e.code().name(), e.getMessage()));
         } catch (MalformedEnvelopeException e) {
             return CompletableFuture.completedFuture(failed(result, "BAD_ENVELOPE", e.getMessage()));
         }
         result.put("sensorId", env.sensorId().toString());
-        return audited.run(principal, "IMPORT", env.sensorId(), "line " + line.number(), requestId,
-                        () -> sensors.provision(env.sensorId(), envelope, principal.name()))
+        return provisioner.provision(env.sensorId(), envelope, line.number())
                 .handleAsync((reply, failure) -> {
                     Throwable cause = Failures.cause(failure);
-                    if (cause instanceof ApiError a) { // AUDIT_UNAVAILABLE: this line was not provisioned
-                        return failed(result, a.code(), a.getMessage());
+                    if (cause instanceof KeyOperationRefused r) { // AUDIT_UNAVAILABLE: this line was not provisioned
+                        return failed(result, r.reason().name(), r.getMessage());
                     }
                     if (failure != null) {
                         boolean timeout = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;

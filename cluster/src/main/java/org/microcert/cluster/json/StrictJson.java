@@ -1,0 +1,142 @@
+package org.microcert.cluster.json;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.Collection;
+
+/**
+ * Strict JSON and base64, shared by the gateway and the manifest import: unknown fields, wrong types,
+ * trailing data and sloppy base64 are refused with an {@link InvalidJson} naming the defect.
+ */
+public final class StrictJson {
+
+    /** A defect in JSON input: its stable error code and a message naming the field. */
+    public static final class InvalidJson extends RuntimeException {
+
+        /** The stable error codes of docs/http-api.md for these defects. */
+        public enum Code { BAD_JSON, BAD_BASE64 }
+
+        private final Code code;
+
+        InvalidJson(Code code, String message) {
+            super(message, null, false, false);
+            this.code = code;
+        }
+
+        public Code code() {
+            return code;
+        }
+    }
+
+    private static InvalidJson badJson(String message) {
+        return new InvalidJson(InvalidJson.Code.BAD_JSON, message);
+    }
+
+    public static final ObjectMapper MAPPER = mapper();
+
+    private static ObjectMapper mapper() {
+        ObjectMapper m = new ObjectMapper()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        // Jackson turns 123 or true into the string "123"/"true" by default: a wrong shape then
+        // reached base64 decoding (or the audit trail, for a revoke reason) instead of BAD_JSON.
+        m.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        return m;
+    }
+
+    private StrictJson() {}
+
+    /** Parses a JSON object into {@code type}; unknown fields, wrong types and trailing data are errors. */
+    public static <T> T parse(byte[] body, Class<T> type) {
+        T value;
+        try {
+            value = MAPPER.readValue(body, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw badJson("unknown field '" + e.getPropertyName() + "'");
+        } catch (MismatchedInputException e) {
+            String field = path(e);
+            throw badJson(field == null ? "expected a JSON object"
+                    : "field '" + field + "' has the wrong type" + expected(e.getTargetType()));
+        } catch (JsonProcessingException e) {
+            throw badJson("not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw badJson("unreadable body");
+        }
+        if (value == null) {
+            throw badJson("expected a JSON object");
+        }
+        return value;
+    }
+
+    /** Where in the body the defect is, e.g. {@code certificates[1]}; null for the body itself. */
+    private static String path(MismatchedInputException e) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.isEmpty() ? null : b.toString();
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == String.class) {
+            return ": expected a string";
+        }
+        return type != null && Collection.class.isAssignableFrom(type) ? ": expected an array" : "";
+    }
+
+    /** A required field's value, or BAD_JSON naming the missing field. */
+    public static <T> T required(T value, String field) {
+        if (value == null) {
+            throw badJson("missing field '" + field + "'");
+        }
+        return value;
+    }
+
+    /** Strict standard base64 with padding (RFC 4648 section 4). */
+    public static byte[] base64(String value, String field) {
+        required(value, field);
+        if (value.length() % 4 != 0) {
+            throw new InvalidJson(InvalidJson.Code.BAD_BASE64, "field '" + field + "' is not valid base64");
+        }
+        try {
+            return Base64.getDecoder().decode(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJson(InvalidJson.Code.BAD_BASE64, "field '" + field + "' is not valid base64");
+        }
+    }
+
+    public static String base64(byte[] value) {
+        return Base64.getEncoder().encodeToString(value);
+    }
+
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    public static byte[] bytes(Object node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("JSON rendering failed", e);
+        }
+    }
+}
