@@ -26,6 +26,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.microcert.cluster.metrics.Metrics;
+import org.microcert.cluster.replay.ReplayGuard;
+import org.microcert.cluster.replay.ReplayLedger;
 import org.microcert.cluster.sensor.SensorMessages.Authenticate;
 import org.microcert.cluster.sensor.SensorMessages.AuthenticateInBatch;
 import org.microcert.cluster.sensor.SensorMessages.BatchItemVerdict;
@@ -476,7 +478,7 @@ public final class SensorEntity
         Verdict ok = new Verdict(true, null, null, id, cert.timestamp(), state.seedVersion(), plaintext, nowSeconds);
         ReplayGuard.Decision decision = replay.check(cert.timestamp(), cert.random(), reservedUntil(state), nowSeconds);
         if (decision instanceof ReplayGuard.Reject r) {
-            return reject(replyTo, answer, r.reason(), r.message(), nowSeconds);
+            return reject(replyTo, answer, VerdictReason.of(r.reason()), r.message(), nowSeconds);
         }
         accepted++;
         SensorEvent reservation = null;

@@ -1,4 +1,4 @@
-package org.microcert.cluster.sensor;
+package org.microcert.cluster.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
