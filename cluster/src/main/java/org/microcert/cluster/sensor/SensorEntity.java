@@ -1,7 +1,6 @@
 package org.microcert.cluster.sensor;
 
 import java.time.Duration;
-import java.util.OptionalLong;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -159,10 +158,7 @@ public final class SensorEntity
     public SignalHandler<SensorRecord> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
-                    String joined = replay.recovered(state);
-                    if (joined != null) {
-                        lookUpFloor(context.getSelf(), joined); // commands wait (stashed) for it
-                    }
+                    replay.recovered(state, context.getSelf());
                     if (!counted) {
                         counted = true;
                         metrics.entityStarted();
@@ -230,7 +226,10 @@ public final class SensorEntity
             return release == null ? Effect().stop().thenNoReply()
                     : Effect().persist(release).thenStop().thenNoReply();
         } else if (command instanceof LedgerFloor c) {
-            return ledgerFloor(state, c);
+            SensorEvent release = replay.floorAnswered(state, c, context, clock.now().getEpochSecond());
+            // The Java DSL has no reply-typed unstashAll; its effects all implement ReplyEffect (no reply here).
+            return release == null ? Effect().noReply()
+                    : (ReplyEffect<SensorEvent, SensorRecord>) Effect().persist(release).thenUnstashAll();
         } else if (command instanceof PassivateIfUnused) {
             passivation.unusedCheck(accepted + rejected > 0);
             return Effect().noReply();
@@ -287,32 +286,6 @@ public final class SensorEntity
                     }
                 })
                 .thenReply(replyTo, s -> outcome.reply().apply(s));
-    }
-
-    // Also called from the scheduler's thread (a read asked again), so it touches no ActorContext.
-    private void lookUpFloor(ActorRef<Command> self, String session) {
-        replay.ledger().reservedUntil(session).whenComplete((floor, failure) ->
-                self.tell(new LedgerFloor(failure == null ? floor : OptionalLong.empty(), failure != null)));
-    }
-
-    /** The ledger answered for the recovered session: journal the floor, then run the stashed commands. */
-    private ReplyEffect<SensorEvent, SensorRecord> ledgerFloor(SensorRecord state, LedgerFloor c) {
-        if (replay.ready()) {
-            return Effect().noReply(); // a late answer after a restart: this incarnation has its floor
-        }
-        if (c.failed()) {
-            // Nothing may be accepted without the floor: ask again after the backoff, commands stay stashed.
-            context.getLog().warn("sensor {}: the replay ledger did not answer; asking again in {} ms", sensorId,
-                    settings.backoffMax().toMillis());
-            String session = state.replayLedgerSession();
-            ActorRef<Command> self = context.getSelf();
-            context.getSystem().scheduler().scheduleOnce(settings.backoffMax(), () -> lookUpFloor(self, session),
-                    context.getExecutionContext());
-            return Effect().noReply();
-        }
-        SensorEvent release = replay.floorFound(state, c.floor(), clock.now().getEpochSecond());
-        // The Java DSL has no reply-typed unstashAll; its effects all implement ReplyEffect (no reply here).
-        return (ReplyEffect<SensorEvent, SensorRecord>) Effect().persist(release).thenUnstashAll();
     }
 
     private SensorStatus status(SensorRecord s) {

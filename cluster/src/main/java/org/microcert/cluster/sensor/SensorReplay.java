@@ -3,6 +3,8 @@ package org.microcert.cluster.sensor;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.replay.ReplayGuard;
 import org.microcert.cluster.replay.ReplayLedger;
@@ -34,20 +36,48 @@ final class SensorReplay {
     }
 
     /**
-     * Sets the guard from the recovered state; returns the ledger session whose reservation must
-     * be read first (the guard stays unset until {@link #floorFound}), or null.
+     * Sets the guard from the recovered state. A state that joined a ledger session accepted up to
+     * that session's reservation, maybe on a node that crashed: the guard stays unset (the entity
+     * stashes commands) until the ledger's answer reaches {@code self} as a {@link SensorMessages.LedgerFloor}.
      */
-    String recovered(SensorRecord state) {
+    void recovered(SensorRecord state, ActorRef<SensorMessages.Command> self) {
         String joined = state.replayLedgerSession();
         if (joined != null) {
-            // accepted up to that session's reservation, maybe on a node that crashed
             guard = null;
-            return joined;
+            readFloor(self, joined);
+            return;
         }
         List<Long> used = state.replayRandomsAtReserved();
         guard = newGuard(state.replayReservedUntilEpochSecond(),
                 used == null ? null : used.stream().mapToLong(Long::longValue).toArray());
-        return null;
+    }
+
+    /**
+     * The ledger answered: the release to journal (which sets the floor), or null when there is
+     * nothing to journal: a late answer after a restart, or a failed read, asked again after the
+     * backoff (nothing may be accepted without the floor; commands stay stashed).
+     */
+    SensorEvent floorAnswered(SensorRecord state, SensorMessages.LedgerFloor answer,
+                              ActorContext<SensorMessages.Command> context, long nowSeconds) {
+        if (guard != null) {
+            return null;
+        }
+        if (answer.failed()) {
+            log.warn("sensor {}: the replay ledger did not answer; asking again in {} ms", sensorId,
+                    settings.backoffMax().toMillis());
+            String session = state.replayLedgerSession();
+            ActorRef<SensorMessages.Command> self = context.getSelf();
+            context.getSystem().scheduler().scheduleOnce(settings.backoffMax(), () -> readFloor(self, session),
+                    context.getExecutionContext());
+            return null;
+        }
+        return floorFound(state, answer.floor(), nowSeconds);
+    }
+
+    // Also runs on the scheduler's thread (a read asked again), so it touches no ActorContext.
+    private void readFloor(ActorRef<SensorMessages.Command> self, String session) {
+        ledger.reservedUntil(session).whenComplete((floor, failure) -> self.tell(
+                new SensorMessages.LedgerFloor(failure == null ? floor : OptionalLong.empty(), failure != null)));
     }
 
     /** Whether the floor is known, so certificates can be judged. */
@@ -57,10 +87,6 @@ final class SensorReplay {
 
     ReplayGuard guard() {
         return guard;
-    }
-
-    ReplayLedger ledger() {
-        return ledger;
     }
 
     /**
