@@ -94,12 +94,6 @@ public final class SensorEntity
 
     /** Hosted by {@code shard} (null outside sharding); see {@link Passivation} for {@code unusedAfterProvision}. */
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                    SensorSettings settings, ActorRef<ClusterSharding.ShardCommand> shard,
-                                    Duration unusedAfterProvision) {
-        return create(sensorId, persistenceId, card, settings, ReplayLedger.NONE, shard, unusedAfterProvision);
-    }
-
-    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ReplayLedger ledger,
                                     ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
         return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, ledger, shard,

@@ -10,6 +10,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.junit.jupiter.api.Test;
 import org.microcert.cluster.TestFleet;
+import org.microcert.cluster.replay.ReplayLedger;
 import org.microcert.cluster.sensor.SensorMessages.Done;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
 import org.microcert.cluster.sensor.SensorMessages.Refused;
@@ -69,7 +70,7 @@ class EntityPassivationTest extends SensorEntityFixture {
         SensorChip unknownChip = TestFleet.chip(0x9AC0L, START);
         SensorId id = unknownChip.sensorId();
         var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true),
-                shard.ref(), Duration.ofMinutes(1)));
+                ReplayLedger.NONE, shard.ref(), Duration.ofMinutes(1)));
         assertEquals(VerdictReason.UNKNOWN_SENSOR, authenticate(entity, unknownChip.authenticate(clock.instant())).reason());
         assertEquals(entity, assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3))).entity());
         // A refused Provision leaves it unknown: asked again.

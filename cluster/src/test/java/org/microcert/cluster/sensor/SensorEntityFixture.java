@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.microcert.cluster.TestFleet;
+import org.microcert.cluster.replay.ReplayLedger;
 import org.microcert.cluster.sensor.SensorMessages.Command;
 import org.microcert.cluster.sensor.SensorMessages.Done;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
@@ -155,7 +156,7 @@ abstract class SensorEntityFixture {
                                                                    SensorSettings settings) {
         SensorId id = chip.sensorId();
         var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings,
-                shard.ref(), unusedAfterProvision));
+                ReplayLedger.NONE, shard.ref(), unusedAfterProvision));
         TestProbe<OperatorReply> reply = testKit.createTestProbe();
         entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(chip), "alice", reply.ref()));
         assertInstanceOf(Done.class, reply.receiveMessage());
