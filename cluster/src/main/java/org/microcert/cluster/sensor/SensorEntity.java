@@ -187,7 +187,7 @@ public final class SensorEntity
 
     private ReplyEffect<SensorEvent, SensorRecord> dispatch(SensorRecord state, Command command) {
         if (!replay.ready() && !(command instanceof LedgerFloor)) {
-            return Effect().stash(); // the floor is not known yet (ledgerFloor)
+            return Effect().stash(); // the floor is not known yet (SensorReplay.recovered)
         }
         boolean known = state.status() != SensorRecord.Status.NOT_PROVISIONED;
         passivation.arrived(command, known);
