@@ -1,5 +1,6 @@
 package org.microcert.cluster.sensor;
 
+import org.microcert.cluster.replay.ReplayGuard;
 import org.microcert.protocol.RejectReason;
 
 /**
@@ -26,6 +27,11 @@ public enum VerdictReason {
 
     /** The center's name of a protocol reason. */
     public static VerdictReason of(RejectReason reason) {
+        return valueOf(reason.name());
+    }
+
+    /** The center's name of a replay refusal (same name). */
+    public static VerdictReason of(ReplayGuard.Reason reason) {
         return valueOf(reason.name());
     }
 }

@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,9 @@ class BatchCollectorTest {
         testKit.shutdownTestKit();
     }
 
+    /** What the collector handed to a shard. */
+    record Sent(SensorId sensor, AuthenticateInBatch command) {}
+
     static Verdict accepted(SensorId id, long timestamp) {
         return new Verdict(true, null, null, id.toString(), timestamp, 1, null, timestamp);
     }
@@ -42,25 +46,27 @@ class BatchCollectorTest {
     void answersArriveOutOfOrderAndAreReturnedInItemOrder() throws Exception {
         List<BatchCollector.Item> items = List.of(new BatchCollector.Item(new SensorId(1), new byte[] {1}),
                 new BatchCollector.Item(new SensorId(2), new byte[] {2}), new BatchCollector.Item(new SensorId(1), new byte[] {3}));
-        Map<Integer, AuthenticateInBatch> sent = new ConcurrentHashMap<>();
+        TestProbe<Sent> shards = testKit.createTestProbe();
         CompletableFuture<Verdict[]> result = new CompletableFuture<>();
-        testKit.spawn(BatchCollector.create((id, c) -> sent.put(c.index(), c), items, Duration.ofSeconds(30), result));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (sent.size() < 3) {
-            assertTrue(System.nanoTime() < deadline, "the collector sent " + sent.size() + " of 3 items");
-            Thread.sleep(5);
+        testKit.spawn(BatchCollector.create((id, c) -> shards.ref().tell(new Sent(id, c)), items, Duration.ofSeconds(30),
+                result));
+        Map<Integer, AuthenticateInBatch> sent = new HashMap<>();
+        for (Sent s : shards.receiveSeveralMessages(3, Duration.ofSeconds(10))) {
+            // each item goes to the sensor it names, with its own certificate
+            assertEquals(items.get(s.command().index()).sensor(), s.sensor());
+            assertEquals(items.get(s.command().index()).certificate()[0], s.command().certificate()[0]);
+            sent.put(s.command().index(), s.command());
         }
-        // each item went to the sensor it names, with its own certificate
-        assertEquals(3, sent.get(2).certificate()[0]);
+        TestProbe<Verdict[]> completed = testKit.createTestProbe();
+        result.thenAccept(completed.ref()::tell);
         sent.get(2).replyTo().tell(new BatchItemVerdict(2, accepted(new SensorId(1), 30)));
         sent.get(0).replyTo().tell(new BatchItemVerdict(0, accepted(new SensorId(1), 10)));
         // a repeated index and an out-of-range one must not complete the batch early
         sent.get(0).replyTo().tell(new BatchItemVerdict(0, accepted(new SensorId(1), 99)));
         sent.get(0).replyTo().tell(new BatchItemVerdict(7, accepted(new SensorId(1), 99)));
-        Thread.sleep(200);
-        assertFalse(result.isDone(), "completed before item 1 was answered");
+        completed.expectNoMessage(Duration.ofMillis(200)); // not before item 1 is answered
         sent.get(1).replyTo().tell(new BatchItemVerdict(1, Verdict.rejected("0000000000000002", VerdictReason.BAD_TAG, "m", 20)));
-        Verdict[] v = result.get(5, TimeUnit.SECONDS);
+        Verdict[] v = completed.receiveMessage(Duration.ofSeconds(5));
         assertEquals(10, v[0].timestamp());
         assertEquals(VerdictReason.BAD_TAG, v[1].reason());
         assertEquals(30, v[2].timestamp());

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.microcert.cluster.TestFleet;
@@ -39,7 +40,7 @@ class IdlePassivationTest {
             assertTrue(authenticate(sensors, chip));
             assertEquals(1, metrics.activeEntities());
             // (whether a busy sensor stays: SensorEntityTest, on a clock the test moves)
-            awaitActive(metrics, 0, Duration.ofSeconds(10));
+            awaitActive(node, metrics, 0, Duration.ofSeconds(10));
             assertTrue(authenticate(sensors, chip), "the passivated sensor's next certificate recovers it");
             assertEquals(1, metrics.activeEntities());
         }
@@ -55,7 +56,7 @@ class IdlePassivationTest {
             SensorChip chip = TestFleet.chip(0x1D1FL, Instant.now());
             assertEquals(VerdictReason.UNKNOWN_SENSOR, sensors.authenticate(chip.sensorId(), chip.authenticate(Instant.now()).encode())
                     .toCompletableFuture().get(10, TimeUnit.SECONDS).reason());
-            awaitActive(metrics, 0, Duration.ofSeconds(10));
+            awaitActive(node, metrics, 0, Duration.ofSeconds(10));
             // A provisioning right behind an unknown certificate may find the entity passivating:
             // sharding then buffers it and starts a new one. Either way the sensor is provisioned.
             var unknown = sensors.authenticate(chip.sensorId(), chip.authenticate(Instant.now()).encode());
@@ -71,13 +72,10 @@ class IdlePassivationTest {
                 .toCompletableFuture().get(10, TimeUnit.SECONDS).accepted();
     }
 
-    private static void awaitActive(Metrics metrics, long expected, Duration within) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (metrics.activeEntities() != expected) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("sensor entities in memory: " + metrics.activeEntities() + ", expected " + expected);
-            }
-            Thread.sleep(50);
-        }
+    private static void awaitActive(TestNode node, Metrics metrics, long expected, Duration within) {
+        TestProbe.create(node.system()).awaitAssert(within, Duration.ofMillis(50), () -> {
+            assertEquals(expected, metrics.activeEntities(), "sensor entities in memory");
+            return null;
+        });
     }
 }

@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.microcert.cluster.replay.ReplayGuard;
 
 /** The entity's settings as a node reads them from its configuration. */
 class SensorSettingsTest {

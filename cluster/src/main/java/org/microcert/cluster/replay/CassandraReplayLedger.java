@@ -1,4 +1,4 @@
-package org.microcert.cluster.sensor;
+package org.microcert.cluster.replay;
 
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package org.microcert.cluster.sensor;
+package org.microcert.cluster.replay;
 
 import java.util.Arrays;
 
@@ -43,8 +43,18 @@ public final class ReplayGuard {
      */
     public record Renew(long until) implements Decision {}
 
-    /** Reject, with a reason of docs/http-api.md. */
-    public record Reject(VerdictReason reason, String message) implements Decision {}
+    /** Why a pair is refused; the sensor entity maps each to the API reason of the same name. */
+    public enum Reason {
+        /** The pair was already accepted. */
+        REPLAY,
+        /** At or below the recovered floor: it may have been accepted before the recovery. */
+        REPLAY_WINDOW_RESET,
+        /** The window already holds the most pairs it tracks. */
+        RATE_LIMITED
+    }
+
+    /** Reject, with a message without secrets. */
+    public record Reject(Reason reason, String message) implements Decision {}
 
     private static final Accept ACCEPT = new Accept();
 
@@ -109,19 +119,19 @@ public final class ReplayGuard {
     public Decision check(long timestamp, long random, long reservedUntil, long now) {
         boolean atFloor = timestamp == floor && floorRandoms != null;
         if (timestamp < floor || (timestamp == floor && floorRandoms == null)) {
-            return new Reject(VerdictReason.REPLAY_WINDOW_RESET, "the center recovered this sensor's state; certificates up to "
+            return new Reject(Reason.REPLAY_WINDOW_RESET, "the center recovered this sensor's state; certificates up to "
                     + floor + " may have been used before and are refused: send one with a later timestamp");
         }
         if (atFloor && Arrays.binarySearch(floorRandoms, random) >= 0) {
-            return new Reject(VerdictReason.REPLAY, "certificate already used");
+            return new Reject(Reason.REPLAY, "certificate already used");
         }
         prune(now);
         int at = find(timestamp, random);
         if (at >= 0) {
-            return new Reject(VerdictReason.REPLAY, "certificate already used");
+            return new Reject(Reason.REPLAY, "certificate already used");
         }
         if (size >= maxTracked) {
-            return new Reject(VerdictReason.RATE_LIMITED, "more than " + maxTracked + " certificates within the skew window");
+            return new Reject(Reason.RATE_LIMITED, "more than " + maxTracked + " certificates within the skew window");
         }
         insert(-at - 1, timestamp, random);
         if (timestamp > acceptedUpTo && acceptedUpTo > floor) { // from the second certificate on

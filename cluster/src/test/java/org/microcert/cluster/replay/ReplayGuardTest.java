@@ -1,4 +1,4 @@
-package org.microcert.cluster.sensor;
+package org.microcert.cluster.replay;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,7 +17,7 @@ class ReplayGuardTest {
         ReplayGuard g = new ReplayGuard(0, 120, 10, 100);
         assertEquals(new ReplayGuard.Reserve(NOW + 10), g.check(NOW, 1, 0, NOW));
         assertInstanceOf(ReplayGuard.Accept.class, g.check(NOW, 2, NOW + 10, NOW));
-        assertEquals(VerdictReason.REPLAY, ((ReplayGuard.Reject) g.check(NOW, 1, NOW + 10, NOW)).reason());
+        assertEquals(ReplayGuard.Reason.REPLAY, ((ReplayGuard.Reject) g.check(NOW, 1, NOW + 10, NOW)).reason());
         assertEquals(new ReplayGuard.Reserve(NOW + 11 + 10), g.check(NOW + 11, 3, NOW + 10, NOW),
                 "a fast sensor clock reserves from its own timestamp");
     }
@@ -25,7 +25,7 @@ class ReplayGuardTest {
     @Test
     void afterRecoveryNothingUpToTheReservationIsAccepted() {
         ReplayGuard g = new ReplayGuard(NOW + 10, 120, 10, 100);
-        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, ((ReplayGuard.Reject) g.check(NOW + 10, 7, NOW + 10, NOW)).reason());
+        assertEquals(ReplayGuard.Reason.REPLAY_WINDOW_RESET, ((ReplayGuard.Reject) g.check(NOW + 10, 7, NOW + 10, NOW)).reason());
         assertEquals(new ReplayGuard.Reserve(NOW + 21), g.check(NOW + 11, 7, NOW + 10, NOW + 11));
     }
 
@@ -104,7 +104,7 @@ class ReplayGuardTest {
         for (int r = 0; r < 3; r++) {
             g.check(NOW, r, NOW + 10, NOW);
         }
-        assertEquals(VerdictReason.RATE_LIMITED, ((ReplayGuard.Reject) g.check(NOW, 9, NOW + 10, NOW)).reason());
+        assertEquals(ReplayGuard.Reason.RATE_LIMITED, ((ReplayGuard.Reject) g.check(NOW, 9, NOW + 10, NOW)).reason());
         assertEquals(3, g.tracked());
         g.check(NOW + 121, 9, NOW + 200, NOW + 121);
         assertEquals(1, g.tracked(), "pairs older than the skew window were dropped");
@@ -115,13 +115,13 @@ class ReplayGuardTest {
     @Test
     void afterAGracefulStopTheReleasedSecondRefusesExactlyItsListedRandoms() {
         ReplayGuard g = new ReplayGuard(NOW, new long[] {9, 5}, 120, 10, 100);
-        assertEquals(VerdictReason.REPLAY, ((ReplayGuard.Reject) g.check(NOW, 5, NOW, NOW)).reason());
-        assertEquals(VerdictReason.REPLAY, ((ReplayGuard.Reject) g.check(NOW, 9, NOW, NOW)).reason());
-        assertEquals(VerdictReason.REPLAY_WINDOW_RESET, ((ReplayGuard.Reject) g.check(NOW - 1, 6, NOW, NOW)).reason(),
+        assertEquals(ReplayGuard.Reason.REPLAY, ((ReplayGuard.Reject) g.check(NOW, 5, NOW, NOW)).reason());
+        assertEquals(ReplayGuard.Reason.REPLAY, ((ReplayGuard.Reject) g.check(NOW, 9, NOW, NOW)).reason());
+        assertEquals(ReplayGuard.Reason.REPLAY_WINDOW_RESET, ((ReplayGuard.Reject) g.check(NOW - 1, 6, NOW, NOW)).reason(),
                 "seconds before the released one are refused whole");
         // a new pair of the released second waits for a reservation: the durable list does not name it
         assertEquals(new ReplayGuard.Reserve(NOW + 10), g.check(NOW, 6, NOW, NOW));
-        assertEquals(VerdictReason.REPLAY, ((ReplayGuard.Reject) g.check(NOW, 6, NOW + 10, NOW)).reason());
+        assertEquals(ReplayGuard.Reason.REPLAY, ((ReplayGuard.Reject) g.check(NOW, 6, NOW + 10, NOW)).reason());
         // once reserved past that second, a crash refuses it whole, so no write is needed
         assertInstanceOf(ReplayGuard.Accept.class, g.check(NOW, 7, NOW + 10, NOW));
         assertArrayEquals(new long[] {5, 6, 7, 9}, g.randomsAtAcceptedUpTo(), "the next stop lists old and new");

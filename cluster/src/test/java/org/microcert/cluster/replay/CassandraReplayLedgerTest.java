@@ -1,4 +1,4 @@
-package org.microcert.cluster.sensor;
+package org.microcert.cluster.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalLong;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
@@ -46,13 +47,12 @@ class CassandraReplayLedgerTest {
                 Duration.ofSeconds(20), Duration.ofDays(7), true, Metrics.get(system));
     }
 
-    static long awaitDurableAbove(ReplayLedger ledger, long value) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (ledger.durableUntil() <= value) {
-            assertTrue(System.nanoTime() < deadline, "the ledger was never renewed past " + value);
-            Thread.sleep(50);
-        }
-        return ledger.durableUntil();
+    static long awaitDurableAbove(ReplayLedger ledger, long value) {
+        return TestProbe.create(system).awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(50), () -> {
+            long durable = ledger.durableUntil();
+            assertTrue(durable > value, "the ledger was never renewed past " + value);
+            return durable;
+        });
     }
 
     @Test
@@ -78,7 +78,7 @@ class CassandraReplayLedgerTest {
         assertEquals(null, off.session());
         assertFalse(off.joinable());
         assertTrue(off.reservedUntil(first.session()).toCompletableFuture().join().getAsLong() >= seen);
-        Thread.sleep(1000); // three of its renewal intervals: nothing written
+        TestProbe.create(system).expectNoMessage(Duration.ofSeconds(1)); // three of its renewal intervals: nothing written
         assertEquals(2, session.selectAll("SELECT session FROM ledger_journal.replay_sessions").toCompletableFuture()
                 .join().size(), "one row per renewing ledger");
         // rows expire (a week after their last renewal by default)

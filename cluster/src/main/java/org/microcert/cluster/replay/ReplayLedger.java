@@ -1,4 +1,4 @@
-package org.microcert.cluster.sensor;
+package org.microcert.cluster.replay;
 
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;

@@ -1,0 +1,37 @@
+package org.microcert.cluster.sensor;
+
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.microcert.cluster.replay.ReplayLedger;
+import org.microcert.cluster.sensor.SensorMessages.Command;
+import org.microcert.cluster.sensor.SensorMessages.Stop;
+import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.protocol.SensorId;
+
+/**
+ * Sensor entities under cluster sharding. Entity ids are sensor ids in their 16-hex-digit form,
+ * and persistence ids {@code Sensor|<entity id>} (the persistence module's SensorPersistence reads
+ * journals by that). Messages are routed by sharding's default extractor ({@code ShardingEnvelope},
+ * shards from {@code pekko.cluster.sharding.number-of-shards}): the batch path sends envelopes to
+ * the region directly, so the extractor must stay the default.
+ */
+public final class SensorSharding {
+
+    /** The sharding type key. */
+    public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Sensor");
+
+    private SensorSharding() {}
+
+    /**
+     * Starts sharding of sensor entities on this node, their busy sensors covered by {@code ledger}.
+     * Sharding stops an entity with {@link Stop}, so a graceful stop can release its reservation.
+     */
+    public static void init(ActorSystem<?> system, EncryptionCard card, SensorSettings settings, ReplayLedger ledger) {
+        ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> SensorEntity.create(
+                SensorId.parse(ctx.getEntityId()), PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings,
+                ledger, ctx.getShard(), Passivation.UNUSED_AFTER_PROVISION)).withStopMessage(new Stop()));
+    }
+}

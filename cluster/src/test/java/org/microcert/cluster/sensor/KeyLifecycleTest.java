@@ -1,0 +1,190 @@
+package org.microcert.cluster.sensor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.microcert.cluster.TestFleet;
+import org.microcert.cluster.sensor.KeyLifecycle.Outcome;
+import org.microcert.cluster.sensor.SensorMessages.Done;
+import org.microcert.cluster.sensor.SensorMessages.Refused;
+import org.microcert.cluster.sensor.SensorMessages.Rewrapped;
+import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
+import org.microcert.persistence.card.SetDigest;
+import org.microcert.persistence.card.SoftwareCard;
+import org.microcert.persistence.sensor.SensorEvent;
+import org.microcert.persistence.sensor.SensorRecord;
+import org.microcert.protocol.CommandOrder;
+import org.microcert.protocol.MicroCertificate;
+import org.microcert.protocol.SeedEnvelope;
+import org.microcert.protocol.SensorChip;
+import org.slf4j.LoggerFactory;
+
+/** The key life cycle without an actor: from a state and a command, the event and the reply, or a refusal. */
+class KeyLifecycleTest {
+
+    static final Instant NOW = Instant.parse("2026-11-25T18:00:00Z");
+    static final java.util.concurrent.atomic.AtomicLong NEXT_ID = new java.util.concurrent.atomic.AtomicLong(0x7100L);
+
+    @TempDir
+    static Path dir;
+    static TestFleet fleet;
+    static SoftwareCard card;
+
+    SensorChip chip;
+    OpenSeed seeds;
+    KeyLifecycle keys;
+
+    @BeforeAll
+    static void openCard() {
+        fleet = new TestFleet(dir.resolve("card"));
+        card = fleet.openCard("keys");
+    }
+
+    @AfterAll
+    static void closeCard() {
+        card.close();
+    }
+
+    @BeforeEach
+    void sensor() {
+        chip = TestFleet.chip(NEXT_ID.incrementAndGet(), NOW); // one card for all tests: a record each
+        seeds = new OpenSeed(card, true);
+        keys = new KeyLifecycle(chip.sensorId(), card, seeds, () -> NOW, KeyLifecycleTest::status,
+                LoggerFactory.getLogger(KeyLifecycleTest.class));
+    }
+
+    static SensorStatus status(SensorRecord s) {
+        return new SensorStatus(s.sensorId().toString(), s.status().name(), s.seedVersion(),
+                s.pendingSeedVersion() == 0 ? null : s.pendingSeedVersion(), null, 0,
+                s.seed() == null ? 0 : s.seed().keyVersion(), null, null, 0, 0, "test");
+    }
+
+    /** Persists the outcome's event as the entity would: applied to the state, then its after-persist step. */
+    static SensorRecord persisted(SensorRecord state, Outcome o) {
+        assertNotNull(o.event(), () -> "no event: " + o.reply().apply(state));
+        SensorRecord after = state.apply(o.event());
+        if (o.afterPersist() != null) {
+            o.afterPersist().run();
+        }
+        return after;
+    }
+
+    SensorRecord provisioned() {
+        return persisted(SensorRecord.empty(chip.sensorId()),
+                keys.provision(SensorRecord.empty(chip.sensorId()), fleet.transportEnvelope(chip), "alice"));
+    }
+
+    static RefusalCode refusal(Outcome o, SensorRecord state) {
+        assertNull(o.event(), "a refusal persists nothing");
+        return assertInstanceOf(Refused.class, o.reply().apply(state)).error();
+    }
+
+    @Test
+    void provisioningSealsTheSeedAndTheCardCountsTheRecordOnlyOnceItIsDurable() {
+        SensorRecord empty = SensorRecord.empty(chip.sensorId());
+        SetDigest before = card.setDigest();
+        Outcome o = keys.provision(empty, fleet.transportEnvelope(chip), "alice");
+        SensorEvent.Provisioned event = assertInstanceOf(SensorEvent.Provisioned.class, o.event());
+        assertEquals("alice", event.actor());
+        assertEquals(NOW, event.at());
+        assertEquals(card.digest(event.seed()).toString(), event.recordDigest());
+        assertEquals(before, card.setDigest(), "nothing recorded before the journal write");
+        SensorRecord after = persisted(empty, o);
+        assertFalse(before.equals(card.setDigest()));
+        assertEquals("ACTIVE", assertInstanceOf(Done.class, o.reply().apply(after)).status().status());
+        assertEquals(RefusalCode.ALREADY_PROVISIONED, refusal(keys.provision(after, fleet.transportEnvelope(chip), "a"), after));
+    }
+
+    @Test
+    void provisioningRefusesEnvelopesNotMeantForIt() throws Exception {
+        SensorRecord empty = SensorRecord.empty(chip.sensorId());
+        assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.provision(empty, new byte[] {1, 2}, "a"), empty));
+        byte[] other = fleet.transportEnvelope(TestFleet.chip(chip.sensorId().value() + 1, NOW));
+        assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.provision(empty, other, "a"), empty));
+        // an envelope the caller already decoded is taken as it is
+        SeedEnvelope update = chip.prepareSeedUpdate(NOW);
+        assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.provision(empty, update, "a"), empty));
+        assertInstanceOf(SensorEvent.Provisioned.class,
+                keys.provision(empty, SeedEnvelope.decode(fleet.transportEnvelope(chip)), "a").event());
+    }
+
+    @Test
+    void aSeedUpdateIsStartedOnceCompletedWithTheSensorsEnvelopeAndWipesTheOldSeed() throws Exception {
+        SensorRecord state = provisioned();
+        assertEquals(RefusalCode.NO_UPDATE_PENDING,
+                refusal(keys.completeSeedUpdate(state, chip.prepareSeedUpdate(NOW).encode(), "bob"), state));
+        Outcome start = keys.startSeedUpdate(state, "bob");
+        assertEquals(new SensorEvent.SeedUpdateStarted(2, NOW, "bob"), start.event());
+        state = persisted(state, start);
+        Done started = assertInstanceOf(Done.class, start.reply().apply(state));
+        assertInstanceOf(CommandOrder.SeedUpdate.class, chip.accept(MicroCertificate.decode(started.certificate()), NOW));
+        Outcome again = keys.startSeedUpdate(state, "bob");
+        assertNull(again.event(), "a repeated start re-issues the pending version without an event");
+        assertEquals(2, assertInstanceOf(Done.class, again.reply().apply(state)).status().pendingSeedVersion());
+
+        byte[] envelope = chip.pendingUpdate().orElseThrow().encode();
+        Outcome complete = keys.completeSeedUpdate(state, envelope, "bob");
+        assertEquals(2, assertInstanceOf(SensorEvent.SeedUpdated.class, complete.event()).seed().seedVersion());
+        assertTrue(seeds.isOpen(), "the current seed opened the envelope");
+        state = persisted(state, complete);
+        assertFalse(seeds.isOpen(), "the replaced seed is wiped once the update is durable");
+        assertEquals("ACTIVE", assertInstanceOf(Done.class, complete.reply().apply(state)).status().status());
+    }
+
+    @Test
+    void revocationOrdersTheSensorToDestroyItsSeedAndRefusesEverythingAfterwards() throws Exception {
+        byte[] envelope = fleet.transportEnvelope(chip); // the chip destroys its seed below
+        SensorRecord state = provisioned();
+        assertNull(keys.encrypt(state, new byte[] {1}).event());
+        assertTrue(seeds.isOpen());
+        Outcome revoke = keys.revoke(state, "stolen", "alice");
+        assertEquals(new SensorEvent.Revoked("stolen", NOW, "alice"), revoke.event());
+        state = persisted(state, revoke);
+        assertFalse(seeds.isOpen(), "wiped once the revocation is durable");
+        Done done = assertInstanceOf(Done.class, revoke.reply().apply(state));
+        assertInstanceOf(CommandOrder.Revoke.class, chip.accept(MicroCertificate.decode(done.certificate()), NOW));
+        SensorRecord revoked = state;
+        assertEquals(RefusalCode.REVOKED, refusal(keys.revoke(revoked, null, "a"), revoked));
+        assertEquals(RefusalCode.REVOKED, refusal(keys.encrypt(revoked, new byte[] {1}), revoked));
+        assertEquals(RefusalCode.REVOKED, refusal(keys.rewrap(revoked), revoked));
+        assertEquals(RefusalCode.REVOKED, refusal(keys.startSeedUpdate(revoked, "a"), revoked));
+        assertEquals(RefusalCode.REVOKED, refusal(keys.provision(revoked, envelope, "a"), revoked));
+        assertEquals("REVOKED", assertInstanceOf(Done.class, keys.status(revoked)).status().status());
+    }
+
+    @Test
+    void anUnknownSensorIsRefusedEveryOperationOnASeed() {
+        SensorRecord empty = SensorRecord.empty(chip.sensorId());
+        assertEquals(RefusalCode.UNKNOWN_SENSOR, refusal(keys.revoke(empty, null, "a"), empty));
+        assertEquals(RefusalCode.UNKNOWN_SENSOR, refusal(keys.encrypt(empty, new byte[] {1}), empty));
+        assertEquals(RefusalCode.UNKNOWN_SENSOR, refusal(keys.rewrap(empty), empty));
+        assertEquals(RefusalCode.UNKNOWN_SENSOR, refusal(keys.startSeedUpdate(empty, "a"), empty));
+        assertEquals(RefusalCode.UNKNOWN_SENSOR, refusal(keys.completeSeedUpdate(empty, new byte[] {1}, "a"), empty));
+        assertEquals(RefusalCode.UNKNOWN_SENSOR, assertInstanceOf(Refused.class, keys.status(empty)).error());
+    }
+
+    @Test
+    void encryptionAndARewrapUnderTheCurrentVersionPersistNothing() throws Exception {
+        SensorRecord state = provisioned();
+        byte[] payload = {4, 2};
+        Outcome enc = keys.encrypt(state, payload);
+        assertNull(enc.event());
+        Done done = assertInstanceOf(Done.class, enc.reply().apply(state));
+        assertArrayEquals(payload, chip.decrypt(MicroCertificate.decode(done.certificate()), NOW));
+        Outcome rewrap = keys.rewrap(state);
+        assertNull(rewrap.event(), "already under the card's current K_store version");
+        assertFalse(assertInstanceOf(Rewrapped.class, rewrap.reply().apply(state)).changed());
+    }
+}
