@@ -35,7 +35,8 @@ import org.microcert.persistence.card.KeyCeremony;
 
 /**
  * Sensors running the C device library (device-c/, program {@code mc_interop}) against a real
- * MicroCert node on the real Cassandra, for both backends (OpenSSL, Mbed TLS) and both suites: the
+ * MicroCert node on the real Cassandra, for every backend (OpenSSL; Mbed TLS; Mbed TLS without heap,
+ * the firmware variant) and both suites: the
  * node provisions them from their TRANSPORT envelopes and accepts their AUTH, SIGN and ENC_UP
  * certificates, refuses their replayed, tampered and forged ones; the C chips open the node's
  * ENC_DOWN payloads and obey its SEED_UPDATE and REVOKE commands (and refuse tampered or replayed
@@ -43,9 +44,9 @@ import org.microcert.persistence.card.KeyCeremony;
  *
  * <p>The C program is built here with CMake into {@code target/device-c-build} from
  * {@code ../device-c} (system property {@code microcert.devicec.source} overrides the source
- * directory); with {@code -Dmicrocert.devicec.bin=DIR} the prebuilt {@code DIR/mc_interop_openssl}
- * and {@code DIR/mc_interop_mbedtls} are used instead. A missing C toolchain fails the test: it is
- * never skipped.
+ * directory); with {@code -Dmicrocert.devicec.bin=DIR} the prebuilt {@code DIR/mc_interop_openssl},
+ * {@code DIR/mc_interop_mbedtls} and {@code DIR/mc_interop_mbedtls_noheap} are used instead. A
+ * missing C toolchain fails the test: it is never skipped.
  */
 @ExtendWith(CassandraExtension.class)
 class DeviceCInteropCassandraTest {
@@ -53,7 +54,7 @@ class DeviceCInteropCassandraTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TOKEN = "devc-operator-token-0123456789";
     static final HexFormat HEX = HexFormat.of();
-    static final List<String> BACKENDS = List.of("openssl", "mbedtls");
+    static final List<String> BACKENDS = List.of("openssl", "mbedtls", "mbedtls_noheap");
 
     @TempDir
     static Path dir;
@@ -94,8 +95,8 @@ class DeviceCInteropCassandraTest {
             }
             return bin;
         }
-        Path source = Path.of(System.getProperty("microcert.devicec.source",
-                Path.of(System.getProperty("user.dir")).resolve("../device-c").toString())).toAbsolutePath().normalize();
+        String fallback = Path.of(System.getProperty("user.dir")).resolve("../device-c").toString();
+        Path source = Path.of(System.getProperty("microcert.devicec.source", fallback)).toAbsolutePath().normalize();
         assertTrue(Files.isRegularFile(source.resolve("CMakeLists.txt")), "no device-c sources at " + source);
         Path build = Path.of("target", "device-c-build").toAbsolutePath();
         run(List.of("cmake", "-S", source.toString(), "-B", build.toString(), "-DCMAKE_BUILD_TYPE=Release"));
@@ -200,7 +201,7 @@ class DeviceCInteropCassandraTest {
     }
 
     @Test
-    void cSensorsOfBothBackendsAndSuitesInteroperateWithALiveNode() throws Exception {
+    void cSensorsOfEveryBackendAndBothSuitesInteroperateWithALiveNode() throws Exception {
         try (TestNode node = new TestNode("DeviceCIT", config, fleet.openCard("devc"))) {
             CassandraIntegrationTest.awaitReady(node);
             long id = 0xDC00_0001L;
@@ -218,7 +219,8 @@ class DeviceCInteropCassandraTest {
         String what = device.name + " " + suite + " " + sensor + ": ";
         // Provisioning from the chip's TRANSPORT envelope under the ceremony's K_trans.
         byte[] envelope = device.ok("manufacture " + sensor + " " + suite + " " + HEX.formatHex(transportKey));
-        HttpResponse<String> p = client.postJson(node.url("/v1/sensors"), "{\"envelope\":\"" + b64(envelope) + "\"}", TOKEN);
+        HttpResponse<String> p = client.postJson(node.url("/v1/sensors"),
+                "{\"envelope\":\"" + b64(envelope) + "\"}", TOKEN);
         assertEquals(201, p.statusCode(), what + p.body());
         assertEquals(suite, json(p).get("suite").asText(), what + p.body());
         assertEquals(sensor, json(p).get("sensorId").asText(), what + p.body());
@@ -263,7 +265,8 @@ class DeviceCInteropCassandraTest {
         assertEquals("ERR BAD_TAG", device.call("decrypt " + HEX.formatHex(encDown)), what);
 
         // Seed update: the node's COMMAND makes the chip send an UPDATE envelope the node completes.
-        HttpResponse<String> s = client.send("POST", node.url("/v1/sensors/" + sensor + "/seed-update"), null, null, TOKEN);
+        HttpResponse<String> s = client.send("POST", node.url("/v1/sensors/" + sensor + "/seed-update"), null, null,
+                TOKEN);
         assertEquals(200, s.statusCode(), what + s.body());
         byte[] command = unb64(json(s).get("command"));
         byte[] forgedCommand = command.clone();
@@ -285,7 +288,8 @@ class DeviceCInteropCassandraTest {
 
         // Revoke: the chip obeys the node's COMMAND and stops; the node refuses the sensor.
         byte[] unsent = device.ok("auth");
-        HttpResponse<String> r = client.postJson(node.url("/v1/sensors/" + sensor + "/revoke"), "{\"reason\":\"interop test\"}", TOKEN);
+        HttpResponse<String> r = client.postJson(node.url("/v1/sensors/" + sensor + "/revoke"),
+                "{\"reason\":\"interop test\"}", TOKEN);
         assertEquals(200, r.statusCode(), what + r.body());
         assertEquals("OK REVOKE 2", device.call("accept " + HEX.formatHex(unb64(json(r).get("command")))), what);
         assertTrue(device.call("status").matches("OK \\d+ 1 0"), what + "revoked");
