@@ -29,7 +29,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-step "build + tests, both backends (gcc, -Werror)"
+step "build + tests, every backend (gcc, -Werror)"
 cmake -S "$here" -B "$out/release" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$out/release" -j "$jobs" >/dev/null
 (cd "$out/release" && ctest --output-on-failure -j "$jobs")
