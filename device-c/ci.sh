@@ -14,6 +14,7 @@ step() { printf '\n== %s (%ds)\n' "$1" $((SECONDS - start)); }
 
 step "toolchain"
 need=()
+command -v cc >/dev/null || need+=(gcc)
 command -v cmake >/dev/null || need+=(cmake)
 command -v clang >/dev/null || need+=(clang)
 command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
