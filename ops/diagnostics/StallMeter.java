@@ -4,7 +4,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * How long this machine keeps a ready thread waiting: a bystander JVM that asks to sleep 1 ms, over
  * and over, and records how much longer each sleep took (the idea of jHiccup). Run it next to a
- * benchmark to see what part of a latency tail the machine itself adds (docs/simulator.md, "The
+ * benchmark to see what part of a latency tail the machine itself adds (docs/benchmarks.md, "The
  * half-rate p99 and the machine's floor"):
  *
  * <pre>java ops/diagnostics/StallMeter.java SECONDS</pre>

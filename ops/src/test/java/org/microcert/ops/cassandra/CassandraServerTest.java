@@ -57,9 +57,19 @@ class CassandraServerTest {
                 .withStartTimeout(java.time.Duration.ofSeconds(3)).withStopWithParent(true);
         java.util.concurrent.CompletableFuture<CassandraServer> start =
                 java.util.concurrent.CompletableFuture.supplyAsync(() -> CassandraServer.start(settings));
+        // woken by the directory's changes (the pid file appearing, then filled), not by polling
         long deadline = System.nanoTime() + 3_000_000_000L;
-        while (CassandraServer.attach(settings).isEmpty() && !start.isDone() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+        try (java.nio.file.WatchService watch = dir.getFileSystem().newWatchService()) {
+            dir.register(watch, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE,
+                    java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+            while (CassandraServer.attach(settings).isEmpty() && !start.isDone()) {
+                java.nio.file.WatchKey key = watch.poll(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (key == null) {
+                    break;
+                }
+                key.pollEvents();
+                key.reset();
+            }
         }
         assertFalse(start.isDone(), () -> "the start ended first: " + start.handle((s, e) -> e).join());
         assertTrue(CassandraServer.attach(settings).isPresent(), "found while starting");

@@ -16,6 +16,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
@@ -48,23 +49,8 @@ abstract class JceCard implements EncryptionCard {
     private final SortedMap<Integer, SecretKey> storeKeys;
     private final SecretKey integrityKey;
     private final int currentVersion;
-    private final Path stateFile;
     private final SecureRandom random = new SecureRandom();
-    private final Object ledgerLock = new Object();
-    private final Object flushLock = new Object();
-    /**
-     * Compact the reference log at open when it holds more than this many entries and over half would
-     * go. Not final: tests lower it.
-     */
-    static volatile long compactAboveEntries = 10_000;
-
-    private CardStateFile.State state;
-    private long flushedGeneration;
-    /** Reference-log entries made but not yet in a state file on disk (guarded by ledgerLock). */
-    private final java.util.List<byte[]> pending = new java.util.ArrayList<>();
-    /** Entries the state file on disk counts; and the log (both guarded by flushLock). */
-    private long flushedEntries;
-    private ReferenceLog log;
+    private final CardLedger ledger;
     private volatile boolean closed;
 
     /**
@@ -79,7 +65,7 @@ abstract class JceCard implements EncryptionCard {
         this.transportKey = Objects.requireNonNull(transportKey, "transportKey");
         this.storeKeys = Collections.unmodifiableSortedMap(new TreeMap<>(storeKeys));
         this.integrityKey = Objects.requireNonNull(integrityKey, "integrityKey");
-        this.stateFile = Objects.requireNonNull(stateFile, "stateFile");
+        Objects.requireNonNull(stateFile, "stateFile");
         if (this.storeKeys.isEmpty()) {
             throw new CardException(CardException.Reason.INVALID_CARD, "the card holds no storage key");
         }
@@ -89,19 +75,7 @@ abstract class JceCard implements EncryptionCard {
                             + this.storeKeys.keySet() + ")");
         }
         this.currentVersion = activeVersion == 0 ? this.storeKeys.lastKey() : activeVersion;
-        CardStateFile.State loaded = CardStateFile.read(stateFile, this::hmac);
-        CardReferences refs = ReferenceLog.read(stateFile, loaded.references()); // checks the log against the state file
-        CardReferences.Builder kept = loaded.references().entries() > compactAboveEntries ? refs.compacted() : null;
-        if (kept != null && loaded.references().entries() > 2 * kept.size()) {
-            ReferenceLog.Head compacted = ReferenceLog.rewrite(stateFile, loaded.references().epoch() + 1, kept);
-            loaded = new CardStateFile.State(loaded.generation() + 1, loaded.digest(), compacted);
-            CardStateFile.write(stateFile, loaded, this::hmac);
-        }
-        ReferenceLog.deleteOtherEpochs(stateFile, loaded.references().epoch());
-        this.log = ReferenceLog.openForAppend(stateFile, loaded.references());
-        this.state = loaded;
-        this.flushedGeneration = loaded.generation();
-        this.flushedEntries = loaded.references().entries();
+        this.ledger = new CardLedger(stateFile, this::hmac);
     }
 
     @Override
@@ -267,9 +241,7 @@ abstract class JceCard implements EncryptionCard {
     @Override
     public SetDigest setDigest() {
         checkOpen();
-        synchronized (ledgerLock) {
-            return state.digest();
-        }
+        return ledger.setDigest();
     }
 
     @Override
@@ -278,44 +250,9 @@ abstract class JceCard implements EncryptionCard {
         updateLedger(b -> accepted.toBuilder());
     }
 
-    /**
-     * Applies a change in memory, then makes sure the state file holds it before returning. Writes
-     * are group-committed: callers that arrive while a write is in progress are covered by one
-     * following write, so concurrent entities share one fsync instead of queueing for one each. If
-     * the write fails the change stays in memory (the record it describes is stored) and reaches the
-     * file with the next successful write; the caller sees the {@code IO} failure.
-     */
-    private void updateLedger(java.util.function.UnaryOperator<SetDigest.Builder> change, byte[]... entries) {
+    private void updateLedger(UnaryOperator<SetDigest.Builder> change, byte[]... entries) {
         checkOpen();
-        long generation;
-        synchronized (ledgerLock) {
-            ReferenceLog.Head head = state.references();
-            for (byte[] e : entries) {
-                head = head.then(e);
-                pending.add(e);
-            }
-            state = new CardStateFile.State(state.generation() + 1, change.apply(state.digest().toBuilder()).build(), head);
-            generation = state.generation();
-        }
-        synchronized (flushLock) {
-            if (flushedGeneration >= generation) {
-                return;
-            }
-            CardStateFile.State latest;
-            java.util.List<byte[]> batch;
-            synchronized (ledgerLock) {
-                latest = state;
-                batch = java.util.List.copyOf(pending);
-            }
-            // the log first: a crash in between leaves entries the state file does not count, cut off at the next open
-            log.append(batch, flushedEntries);
-            CardStateFile.write(stateFile, latest, this::hmac);
-            synchronized (ledgerLock) {
-                pending.subList(0, batch.size()).clear();
-            }
-            flushedEntries += batch.size();
-            flushedGeneration = latest.generation();
-        }
+        ledger.update(change, entries);
     }
 
     @Override
@@ -328,33 +265,13 @@ abstract class JceCard implements EncryptionCard {
             digest.add(r.sensorId(), d);
             refs.add(r.sensorId(), r.seedVersion(), r.keyVersion(), d, 1);
         }
-        synchronized (flushLock) {
-            long epoch;
-            synchronized (ledgerLock) {
-                epoch = state.references().epoch() + 1;
-            }
-            ReferenceLog.Head head = ReferenceLog.rewrite(stateFile, epoch, refs);
-            CardStateFile.State latest;
-            synchronized (ledgerLock) {
-                state = new CardStateFile.State(state.generation() + 1, digest.build(), head);
-                pending.clear();
-                latest = state;
-            }
-            CardStateFile.write(stateFile, latest, this::hmac);
-            log.close();
-            log = ReferenceLog.openForAppend(stateFile, head);
-            flushedEntries = head.entries();
-            flushedGeneration = latest.generation();
-            ReferenceLog.deleteOtherEpochs(stateFile, epoch);
-        }
+        ledger.resetTo(digest.build(), refs);
     }
 
     @Override
     public CardReferences references() {
         checkOpen();
-        synchronized (flushLock) { // no write in progress: the files on disk hold every confirmed change
-            return ReferenceLog.read(stateFile, CardStateFile.read(stateFile, this::hmac).references());
-        }
+        return ledger.references();
     }
 
     @Override
@@ -389,9 +306,7 @@ abstract class JceCard implements EncryptionCard {
     public void close() {
         if (!closed) {
             closed = true;
-            synchronized (flushLock) {
-                log.close();
-            }
+            ledger.close();
             release();
         }
     }

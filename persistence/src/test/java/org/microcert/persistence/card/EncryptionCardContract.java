@@ -398,8 +398,8 @@ abstract class EncryptionCardContract {
 
     @Test
     void compactionAtOpenKeepsWhatTheAuditNeedsAndShrinksTheLog() {
-        long threshold = JceCard.compactAboveEntries;
-        JceCard.compactAboveEntries = 10;
+        long threshold = CardLedger.compactAboveEntries;
+        CardLedger.compactAboveEntries = 10;
         try {
             Center c = new Center();
             for (int version = 2; version <= 4; version++) { // sensors 1..8 (not 3 or 9) move to seed 4
@@ -423,7 +423,7 @@ abstract class EncryptionCardContract {
             added.put(new SensorId(9), c.revoked);
             assertEquals(List.of("ADDED 9"), exactAudit(again, added, Map.of()));
         } finally {
-            JceCard.compactAboveEntries = threshold;
+            CardLedger.compactAboveEntries = threshold;
         }
     }
 

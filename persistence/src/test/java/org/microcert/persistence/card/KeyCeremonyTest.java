@@ -53,7 +53,7 @@ class KeyCeremonyTest {
     }
 
     private int ceremony(String... args) {
-        return KeyCeremony.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return KeyCeremonyCli.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 

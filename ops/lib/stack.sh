@@ -1,19 +1,17 @@
-# Shared by ops/bin/demo, ops/bin/local-cluster and ops/bin/bench (sourced, not run): build, key
-# ceremony, operator token, Cassandra and node processes on loopback. Every process started is
-# recorded so that the caller's trap can stop exactly those.
+# The stack helpers of ops/bin/demo, ops/bin/local-cluster, ops/bin/scale-run and ops/bin/bench
+# (sourced, not run): build, key ceremony, operator token, Cassandra and node processes on
+# loopback, readiness waits. Every process started is recorded so that the caller's trap can stop
+# exactly those.
 # shellcheck shell=bash
+# shellcheck source=launcher.sh
+source "$(dirname "${BASH_SOURCE[0]}")/launcher.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 sim="$root/simulator/bin/microcert-sim"
-
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-die() { echo "error: $*" >&2; exit 3; }
 
 # Builds what the scripts run: the node (cluster and what it needs), the simulator, the ops tools.
 build_all() {
-  say "building (mvn package -DskipTests: cluster, simulator, ops)"
-  (cd "$root" && mvn -B -q -ntp -pl cluster,simulator,ops -am package -DskipTests) || die "the build failed (see above)"
-  touch "$root/simulator/target/runtime-classpath.txt"   # the plugin leaves an unchanged file's time as it was
+  say "building (mvn -pl cluster,simulator,ops -am test-compile)"
+  mc_build cluster simulator ops
 }
 
 # make_secret FILE: a random password/token in FILE (mode 600), kept if it already exists.

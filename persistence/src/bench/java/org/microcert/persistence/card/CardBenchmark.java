@@ -23,7 +23,7 @@ import org.microcert.protocol.SensorId;
  * on a software card and, if configured, a PKCS#11 card, against a baseline measured in the same run:
  * the same AES-256-GCM decryption and seed parsing done directly with JCE, without a card.
  * <pre>
- * java -cp ... org.microcert.persistence.card.CardBenchmark [seconds] [threads]
+ * ops/bin/bench-card [seconds] [threads]
  *   env MICROCERT_BENCH_PKCS11=token.properties MICROCERT_BENCH_PIN=... (and SOFTHSM2_CONF) adds a token
  * </pre>
  * The token must be empty or hold the keys of an earlier run of this benchmark's ceremony; it gets the
