@@ -70,7 +70,7 @@ public final class ReplayGuard {
     // The accepted pairs, sorted by (timestamp, random), in two primitive arrays: 16 bytes a pair.
     // A TreeMap<Long, HashSet<Long>> cost about 100 bytes and several objects a pair; at 25,000
     // certificates/s within a 120 s window that filled a 512 MB node heap (full GCs of up to 6 s,
-    // docs/simulator.md) and was 16% of the node's CPU.
+    // docs/benchmarks.md) and was 16% of the node's CPU.
     private long[] times = new long[4];
     private long[] randoms = new long[4];
     private int size;

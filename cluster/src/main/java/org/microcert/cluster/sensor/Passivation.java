@@ -32,7 +32,7 @@ final class Passivation {
      * passivated after this instead of the idle timeout, so that a bulk import does not hold every
      * sensor it imported in memory (a million-line import: gigabytes). Not at once: a sensor that
      * talks right after its import (a test fleet, the demo) would pay a recovery for its first
-     * certificate, which costs the node about 3 ms of CPU here (docs/simulator.md, the fleet wake).
+     * certificate, which costs the node about 3 ms of CPU here (docs/benchmarks.md, the fleet wake).
      */
     static final Duration UNUSED_AFTER_PROVISION = Duration.ofSeconds(30);
 

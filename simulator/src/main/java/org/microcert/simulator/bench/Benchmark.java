@@ -80,7 +80,7 @@ public final class Benchmark {
         }
         if (plan.runs("half-rate")) {
             // Three windows, the median counts (all three are reported): on a shared box one flush or
-            // compaction of Cassandra inside a single window decides its p99 (docs/simulator.md).
+            // compaction of Cassandra inside a single window decides its p99 (docs/benchmarks.md).
             // Each right after a window of the baseline at the same rate: on a shared machine the
             // p99 moves with the machine from minute to minute, and the baseline's says what the
             // machine and this client allowed just then.

@@ -29,7 +29,7 @@ public final class Climb {
      * confirmed before it counts, and the next rate is still tried), halving instead when even the
      * first step fails; climbed back to just below the rate that failed, that rate gets one more
      * try, now warm (a first step can fail for a cold JIT alone: 500/s failed twice at 0.91 node
-     * cores, then 488/s kept up at 0.46, docs/simulator.md), and a second failure there is the limit;
+     * cores, then 488/s kept up at 0.46, docs/benchmarks.md), and a second failure there is the limit;
      * then narrows the gap
      * between the best sustained rate and the failed one by {@code refinements} geometric
      * bisections, so the figure is not an artefact of the step size (with 1.25 the true limit could
@@ -77,7 +77,7 @@ public final class Climb {
                 break; // failed warm too: the limit
             } else if (pending == 0 && best > 0 && !(failed > 0 && rate * factor >= failed)) {
                 // One noisy pair of steps on a shared machine ended a baseline's sweep at a third of
-                // its capacity (docs/simulator.md): a sweep ends only at two failed rates in a row.
+                // its capacity (docs/benchmarks.md): a sweep ends only at two failed rates in a row.
                 pending = rate;
                 retried = false;
                 rate *= factor;

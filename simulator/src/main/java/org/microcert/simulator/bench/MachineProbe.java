@@ -10,7 +10,7 @@ import java.util.OptionalDouble;
  * How fast this machine is right now, measured the same way before and after a benchmark's sweeps:
  * the hello-world baseline driven at one fixed rate, and the CPU time the baseline's server spent
  * per answered request. On a shared or virtual machine that cost moved by more than 2x within an
- * hour (docs/simulator.md), as much as most changes being measured; a run whose two readings differ
+ * hour (docs/benchmarks.md), as much as most changes being measured; a run whose two readings differ
  * says so, so its early and late figures are not compared as if the machine were the same.
  * CPU per request at a fixed rate, not a peak rate: it needs no saturation (which would itself
  * disturb the run). Only the baseline's server counts: it does nothing but the probe's work, where
@@ -89,7 +89,7 @@ public final class MachineProbe {
      * How the two figures moved between the readings, each flagged on its own: they do not fail
      * alike. The baseline's CPU per request also moves with its own JIT's warmth (read before the
      * sweeps it was up to 56% above the reading after them while the hash speed moved 3.6%,
-     * docs/simulator.md); the hash speed is fixed work on a warm loop. Knowing which moved tells a
+     * docs/benchmarks.md); the hash speed is fixed work on a warm loop. Knowing which moved tells a
      * settling baseline from a slower machine. {@link Drift#drifted()} is still either: both measure
      * the same machine, and either moving leaves early and late figures not comparable.
      */

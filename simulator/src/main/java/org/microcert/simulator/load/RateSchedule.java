@@ -14,7 +14,7 @@ public record RateSchedule(double rate, Duration ramp, Duration duration) {
     /**
      * Highest --rate one simulator process is asked for. Each request costs the java.net.http client
      * about 250 us of CPU (0.45-0.55 cores at ~2,000 requests/s on the 2-core machine of
-     * docs/simulator.md), so 100,000/s would already need some 25 cores for the client alone; a rate
+     * docs/benchmarks.md), so 100,000/s would already need some 25 cores for the client alone; a rate
      * beyond what the client can send only fills the queue of requests waiting for a connection.
      */
     public static final double MAX_RATE = 100_000;

@@ -21,7 +21,7 @@ import org.microcert.simulator.traffic.Verdict;
  * reservation write), waits until those reservations have run out, and sends one more (the
  * sensor, now heard twice, joins its node's ledger: one write). That cold start is measured here,
  * as figures of its own, instead of being spread over a measurement of the fleet in service
- * (docs/simulator.md, "Cold start").
+ * (docs/benchmarks.md).
  */
 public final class FleetWake {
 
@@ -31,7 +31,7 @@ public final class FleetWake {
     /**
      * Batches outstanding per gateway, on average (one limit for all, handed out round-robin): with
      * 500 certificates each, what a cold node here recovers in about 2 s. Four in flight to one
-     * node timed 88% of their items out (docs/simulator.md).
+     * node timed 88% of their items out (docs/benchmarks.md).
      */
     static final int BATCHES_IN_FLIGHT_PER_GATEWAY = 2;
 
