@@ -57,7 +57,9 @@ final class BodyDirectives extends AllDirectives {
     private static CompletionStage<HttpEntity.Strict> strictBody(HttpEntity entity, long limit, Materializer mat) {
         long timeout = ApiLimits.BODY_TIMEOUT.toMillis();
         CompletableFuture<HttpEntity.Strict> read = new CompletableFuture<>();
-        entity.toStrict(2 * timeout, limit, mat).whenComplete((s, f) -> {
+        // withSizeLimit: a chunked body over the limit fails with EntityStreamSizeException (413), where
+        // toStrict's own byte limit fails with a bare EntityStreamException, as a malformed chunk does.
+        entity.withSizeLimit(limit).toStrict(2 * timeout, limit + 1, mat).whenComplete((s, f) -> {
             if (f == null) {
                 read.complete(s);
             } else {

@@ -3,6 +3,7 @@ package org.microcert.cluster.json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -65,7 +66,12 @@ public final class StrictJson {
     public static <T> T parse(byte[] body, Class<T> type) {
         T value;
         try {
-            value = MAPPER.readValue(body, type);
+            JsonNode tree = MAPPER.readTree(body);
+            if (tree == null || tree.isMissingNode()) {
+                throw badJson("expected a JSON object");
+            }
+            requireText(tree, null);
+            value = MAPPER.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             throw badJson("unknown field '" + e.getPropertyName() + "'");
         } catch (MismatchedInputException e) {
@@ -81,6 +87,43 @@ public final class StrictJson {
             throw badJson("expected a JSON object");
         }
         return value;
+    }
+
+    /**
+     * Refuses strings (and names) that are not text: an escaped unpaired UTF-16 surrogate
+     * ({@code "\ud800"}) parses, but cannot be encoded as UTF-8 further on (the audit write failed
+     * with a 503 for what is the client's error).
+     */
+    private static void requireText(JsonNode node, String at) {
+        if (node.isTextual() && !wellFormed(node.textValue())) {
+            throw badJson((at == null ? "the body" : "field '" + at + "'") + " is not valid text (an unpaired UTF-16 surrogate)");
+        }
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                requireText(node.get(i), (at == null ? "" : at) + "[" + i + "]");
+            }
+        }
+        var fields = node.fields();
+        while (fields.hasNext()) {
+            var f = fields.next();
+            String name = f.getKey();
+            if (!wellFormed(name)) {
+                throw badJson("a field name is not valid text (an unpaired UTF-16 surrogate)");
+            }
+            requireText(f.getValue(), at == null ? name : at + "." + name);
+        }
+    }
+
+    private static boolean wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Where in the body the defect is, e.g. {@code certificates[1]}; null for the body itself. */
