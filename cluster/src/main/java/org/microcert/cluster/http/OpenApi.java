@@ -70,7 +70,7 @@ final class OpenApi {
         ndjson.putObject("content").putObject("application/x-ndjson").putObject("schema").put("type", "string");
         op(paths, "/v1/sensors/import", "post", operator,
                 "Bulk import of a factory manifest; streams one NDJSON result per line, then a summary",
-                ndjson, null, true, "400", "401", "403", "415", "503");
+                ndjson, null, true, "400", "401", "403", "408", "415", "503");
         ObjectNode get = op(paths, "/v1/sensors/{sensorId}", "get", operator, "Sensor status (operator, auditor)",
                 null, "SensorStatus", true, "400", "401", "403", "404", "409", "503");
         sensorParam(get);

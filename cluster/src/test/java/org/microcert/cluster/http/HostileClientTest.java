@@ -183,4 +183,29 @@ class HostileClientTest {
         assertError(raw("GET /v1/audit HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n"), 400, "BAD_REQUEST");
         assertError(raw("GET /v1/\0audit HTTP/1.1\r\nHost: localhost\r\n\r\n"), 400, "BAD_REQUEST");
     }
+
+    // 4. a manifest upload that never ends
+
+    @Test
+    void aDrippingImportIsABodyTimeout() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            socket.setSoTimeout(15_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/sensors/import HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + OPERATOR
+                    + "\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            long start = System.nanoTime();
+            InputStream in = socket.getInputStream();
+            // a byte every 300 ms (never idle for 10 s) until the answer comes; the test config's total is 2 s
+            for (int i = 0; i < 30 && in.available() == 0; i++) {
+                out.write("1\r\n{\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                Thread.sleep(300);
+            }
+            Answer a = read(in);
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            assertTrue(seconds >= 2 && seconds < 8, "answered after " + seconds + " s");
+            assertEquals("the manifest did not arrive within 2 s", assertError(a, 408, "BODY_TIMEOUT").get("message").asText());
+        }
+    }
 }
