@@ -108,6 +108,10 @@ final class OperatorRoutes extends AllDirectives {
                                 if (reason != null && reason.length() > 200) {
                                     throw ApiError.badJson("'reason' is longer than 200 characters");
                                 }
+                                // the reason goes into audit records and the audit log: one line each
+                                if (reason != null && reason.chars().anyMatch(Character::isISOControl)) {
+                                    throw ApiError.badJson("'reason' must not contain control characters");
+                                }
                                 return answer(() -> keys.revoke(p, id, reason, rid), StatusCodes.OK, "command");
                             });
                         })),
