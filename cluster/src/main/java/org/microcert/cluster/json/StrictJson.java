@@ -1,6 +1,9 @@
 package org.microcert.cluster.json;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,11 +67,17 @@ public final class StrictJson {
 
     /** Parses a JSON object into {@code type}; unknown fields, wrong types and trailing data are errors. */
     public static <T> T parse(byte[] body, Class<T> type) {
+        // Messages say what is wrong in API terms (field, expected type): Jackson's own name the
+        // bound Java classes and its features, so only the parser's syntax messages are passed on.
         T value;
-        try {
-            JsonNode tree = MAPPER.readTree(body);
+        try (JsonParser parser = MAPPER.createParser(body)) {
+            // trailing data checked below, to say so (Jackson's check reads as a wrong shape)
+            JsonNode tree = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(parser);
             if (tree == null || tree.isMissingNode()) {
                 throw badJson("expected a JSON object");
+            }
+            if (parser.nextToken() != null) {
+                throw badJson("data after the JSON object");
             }
             requireText(tree, null);
             value = MAPPER.treeToValue(tree, type);
@@ -78,8 +87,13 @@ public final class StrictJson {
             String field = path(e);
             throw badJson(field == null ? "expected a JSON object"
                     : "field '" + field + "' has the wrong type" + expected(e.getTargetType()));
-        } catch (JsonProcessingException e) {
-            throw badJson("not valid JSON: " + e.getOriginalMessage());
+        } catch (JsonEOFException e) {
+            throw badJson("not valid JSON: unexpected end of input");
+        } catch (StreamReadException e) {
+            throw badJson("not valid JSON: " + syntax(e.getOriginalMessage()));
+        } catch (JsonMappingException e) {
+            String field = path(e);
+            throw badJson(field == null ? "expected a JSON object" : "field '" + field + "' is invalid");
         } catch (IOException e) {
             throw badJson("unreadable body");
         }
@@ -126,8 +140,17 @@ public final class StrictJson {
         return true;
     }
 
+    /** A parser message without its location (which names a Jackson feature), on one line. */
+    private static String syntax(String message) {
+        String m = message == null ? "syntax error" : message;
+        int cut = m.indexOf(" (start marker at");
+        m = cut < 0 ? m : m.substring(0, cut);
+        cut = m.indexOf('\n');
+        return cut < 0 ? m : m.substring(0, cut);
+    }
+
     /** Where in the body the defect is, e.g. {@code certificates[1]}; null for the body itself. */
-    private static String path(MismatchedInputException e) {
+    private static String path(JsonMappingException e) {
         StringBuilder b = new StringBuilder();
         for (JsonMappingException.Reference r : e.getPath()) {
             if (r.getFieldName() != null) {

@@ -215,6 +215,30 @@ class HostileClientTest {
         }
     }
 
+    // 6. messages in API terms
+
+    @Test
+    void badJsonMessagesNameNoJavaOrJacksonInternals() throws Exception {
+        Map<String, String> expected = Map.of(
+                "{", "not valid JSON: unexpected end of input",
+                "[1,", "not valid JSON: Unexpected end-of-input within/between Array entries",
+                "{\"certificate\":\"a\"} {}", "data after the JSON object",
+                "[]", "expected a JSON object",
+                "{\"certificate\":{}}", "field 'certificate' has the wrong type: expected a string",
+                "{\"certificate\":\"AAAA\",\"x\":1}", "unknown field 'x'");
+        for (var e : expected.entrySet()) {
+            Answer a = raw(post("/v1/authenticate", "application/json", "", e.getKey()));
+            assertEquals(e.getValue(), assertError(a, 400, "BAD_JSON").get("message").asText(), e.getKey());
+        }
+        Answer a = raw(post("/v1/sensors/import", "application/x-ndjson", "", "{\n[]\n{\"envelope\":1}\n"));
+        assertEquals(200, a.status(), a.body());
+        String[] lines = a.body().split("\n");
+        assertEquals("not valid JSON: unexpected end of input", JSON.readTree(lines[0]).get("message").asText());
+        assertEquals("expected a JSON object", JSON.readTree(lines[1]).get("message").asText());
+        assertEquals("field 'envelope' has the wrong type: expected a string", JSON.readTree(lines[2]).get("message").asText());
+        assertFalse(a.body().matches("(?s).*(org\\.|com\\.fasterxml|\\$|`|Source:|Feature).*"), a.body());
+    }
+
     // 5. secrets and control bytes in the log
 
     @Test
