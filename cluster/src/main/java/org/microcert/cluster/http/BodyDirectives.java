@@ -83,6 +83,21 @@ final class BodyDirectives extends AllDirectives {
         });
     }
 
+    /** For endpoints that take no body: a body sent anyway is refused, never ignored. */
+    Route noBody(java.util.function.Supplier<Route> inner) {
+        return extractRequestEntity(entity -> {
+            if (!entity.isKnownEmpty() && !(entity.getContentLengthOption().isPresent()
+                    && entity.getContentLengthOption().getAsLong() == 0)) {
+                throw unexpectedBody();
+            }
+            return inner.get();
+        });
+    }
+
+    static ApiError unexpectedBody() {
+        return new ApiError(StatusCodes.BAD_REQUEST, "UNEXPECTED_BODY", "this endpoint takes no request body");
+    }
+
     static MediaType requireMediaType(MediaType actual, Set<MediaType> allowed) {
         for (MediaType m : allowed) {
             if (m.mainType().equals(actual.mainType()) && m.subType().equals(actual.subType())) {

@@ -30,7 +30,7 @@ public final class GatewayRoutes extends AllDirectives {
                 new HealthRoutes(readiness, metrics).routes(endpoints));
         Instrumentation instrumentation = new Instrumentation(metrics,
                 endpoints.table().stream().map(Endpoints.Endpoint::template).collect(Collectors.toSet()));
-        this.route = instrumentation.instrumented(new ErrorHandling().handled(api));
+        this.route = instrumentation.instrumented(new ErrorHandling().handled(new RequestGuards().guarded(api)));
     }
 
     /** The whole API. */

@@ -149,11 +149,12 @@ final class OperatorRoutes extends AllDirectives {
                         })),
                 e.get("/v1/audit", statuses(Set.of(400)), operator(AuthDirectives.ANY_ROLE,
                         (p, rid) -> new AuditQuery(trail).route())),
-                e.post("/v1/rewrap", statuses(KEY_REFUSALS), operator(AuthDirectives.OPERATOR, this::rewrapAll)),
+                e.post("/v1/rewrap", statuses(Set.of(400), KEY_REFUSALS), operator(AuthDirectives.OPERATOR,
+                        (p, rid) -> bodies.noBody(() -> rewrapAll(p, rid)))),
                 // The answer starts only once the whole journal is scanned and the file written.
-                e.post("/v1/backup", statuses(AUDIT_REFUSAL, StatusMapping.all(BackupRefused.Reason.values(),
+                e.post("/v1/backup", statuses(Set.of(400), AUDIT_REFUSAL, StatusMapping.all(BackupRefused.Reason.values(),
                         StatusMapping::backup)), withRequestTimeout(backupTimeout,
-                        () -> operator(AuthDirectives.OPERATOR, this::backup))));
+                        () -> operator(AuthDirectives.OPERATOR, (p, rid) -> bodies.noBody(() -> backup(p, rid))))));
     }
 
     /** An authorized call: {@code inner} gets the caller and the request id. */

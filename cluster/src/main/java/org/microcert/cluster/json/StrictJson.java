@@ -15,6 +15,10 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Collection;
 
@@ -70,7 +74,7 @@ public final class StrictJson {
         // Messages say what is wrong in API terms (field, expected type): Jackson's own name the
         // bound Java classes and its features, so only the parser's syntax messages are passed on.
         T value;
-        try (JsonParser parser = MAPPER.createParser(body)) {
+        try (JsonParser parser = MAPPER.createParser(utf8(body))) {
             // trailing data checked below, to say so (Jackson's check reads as a wrong shape)
             JsonNode tree = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(parser);
             if (tree == null || tree.isMissingNode()) {
@@ -138,6 +142,24 @@ public final class StrictJson {
             }
         }
         return true;
+    }
+
+    /**
+     * The body as UTF-8 (RFC 8259), strictly: given bytes, Jackson guessed UTF-16 or UTF-32 from
+     * their pattern and acted on a body no UTF-8 client sent. A leading BOM is dropped (RFC 8259 allows it).
+     */
+    private static String utf8(byte[] body) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw badJson("the body is not UTF-8");
+        }
+        if (text.indexOf('\0') >= 0) { // valid UTF-8, but no JSON text has a raw NUL: UTF-16 or UTF-32
+            throw badJson("the body is not UTF-8 (it has NUL bytes: UTF-16 or UTF-32?)");
+        }
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     /** A parser message without its location (which names a Jackson feature), on one line. */

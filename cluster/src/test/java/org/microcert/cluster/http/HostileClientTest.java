@@ -276,4 +276,57 @@ class HostileClientTest {
                     + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage())).toList();
         }
     }
+
+    // 7. leniency
+
+    @Test
+    void dotSegmentsAreRefusedBeforeRouting() throws Exception {
+        for (String path : new String[] {"/v1/sensors/../rewrap", "/v1/sensors/%2e%2e/rewrap", "/v1/sensors/%2E./rewrap",
+                "/v1/./rewrap", "/v1/sensors/00000000000a0001/revoke/.."}) {
+            JsonNode e = assertError(raw(post(path, "application/json", "", "")), 400, "BAD_PATH");
+            assertTrue(e.get("message").asText().contains("'..'"), path);
+        }
+        assertError(raw("GET /v1/../v1/audit?x=/../ HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + OPERATOR
+                + "\r\n\r\n"), 400, "BAD_PATH");
+        // dots inside a segment are no dot segments
+        assertError(raw(post("/v1/sensors/..x/revoke", "application/json", "", "")), 400, "BAD_SENSOR_ID");
+    }
+
+    @Test
+    void jsonMustBeUtf8() throws Exception {
+        byte[] utf16 = "{\"certificate\":\"AAAA\"}".getBytes(StandardCharsets.UTF_16BE);
+        byte[] head = ("POST /v1/authenticate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + utf16.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] request = java.util.Arrays.copyOf(head, head.length + utf16.length);
+        System.arraycopy(utf16, 0, request, head.length, utf16.length);
+        assertEquals("the body is not UTF-8 (it has NUL bytes: UTF-16 or UTF-32?)",
+                assertError(raw(request), 400, "BAD_JSON").get("message").asText());
+        assertEquals("the body is not UTF-8", assertError(raw(post("/v1/authenticate", "application/json", "",
+                "{\"certificate\":\"#\"}").replace("#", "\u00ff")), 400, "BAD_JSON").get("message").asText());
+        // Pekko's model drops a charset parameter of application/json: the bytes decide, UTF-8 only
+        String declared = new String(request, StandardCharsets.ISO_8859_1).replace("application/json", "application/json; charset=utf-16");
+        assertEquals("the body is not UTF-8 (it has NUL bytes: UTF-16 or UTF-32?)",
+                assertError(raw(declared), 400, "BAD_JSON").get("message").asText());
+    }
+
+    @Test
+    void endpointsWithoutABodyRefuseOne() throws Exception {
+        assertError(raw("GET /v1/audit HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + OPERATOR
+                + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"), 400, "UNEXPECTED_BODY");
+        assertError(raw("GET /health/alive HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "1\r\nx\r\n0\r\n\r\n"), 400, "UNEXPECTED_BODY");
+        assertError(raw(post("/v1/rewrap", "application/json", "", "{}")), 400, "UNEXPECTED_BODY");
+        assertError(raw(post("/v1/backup", "application/json", "", "{\"all\":true}")), 400, "UNEXPECTED_BODY");
+    }
+
+    @Test
+    void sensorZeroIsReserved() throws Exception {
+        String envelope = java.util.Base64.getEncoder().encodeToString(
+                fleet.transportEnvelope(TestFleet.chip(0, java.time.Instant.now())));
+        assertEquals("sensor id 0000000000000000 is reserved", assertError(raw(post("/v1/sensors", "application/json", "",
+                "{\"envelope\":\"" + envelope + "\"}")), 400, "BAD_SENSOR_ID").get("message").asText());
+        Answer a = raw(post("/v1/sensors/import", "application/x-ndjson", "", "{\"envelope\":\"" + envelope + "\"}\n"));
+        JsonNode line = JSON.readTree(a.body().split("\n")[0]);
+        assertEquals("BAD_SENSOR_ID", line.get("error").asText(), a.body());
+    }
 }
