@@ -24,17 +24,21 @@ public final class ParsingErrors extends ParsingErrorHandler {
         // The summary can quote the request (its target, a header name): printable ASCII only, capped,
         // so no control byte or long client text reaches the log; the detail (header values) never does.
         log.info("request {} refused before routing: {} {}", requestId, status.intValue(), printable(info.summary()));
+        int answer = status.intValue();
         String code;
         String message;
-        switch (status.intValue()) {
+        switch (answer) {
             case 414 -> { code = "URI_TOO_LONG"; message = "the request target is longer than the server accepts"; }
             case 431 -> { code = "HEADERS_TOO_LARGE"; message = "a request header, or the header section, is too large"; }
             case 413 -> { code = "BODY_TOO_LARGE"; message = "the request body is larger than the server accepts"; }
             case 501 -> { code = "NOT_IMPLEMENTED"; message = "unknown HTTP method (methods are upper case, e.g. GET, POST)"; }
             case 505 -> { code = "HTTP_VERSION_NOT_SUPPORTED"; message = "only HTTP/1.0 and HTTP/1.1 are served"; }
-            default -> { code = "BAD_REQUEST"; message = "the request is not valid HTTP/1.1 (request line or headers)"; }
+            // Pekko's 422: a HEAD or CONNECT request with a body; answered like a GET with one
+            case 422 -> { answer = 400; code = "UNEXPECTED_BODY"; message = "a HEAD or CONNECT request takes no body"; }
+            // anything else refused here is the client's malformed request, whatever Pekko's status
+            default -> { answer = 400; code = "BAD_REQUEST"; message = "the request is not valid HTTP/1.1 (request line or headers)"; }
         }
-        return ErrorHandling.errorResponse(StatusCodes.get(status.intValue()), code, message)
+        return ErrorHandling.errorResponse(StatusCodes.get(answer), code, message)
                 .addHeader(RawHeader.create(Instrumentation.REQUEST_ID, requestId));
     }
 
