@@ -273,6 +273,23 @@ class HostileClientTest {
         }
     }
 
+    @Test
+    void aRefusedCallsAuditRecordHoldsNoControlCharacter() throws Exception {
+        Answer refused = raw("POST /v1/sensors/%0Aforged%00%1b/revoke HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer wrong\r\nX-Request-Id: audit-ctl-1\r\nContent-Length: 0\r\n\r\n");
+        assertError(refused, 401, "UNAUTHENTICATED");
+        Answer audit = raw("GET /v1/audit?limit=1000 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + OPERATOR
+                + "\r\n\r\n");
+        JsonNode record = null;
+        for (JsonNode r : audit.json().get("records")) {
+            record = r.get("requestId").asText().equals("audit-ctl-1") ? r : record;
+        }
+        assertTrue(record != null, audit.body());
+        String detail = record.get("detail").asText();
+        assertFalse(detail.chars().anyMatch(Character::isISOControl), "control character in the audit detail: " + detail);
+        assertTrue(detail.startsWith("POST /v1/sensors/"), detail);
+    }
+
     private static java.util.List<String> lines(
             ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged) {
         synchronized (logged.list) {
