@@ -222,6 +222,10 @@ public final class ManifestImport {
                 return CompletableFuture.completedFuture(failed(result, "BAD_ENVELOPE",
                         "expected a TRANSPORT envelope, got " + env.kind()));
             }
+            if (env.sensorId().value() == 0) { // reserved (docs/protocol.md): no sensor has it
+                return CompletableFuture.completedFuture(failed(result, "BAD_SENSOR_ID",
+                        "sensor id 0000000000000000 is reserved"));
+            }
         } catch (StrictJson.InvalidJson e) {
             return CompletableFuture.completedFuture(failed(result, e.code().name(), e.getMessage()));
         } catch (MalformedEnvelopeException e) {

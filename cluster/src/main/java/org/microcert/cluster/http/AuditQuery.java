@@ -16,6 +16,9 @@ import org.microcert.cluster.trail.AuditTrail;
 /** {@code GET /v1/audit}: the operator audit trail, newest first, filtered by its query parameters. */
 final class AuditQuery extends AllDirectives {
 
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     private final AuditTrail trail;
 
     AuditQuery(AuditTrail trail) {
@@ -50,11 +53,18 @@ final class AuditQuery extends AllDirectives {
         if (v == null) {
             return fallback;
         }
+        Instant t;
         try {
-            return Instant.parse(v);
+            t = Instant.parse(v);
         } catch (DateTimeParseException e) {
             throw ApiError.badParameter("'" + name + "' is not an ISO-8601 instant (e.g. 2026-11-25T18:00:00Z)");
         }
+        // Instant reaches year ±1,000,000,000; the audit store's millisecond timestamps overflow long
+        // long before that (a 500 from the driver). Years 1 to 9999 cover every real query.
+        if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {
+            throw ApiError.badParameter("'" + name + "' must be between " + EARLIEST + " and " + LATEST);
+        }
+        return t;
     }
 
     private static int intParam(Map<String, String> params, String name, int fallback, int min, int max) {

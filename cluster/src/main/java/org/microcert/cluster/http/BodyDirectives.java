@@ -57,7 +57,9 @@ final class BodyDirectives extends AllDirectives {
     private static CompletionStage<HttpEntity.Strict> strictBody(HttpEntity entity, long limit, Materializer mat) {
         long timeout = ApiLimits.BODY_TIMEOUT.toMillis();
         CompletableFuture<HttpEntity.Strict> read = new CompletableFuture<>();
-        entity.toStrict(2 * timeout, limit, mat).whenComplete((s, f) -> {
+        // withSizeLimit: a chunked body over the limit fails with EntityStreamSizeException (413), where
+        // toStrict's own byte limit fails with a bare EntityStreamException, as a malformed chunk does.
+        entity.withSizeLimit(limit).toStrict(2 * timeout, limit + 1, mat).whenComplete((s, f) -> {
             if (f == null) {
                 read.complete(s);
             } else {
@@ -79,6 +81,21 @@ final class BodyDirectives extends AllDirectives {
             boolean empty = entity.getContentLengthOption().isPresent() && entity.getContentLengthOption().getAsLong() == 0;
             return empty ? inner.apply(null) : jsonBody(ApiLimits.OPERATOR_LIMIT, type, inner);
         });
+    }
+
+    /** For endpoints that take no body: a body sent anyway is refused, never ignored. */
+    Route noBody(java.util.function.Supplier<Route> inner) {
+        return extractRequestEntity(entity -> {
+            if (!entity.isKnownEmpty() && !(entity.getContentLengthOption().isPresent()
+                    && entity.getContentLengthOption().getAsLong() == 0)) {
+                throw unexpectedBody();
+            }
+            return inner.get();
+        });
+    }
+
+    static ApiError unexpectedBody() {
+        return new ApiError(StatusCodes.BAD_REQUEST, "UNEXPECTED_BODY", "this endpoint takes no request body");
     }
 
     static MediaType requireMediaType(MediaType actual, Set<MediaType> allowed) {

@@ -20,6 +20,9 @@ final class Envelopes {
         if (env.kind() != kind) {
             throw new ApiError(StatusCodes.BAD_REQUEST, "BAD_ENVELOPE", "expected a " + kind + " envelope, got " + env.kind());
         }
+        if (env.sensorId().value() == 0) { // reserved (docs/protocol.md): no sensor has it
+            throw new ApiError(StatusCodes.BAD_REQUEST, "BAD_SENSOR_ID", "sensor id 0000000000000000 is reserved");
+        }
         return env;
     }
 

@@ -12,6 +12,7 @@ import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.Rejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.microcert.cluster.application.KeyOperationRefused;
 import org.microcert.cluster.backup.BackupRefused;
@@ -40,6 +41,12 @@ final class ErrorHandling extends AllDirectives {
         return status.equals(StatusCodes.SERVICE_UNAVAILABLE) ? r.addHeader(RawHeader.create("Retry-After", "2")) : r;
     }
 
+    /** A request body that breaks HTTP framing (chunked coding), never the node's fault. */
+    static HttpResponse malformedBody() {
+        return errorResponse(StatusCodes.BAD_REQUEST, "BAD_BODY",
+                "the request body is malformed (e.g. a bad chunk in Transfer-Encoding: chunked)");
+    }
+
     /** A failure below the gateway as the refusal it answers with, or null when it is none. */
     static ApiError refusal(Throwable failure) {
         Throwable t = Failures.cause(failure);
@@ -63,6 +70,9 @@ final class ErrorHandling extends AllDirectives {
                 return complete(errorResponse(StatusCodes.PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE",
                         "body larger than " + e.limit() + " bytes"));
             }
+            if (t instanceof EntityStreamException) { // a body the client broke, e.g. a bad chunk: its error
+                return complete(malformedBody());
+            }
             if (t instanceof java.util.concurrent.TimeoutException) {
                 return complete(errorResponse(StatusCodes.SERVICE_UNAVAILABLE, "UNAVAILABLE",
                         "the sensor's shard did not answer in time; retry later"));
@@ -83,6 +93,7 @@ final class ErrorHandling extends AllDirectives {
                     return cause instanceof EntityStreamSizeException e
                             ? complete(errorResponse(StatusCodes.PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE",
                                     "body larger than " + e.limit() + " bytes"))
+                            : cause instanceof EntityStreamException ? complete(malformedBody())
                             : complete(errorResponse(StatusCodes.BAD_REQUEST, "BAD_JSON", "unreadable body"));
                 })
                 .handleNotFound(complete(errorResponse(StatusCodes.NOT_FOUND, "NOT_FOUND", "no such path")))

@@ -21,16 +21,16 @@ public final class GatewayRoutes extends AllDirectives {
     private final Route route;
 
     public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
-                         Readiness readiness, Duration backupTimeout) {
+                         Readiness readiness, Duration backupTimeout, Duration importBodyTimeout) {
         BodyDirectives bodies = new BodyDirectives();
         Route api = concat(
                 new DeviceRoutes(sensors, metrics, readiness, bodies).routes(endpoints),
-                new OperatorRoutes(keys, trail, readiness, new AuthDirectives(tokens, trail), bodies, backupTimeout)
+                new OperatorRoutes(keys, trail, readiness, new AuthDirectives(tokens, trail), bodies, backupTimeout, importBodyTimeout)
                         .routes(endpoints),
                 new HealthRoutes(readiness, metrics).routes(endpoints));
         Instrumentation instrumentation = new Instrumentation(metrics,
                 endpoints.table().stream().map(Endpoints.Endpoint::template).collect(Collectors.toSet()));
-        this.route = instrumentation.instrumented(new ErrorHandling().handled(api));
+        this.route = instrumentation.instrumented(new ErrorHandling().handled(new RequestGuards().guarded(api)));
     }
 
     /** The whole API. */

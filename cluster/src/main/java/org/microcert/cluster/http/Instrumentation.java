@@ -48,6 +48,11 @@ final class Instrumentation extends AllDirectives {
         if (given.isPresent() && given.get().length() <= 64 && given.get().matches("[A-Za-z0-9._-]+")) {
             return given.get();
         }
+        return newRequestId();
+    }
+
+    /** A made-up request id: 16 hex digits. */
+    static String newRequestId() {
         return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
     }
 

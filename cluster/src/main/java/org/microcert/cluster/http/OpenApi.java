@@ -70,7 +70,7 @@ final class OpenApi {
         ndjson.putObject("content").putObject("application/x-ndjson").putObject("schema").put("type", "string");
         op(paths, "/v1/sensors/import", "post", operator,
                 "Bulk import of a factory manifest; streams one NDJSON result per line, then a summary",
-                ndjson, null, true, "400", "401", "403", "415", "503");
+                ndjson, null, true, "400", "401", "403", "408", "415", "503");
         ObjectNode get = op(paths, "/v1/sensors/{sensorId}", "get", operator, "Sensor status (operator, auditor)",
                 null, "SensorStatus", true, "400", "401", "403", "404", "409", "503");
         sensorParam(get);
@@ -91,7 +91,7 @@ final class OpenApi {
                 "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         op(paths, "/v1/rewrap", "post", operator,
                 "Rewrap every sensor; streams one NDJSON result per sensor, then a summary", null, null, true,
-                "401", "403", "501", "503").withObjectProperty("responses").withObjectProperty("200").putObject("content")
+                "400", "401", "403", "501", "503").withObjectProperty("responses").withObjectProperty("200").putObject("content")
                 .putObject("application/x-ndjson").putObject("schema").put("type", "string");
         ObjectNode audit = op(paths, "/v1/audit", "get", operator, "Audit trail, newest first (operator, auditor)",
                 null, "AuditRecords", true, "400", "401", "403", "503");
@@ -103,7 +103,7 @@ final class OpenApi {
         }
         ObjectNode backup = op(paths, "/v1/backup", "post", operator,
                 "Stream a backup of all sealed key state (the file of ops/bin/backup), after the journal audit "
-                        + "against every Up member's card set digest", null, null, true, "401", "403", "409", "501", "503");
+                        + "against every Up member's card set digest", null, null, true, "400", "401", "403", "409", "501", "503");
         backup.withObjectProperty("responses").withObjectProperty("200").putObject("headers")
                 .putObject("Content-Disposition").putObject("schema").put("type", "string");
         backup.withObjectProperty("responses").withObjectProperty("200").putObject("content").putObject("application/octet-stream")

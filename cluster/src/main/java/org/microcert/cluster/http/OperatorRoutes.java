@@ -29,6 +29,7 @@ import org.microcert.cluster.backup.BackupService.Backup;
 import org.microcert.cluster.sensor.RefusalCode;
 import org.microcert.cluster.sensor.SensorMessages.OperatorReply;
 import org.microcert.cluster.trail.AuditTrail;
+import org.microcert.protocol.Failures;
 import org.microcert.protocol.MicroCertificate;
 import org.microcert.protocol.SensorId;
 
@@ -52,15 +53,18 @@ final class OperatorRoutes extends AllDirectives {
     private final AuthDirectives auth;
     private final BodyDirectives bodies;
     private final Duration backupTimeout;
+    /** A manifest's whole upload; it is streamed, so it gets longer than other bodies (http.conf). */
+    private final Duration importBodyTimeout;
 
     OperatorRoutes(KeyOperations keys, AuditTrail trail, Readiness readiness, AuthDirectives auth, BodyDirectives bodies,
-                   Duration backupTimeout) {
+                   Duration backupTimeout, Duration importBodyTimeout) {
         this.keys = keys;
         this.trail = trail;
         this.readiness = readiness;
         this.auth = auth;
         this.bodies = bodies;
         this.backupTimeout = backupTimeout;
+        this.importBodyTimeout = importBodyTimeout;
     }
 
     /** The statuses every operator call can answer with, and those of {@code more}. */
@@ -88,7 +92,7 @@ final class OperatorRoutes extends AllDirectives {
         provision.add(201);
         return concat(
                 e.post("/v1/sensors", provision, operator(AuthDirectives.OPERATOR, this::provision)),
-                e.post("/v1/sensors/import", statuses(Set.of(400, 415)), operator(AuthDirectives.OPERATOR, this::importManifest)),
+                e.post("/v1/sensors/import", statuses(Set.of(400, 408, 415)), operator(AuthDirectives.OPERATOR, this::importManifest)),
                 e.getWithId("/v1/sensors/{sensorId}", statuses(Set.of(400), SENSOR_REFUSALS), idText ->
                         operator(AuthDirectives.ANY_ROLE, (p, rid) -> {
                             SensorId id = Json.sensorId(idText);
@@ -103,6 +107,10 @@ final class OperatorRoutes extends AllDirectives {
                                 String reason = b == null ? null : b.reason();
                                 if (reason != null && reason.length() > 200) {
                                     throw ApiError.badJson("'reason' is longer than 200 characters");
+                                }
+                                // the reason goes into audit records and the audit log: one line each
+                                if (reason != null && reason.chars().anyMatch(Character::isISOControl)) {
+                                    throw ApiError.badJson("'reason' must not contain control characters");
                                 }
                                 return answer(() -> keys.revoke(p, id, reason, rid), StatusCodes.OK, "command");
                             });
@@ -141,11 +149,12 @@ final class OperatorRoutes extends AllDirectives {
                         })),
                 e.get("/v1/audit", statuses(Set.of(400)), operator(AuthDirectives.ANY_ROLE,
                         (p, rid) -> new AuditQuery(trail).route())),
-                e.post("/v1/rewrap", statuses(KEY_REFUSALS), operator(AuthDirectives.OPERATOR, this::rewrapAll)),
+                e.post("/v1/rewrap", statuses(Set.of(400), KEY_REFUSALS), operator(AuthDirectives.OPERATOR,
+                        (p, rid) -> bodies.noBody(() -> rewrapAll(p, rid)))),
                 // The answer starts only once the whole journal is scanned and the file written.
-                e.post("/v1/backup", statuses(AUDIT_REFUSAL, StatusMapping.all(BackupRefused.Reason.values(),
+                e.post("/v1/backup", statuses(Set.of(400), AUDIT_REFUSAL, StatusMapping.all(BackupRefused.Reason.values(),
                         StatusMapping::backup)), withRequestTimeout(backupTimeout,
-                        () -> operator(AuthDirectives.OPERATOR, this::backup))));
+                        () -> operator(AuthDirectives.OPERATOR, (p, rid) -> bodies.noBody(() -> backup(p, rid))))));
     }
 
     /** An authorized call: {@code inner} gets the caller and the request id. */
@@ -174,10 +183,14 @@ final class OperatorRoutes extends AllDirectives {
             BodyDirectives.requireMediaType(entity.getContentType().mediaType(),
                     Set.of(MediaTypes.applicationWithOpenCharset("x-ndjson")));
             readiness.requireJournal();
-            ManifestImport.Started started = keys.importManifest(p, requestId, entity.withoutSizeLimit().getDataBytes(),
-                    materializer);
+            UploadDeadline deadline = new UploadDeadline(ApiLimits.BODY_TIMEOUT, importBodyTimeout);
+            ManifestImport.Started started = keys.importManifest(p, requestId,
+                    entity.withoutSizeLimit().getDataBytes().map(deadline::arrived), materializer);
             // answered once the upload has ended: the connection then stays open for the next request
-            return completeWithFuture(started.bodyRead().handle((read, failure) -> {
+            return completeWithFuture(deadline.watch(started.bodyRead()).handle((read, failure) -> {
+                if (failure != null && Failures.cause(failure) instanceof ApiError timeout) {
+                    throw timeout;
+                }
                 if (failure != null) { // the client's upload broke off: its error, not the node's
                     throw new ApiError(StatusCodes.BAD_REQUEST, "UPLOAD_FAILED", "the manifest upload ended before "
                             + "its end; lines already read may be provisioned: re-run the import (they answer "

@@ -130,7 +130,7 @@ public final class NodeAssembly {
         KeyOperations keys = new KeyOperations(sensors, new AuditedOperations(audit, metrics), backups,
                 sensorIds(system, cassandra), http.getInt("import-parallelism"), http.getInt("rewrap-parallelism"));
         GatewayRoutes routes = new GatewayRoutes(sensors, keys, tokens, audit, metrics, readiness,
-                http.getDuration("backup-timeout"));
+                http.getDuration("backup-timeout"), http.getDuration("import-body-timeout"));
         return HttpServer.start(system, routes.route(), http, https);
     }
 

@@ -81,7 +81,7 @@ class OpenApiDriftTest {
                 return 1;
             }
         };
-        table = new GatewayRoutes(sensors, keys, BearerTokens.none(), trail, metrics, up, Duration.ofSeconds(5)).endpoints();
+        table = new GatewayRoutes(sensors, keys, BearerTokens.none(), trail, metrics, up, Duration.ofSeconds(5), Duration.ofMinutes(10)).endpoints();
         paths = JSON.readTree(OpenApi.document()).get("paths");
     }
 
