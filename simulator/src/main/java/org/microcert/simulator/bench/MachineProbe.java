@@ -47,6 +47,11 @@ public final class MachineProbe {
      * (another guest on the host, a lower clock); this does, on the same fixed work every time.
      */
     public static double hashMegabytesPerSecond(java.time.Duration duration) {
+        return hashMegabytesPerSecond(duration, System::nanoTime);
+    }
+
+    /** As above, on {@code nanoTime}'s clock (a test's clock proves the arithmetic). */
+    static double hashMegabytesPerSecond(java.time.Duration duration, java.util.function.LongSupplier nanoTime) {
         java.security.MessageDigest sha;
         try {
             sha = java.security.MessageDigest.getInstance("SHA-256");
@@ -55,14 +60,14 @@ public final class MachineProbe {
         }
         byte[] buffer = new byte[64 * 1024];
         long bytes = 0;
-        long start = System.nanoTime();
+        long start = nanoTime.getAsLong();
         long end = start + duration.toNanos();
         long now;
         do {
             sha.update(buffer);
             buffer[0] = sha.digest()[0]; // chained: the work cannot be skipped
             bytes += buffer.length;
-            now = System.nanoTime();
+            now = nanoTime.getAsLong();
         } while (now < end);
         return bytes / 1e6 / ((now - start) / 1e9);
     }

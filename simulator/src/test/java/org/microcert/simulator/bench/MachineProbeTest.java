@@ -87,10 +87,15 @@ class MachineProbeTest {
     }
 
     @Test
-    void hashSpeedIsMeasuredOnRealWork() {
-        double mbs = MachineProbe.hashMegabytesPerSecond(java.time.Duration.ofMillis(200));
-        // any core of this decade hashes SHA-256 at tens to thousands of MB/s
-        assertTrue(mbs > 1 && mbs < 100_000, String.valueOf(mbs));
+    void hashSpeedIsTheBytesHashedOverTheTimeTheyTook() {
+        // a clock that moves 1 ms per reading: 10 rounds of 64 KiB fit in 10 ms, then the loop ends
+        long[] now = {5_000_000};
+        double mbs = MachineProbe.hashMegabytesPerSecond(java.time.Duration.ofMillis(10), () -> now[0] += 1_000_000);
+        assertEquals(10 * 65_536 / 1e6 / 0.010, mbs, 1e-9);
+        // a clock that jumps past the end at once: one round, over the time that really passed (2 ms)
+        int[] readings = {0};
+        double one = MachineProbe.hashMegabytesPerSecond(java.time.Duration.ofMillis(1), () -> readings[0]++ == 0 ? 0 : 2_000_000);
+        assertEquals(65_536 / 1e6 / 0.002, one, 1e-9);
     }
 
     @Test
