@@ -122,8 +122,11 @@ mc_status mc_chip_restore_state(mc_chip *chip, const uint8_t *state, size_t len)
     if (count > MC_REPLAY_CAPACITY) return MC_BAD_FIELD;
     if (len != 11 + 12u * count) return MC_BAD_LENGTH;
     if (state[4] > 1) return MC_BAD_FIELD;
-    /* a state from another seed version is stale (or tampered): refuse rather than guess */
-    if (state[4] == 0 && get32(state) != chip->seed.version) return MC_WRONG_SEED_VERSION;
+    /* A state from another seed version is stale (or tampered): refuse rather than guess. One version
+     * behind is an activation that stored the new seed and stopped before its state: the replay
+     * memory it holds is still right. */
+    if (state[4] == 0 && get32(state) != chip->seed.version && get32(state) + 1u != chip->seed.version)
+        return MC_WRONG_SEED_VERSION;
     chip->revoked = state[4];
     if (chip->revoked) {
         mc_seed_wipe(&chip->seed);

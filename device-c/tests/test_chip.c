@@ -115,6 +115,18 @@ static void lifecycle(mc_suite suite) {
     command(&next, suite, ID, T0, 7, MC_OP_REVOKE, 2, cmd);
     CHECK_ST(mc_chip_accept(&again, cmd, sizeof cmd, &op, &arg, NULL), MC_REPLAYED, "replay across restart");
     mc_chip_wipe(&again);
+    /* a state one version behind the seed (activation cut between its two writes) restores; others do not */
+    uint8_t lagging[MC_STATE_BYTES];
+    memcpy(lagging, tp.state, tp.state_len);
+    static const uint32_t versions[] = {1, 3, 0};
+    static const mc_status expected[] = {MC_OK, MC_WRONG_SEED_VERSION, MC_WRONG_SEED_VERSION};
+    for (size_t i = 0; i < 3; i++) {
+        lagging[0] = lagging[1] = lagging[2] = 0;
+        lagging[3] = (uint8_t)versions[i];
+        CHECK_ST(mc_chip_init(&again, &pf, ID, suite, tp.seed, MC_SEED_BYTES, 300), MC_OK, "re-init");
+        CHECK_ST(mc_chip_restore_state(&again, lagging, tp.state_len), expected[i], "state version vs seed 2");
+        mc_chip_wipe(&again);
+    }
 
     /* revoke */
     command(&next, suite, ID, T0 + 1, 8, MC_OP_REVOKE, 2, cmd);

@@ -28,6 +28,10 @@ import java.util.Set;
  * window (at most {@value #MAX_REMEMBERED}; beyond that the oldest are forgotten and everything not
  * newer than them is refused), so no order relation between center nodes' clocks is needed.
  *
+ * <p>Reboots: a chip made with a {@link ChipStore} persists its seed and its public state
+ * ({@link ChipState}) before any change takes effect, and {@link #restore} brings it back; the
+ * pending seed of an unfinished update is not kept (the center's next command starts it again).
+ *
  * <p>Thread-safe (methods are synchronized).
  */
 public final class SensorChip {
@@ -36,6 +40,7 @@ public final class SensorChip {
     private final CipherSuite suite;
     private final SecureRandom rng;
     private final long maxSkewSeconds;
+    private final ChipStore store;
     private KeySeed seed;
     private KeySeed pending;
     private SeedEnvelope pendingEnvelope;
@@ -51,11 +56,13 @@ public final class SensorChip {
     private record Seen(long timestamp, long random) {
     }
 
-    private SensorChip(SensorId sensorId, CipherSuite suite, KeySeed seed, SecureRandom rng, Duration maxSkew) {
+    private SensorChip(SensorId sensorId, CipherSuite suite, KeySeed seed, SecureRandom rng, Duration maxSkew,
+                       ChipStore store) {
         this.sensorId = Objects.requireNonNull(sensorId, "sensorId");
         this.suite = Objects.requireNonNull(suite, "suite");
         this.seed = Objects.requireNonNull(seed, "seed");
         this.rng = Objects.requireNonNull(rng, "rng");
+        this.store = Objects.requireNonNull(store, "store");
         if (maxSkew.isNegative()) {
             throw new IllegalArgumentException("maxSkew must not be negative");
         }
@@ -67,8 +74,27 @@ public final class SensorChip {
      * {@code rng}, which stands in for the hardware RNG and also supplies the certificate randoms.
      */
     public static SensorChip manufacture(SensorId sensorId, CipherSuite suite, Instant now, SecureRandom rng) {
+        return manufacture(sensorId, suite, now, rng, ChipStore.NONE);
+    }
+
+    /**
+     * As {@link #manufacture(SensorId, CipherSuite, Instant, SecureRandom)}, persisting the new seed and
+     * state in {@code store} first.
+     *
+     * @throws ChipStore.ChipStorageException if the store failed (no chip is made; the seed is wiped)
+     */
+    public static SensorChip manufacture(SensorId sensorId, CipherSuite suite, Instant now, SecureRandom rng,
+                                         ChipStore store) {
         KeySeed seed = KeySeed.generate(rng, 1, now.atZone(ZoneOffset.UTC).getYear());
-        return new SensorChip(sensorId, suite, seed, rng, CertificateVerifier.DEFAULT_MAX_SKEW);
+        SensorChip chip = new SensorChip(sensorId, suite, seed, rng, CertificateVerifier.DEFAULT_MAX_SKEW, store);
+        try {
+            chip.saveSeed(seed);
+            store.saveState(chip.state().toBytes());
+        } catch (RuntimeException e) {
+            seed.destroy();
+            throw storageFailed(e);
+        }
+        return chip;
     }
 
     /** As {@link #manufacture(SensorId, CipherSuite, Instant, SecureRandom)} with a fresh {@link KeySeed#newDrbg() DRBG}. */
@@ -84,7 +110,52 @@ public final class SensorChip {
      */
     public static SensorChip withSeed(SensorId sensorId, CipherSuite suite, KeySeed seed, SecureRandom rng,
                                       Duration maxSkew) {
-        return new SensorChip(sensorId, suite, seed, rng, maxSkew);
+        return new SensorChip(sensorId, suite, seed, rng, maxSkew, ChipStore.NONE);
+    }
+
+    /**
+     * The chip after a reboot, from the blobs its {@link ChipStore} last kept. A state one seed version
+     * behind the seed is accepted: an activation stored the new seed and stopped before its state (the
+     * replay memory it holds is still right). Any other mismatch is refused rather than guessed at.
+     *
+     * @param seed  the stored seed (ignored, and may be all zeros, when the state says revoked); the
+     *              caller wipes it afterwards
+     * @param store where the restored chip keeps its changes from now on
+     * @throws MalformedInputException a {@link MalformedSeedException} or
+     *                                 {@link ChipState.MalformedChipStateException} naming what is wrong
+     */
+    public static SensorChip restore(SensorId sensorId, CipherSuite suite, byte[] seed, byte[] state,
+                                     SecureRandom rng, Duration maxSkew, ChipStore store) throws MalformedInputException {
+        ChipState kept = ChipState.fromBytes(state);
+        KeySeed active;
+        if (kept.revoked()) {
+            // a revoked chip holds no seed; an unusable placeholder keeps the version it was revoked at
+            active = KeySeed.generate(rng, Math.max(1, kept.seedVersion()), KeySeed.MIN_EPOCH_YEAR);
+            active.destroy();
+        } else {
+            active = KeySeed.fromBytes(seed);
+            if (kept.seedVersion() != active.version() && kept.seedVersion() + 1 != active.version()) {
+                int version = active.version();
+                active.destroy();
+                throw new ChipState.MalformedChipStateException(Defect.BAD_FIELD, "chip state belongs to seed version "
+                        + Integer.toUnsignedString(kept.seedVersion()) + ", the stored seed is version " + version);
+            }
+        }
+        SensorChip chip = new SensorChip(sensorId, suite, active, rng, maxSkew, store);
+        chip.revoked = kept.revoked();
+        chip.replayFloor = kept.replayFloor();
+        kept.seen().forEach(x -> chip.seen.add(new Seen(x.timestamp(), x.random())));
+        return chip;
+    }
+
+    /** What {@link ChipStore#saveState} keeps: active seed version, revoked flag and replay memory. */
+    public synchronized ChipState state() {
+        return stateAt(seed.version());
+    }
+
+    private ChipState stateAt(int version) {
+        return new ChipState(version, revoked, Math.min(replayFloor, CskDerivation.MAX_TIMESTAMP),
+                seen.stream().map(x -> new ChipState.Seen(x.timestamp(), x.random())).toList());
     }
 
     public SensorId sensorId() {
@@ -154,11 +225,11 @@ public final class SensorChip {
         // certificate is BAD_TAG whatever it copies), so a refused replay must wipe what it decrypted.
         try {
             checkNotReplayed(cert, now);
-        } catch (VerificationException e) {
+            rememberDurably(cert);
+        } catch (VerificationException | RuntimeException e) {
             Arrays.fill(plaintext, (byte) 0);
             throw e;
         }
-        remember(cert);
         return plaintext;
     }
 
@@ -171,6 +242,8 @@ public final class SensorChip {
      *                               current + 1 or a revoke does not name the current version,
      *                               REPLAYED for a command already accepted,
      *                               or the reasons of {@link CertificateVerifier}
+     * @throws ChipStore.ChipStorageException if the order could not be made durable: a seed update is
+     *                               then not started; a revoke whose state was kept is carried out
      */
     public synchronized CommandOrder accept(MicroCertificate command, Instant now) throws VerificationException {
         checkInbound(command, CertificateType.COMMAND, now);
@@ -191,14 +264,33 @@ public final class SensorChip {
                         + u.newSeedVersion() + " but the chip holds version " + seed.version());
             }
             prepareSeedUpdate(now);
+            try {
+                rememberDurably(command);
+            } catch (RuntimeException e) {
+                discardPending();
+                throw e;
+            }
         } else if (order instanceof CommandOrder.Revoke r) {
             if (r.seedVersion() != seed.version()) {
                 throw new VerificationException(RejectReason.WRONG_SEED_VERSION, "revoke names seed version "
                         + r.seedVersion() + " but the chip holds version " + seed.version());
             }
+            revoked = true; // the state kept says revoked, or nothing changes
+            try {
+                rememberDurably(command);
+            } catch (RuntimeException e) {
+                revoked = false;
+                throw e;
+            }
             revoke();
+            try {
+                store.saveSeed(new byte[KeySeed.ENCODED_LENGTH]); // the stored seed goes too
+            } catch (RuntimeException e) {
+                throw storageFailed(e);
+            }
+        } else {
+            rememberDurably(command);
         }
-        remember(command);
         return order;
     }
 
@@ -230,10 +322,52 @@ public final class SensorChip {
         if (pending == null) {
             throw new IllegalStateException("no seed update is pending");
         }
+        // Seed first: a reboot between the two writes restores the new seed with the old state (see restore).
+        saveSeed(pending);
+        RuntimeException stateFailed = null;
+        try {
+            store.saveState(stateAt(pending.version()).toBytes());
+        } catch (RuntimeException e) {
+            stateFailed = e; // the stored seed is the new one: switch anyway, and say the state lags
+        }
         seed.destroy();
         seed = pending;
         pending = null;
         pendingEnvelope = null;
+        if (stateFailed != null) {
+            throw storageFailed(stateFailed);
+        }
+    }
+
+    private void saveSeed(KeySeed s) {
+        byte[] encoded = s.toBytes();
+        try {
+            store.saveSeed(encoded);
+        } catch (RuntimeException e) {
+            throw storageFailed(e);
+        } finally {
+            Arrays.fill(encoded, (byte) 0);
+        }
+    }
+
+    private static ChipStore.ChipStorageException storageFailed(RuntimeException e) {
+        return e instanceof ChipStore.ChipStorageException c ? c
+                : new ChipStore.ChipStorageException("the chip's store failed: " + e.getClass().getSimpleName(), e);
+    }
+
+    /** Remembers {@code cert} and keeps the state; if the store fails, the chip is as it was before. */
+    private void rememberDurably(MicroCertificate cert) {
+        Set<Seen> before = new HashSet<>(seen);
+        long floorBefore = replayFloor;
+        remember(cert);
+        try {
+            store.saveState(state().toBytes());
+        } catch (RuntimeException e) {
+            seen.clear();
+            seen.addAll(before);
+            replayFloor = floorBefore;
+            throw storageFailed(e);
+        }
     }
 
     private void revoke() {
