@@ -150,6 +150,10 @@ final class KeyLifecycle {
         if (decoded.kind() != SeedEnvelope.Kind.UPDATE || !decoded.sensorId().equals(sensorId)) {
             return Outcome.refused(RefusalCode.BAD_ENVELOPE, "expected an UPDATE envelope for sensor " + sensorId);
         }
+        if (decoded.suite() != state.seed().suite()) { // a sensor's suite is fixed at provisioning (docs/protocol.md, 7)
+            return Outcome.refused(RefusalCode.BAD_ENVELOPE, "the envelope is labelled " + decoded.suite()
+                    + ", sensor " + sensorId + " uses " + state.seed().suite());
+        }
         if (decoded.seedVersion() != pending) {
             return Outcome.refused(RefusalCode.WRONG_SEED_VERSION,
                     "the envelope holds seed version " + decoded.seedVersion() + ", the pending one is " + pending);

@@ -14,6 +14,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import java.security.SecureRandom;
+import org.microcert.protocol.SeedUpdates;
+import org.microcert.protocol.KeySeed;
+import org.microcert.protocol.CipherSuite;
+import org.microcert.protocol.ChipStore;
 import org.junit.jupiter.api.io.TempDir;
 import org.microcert.cluster.TestFleet;
 import org.microcert.cluster.sensor.KeyLifecycle.Outcome;
@@ -141,6 +146,32 @@ class KeyLifecycleTest {
         state = persisted(state, complete);
         assertFalse(seeds.isOpen(), "the replaced seed is wiped once the update is durable");
         assertEquals("ACTIVE", assertInstanceOf(Done.class, complete.reply().apply(state)).status().status());
+    }
+
+    @Test
+    void anUpdateEnvelopeLabelledWithAnotherSuiteIsRefusedEvenWhenItOpens() throws Exception {
+        byte[][] storedSeed = new byte[1][];
+        SensorChip same = SensorChip.manufacture(chip.sensorId(), CipherSuite.AES128, NOW, new SecureRandom(),
+                new ChipStore() {
+                    @Override
+                    public void saveState(byte[] state) {
+                    }
+
+                    @Override
+                    public void saveSeed(byte[] seed) {
+                        storedSeed[0] = seed.clone();
+                    }
+                });
+        SensorRecord empty = SensorRecord.empty(chip.sensorId());
+        SensorRecord state = persisted(empty, keys.provision(empty, fleet.transportEnvelope(same), "alice"));
+        state = persisted(state, keys.startSeedUpdate(state, "bob"));
+        KeySeed current = KeySeed.fromBytes(storedSeed[0]);
+        KeySeed next = KeySeed.generate(new SecureRandom(), 2, NOW.atZone(java.time.ZoneOffset.UTC).getYear());
+        // sealed under the right seed, so it opens: only the label is wrong
+        SeedEnvelope relabelled = SeedUpdates.seal(current, chip.sensorId(), CipherSuite.SM4, next, new SecureRandom());
+        assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.completeSeedUpdate(state, relabelled.encode(), "bob"), state));
+        SeedEnvelope right = SeedUpdates.seal(current, chip.sensorId(), CipherSuite.AES128, next, new SecureRandom());
+        assertInstanceOf(SensorEvent.SeedUpdated.class, keys.completeSeedUpdate(state, right.encode(), "bob").event());
     }
 
     @Test
