@@ -224,9 +224,9 @@ static mc_status check_not_replayed(mc_chip *chip, const mc_cert *c, uint32_t no
         if ((int64_t)chip->seen[i].timestamp >= window_start) chip->seen[kept++] = chip->seen[i];
     }
     chip->seen_count = kept;
-    if (c->timestamp < chip->replay_floor) return MC_REPLAYED;
+    if (c->timestamp < chip->replay_floor) return MC_REPLAY;
     for (uint32_t i = 0; i < chip->seen_count; i++) {
-        if (chip->seen[i].timestamp == c->timestamp && chip->seen[i].random == c->random) return MC_REPLAYED;
+        if (chip->seen[i].timestamp == c->timestamp && chip->seen[i].random == c->random) return MC_REPLAY;
     }
     return MC_OK;
 }

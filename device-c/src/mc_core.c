@@ -48,7 +48,7 @@ const char *mc_status_name(mc_status s) {
         "OK", "TOO_SHORT", "TOO_LONG", "BAD_LENGTH", "UNKNOWN_VERSION", "UNKNOWN_TYPE", "UNKNOWN_SUITE",
         "UNKNOWN_KIND", "UNKNOWN_COMMAND", "BAD_FIELD", "BAD_TAG", "STALE_TIMESTAMP", "FUTURE_TIMESTAMP",
         "SEED_EXPIRED", "MALFORMED", "UNSUPPORTED_SUITE", "WRONG_TYPE", "WRONG_SENSOR", "WRONG_SEED_VERSION",
-        "REPLAYED", "REVOKED", "ERR_ARGUMENT", "ERR_BUFFER", "ERR_RNG", "ERR_CLOCK", "ERR_STORAGE",
+        "REPLAY", "REVOKED", "ERR_ARGUMENT", "ERR_BUFFER", "ERR_RNG", "ERR_CLOCK", "ERR_STORAGE",
         "ERR_CRYPTO", "ERR_NO_PENDING"};
     if ((unsigned)s >= sizeof names / sizeof names[0]) return "UNKNOWN_STATUS";
     return names[s];

@@ -64,7 +64,7 @@ static void lifecycle(mc_suite suite) {
     CHECK_ST(mc_chip_decrypt(&chip, cert, n, out, 4, &m), MC_ERR_BUFFER, "small plaintext buffer");
     CHECK_ST(mc_chip_decrypt(&chip, cert, n, out, sizeof out, &m), MC_OK, "ENC_DOWN");
     CHECK(m == 5 && memcmp(out, data, 5) == 0, "%s ENC_DOWN plaintext", sn);
-    CHECK_ST(mc_chip_decrypt(&chip, cert, n, out, sizeof out, &m), MC_REPLAYED, "ENC_DOWN replay");
+    CHECK_ST(mc_chip_decrypt(&chip, cert, n, out, sizeof out, &m), MC_REPLAY, "ENC_DOWN replay");
     cert[30] ^= 4;
     CHECK_ST(mc_chip_decrypt(&chip, cert, n, out, sizeof out, &m), MC_BAD_TAG, "forged ENC_DOWN");
     CHECK_ST(mc_cert_make_encrypted(&center, MC_TYPE_ENC_UP, suite, ID, T0, 0x2222, data, 5, cert, sizeof cert, &n),
@@ -113,7 +113,7 @@ static void lifecycle(mc_suite suite) {
     CHECK_ST(mc_chip_init(&again, &pf, ID, suite, tp.seed, MC_SEED_BYTES, 300), MC_OK, "re-init");
     CHECK_ST(mc_chip_restore_state(&again, tp.state, tp.state_len), MC_OK, "restore");
     command(&next, suite, ID, T0, 7, MC_OP_REVOKE, 2, cmd);
-    CHECK_ST(mc_chip_accept(&again, cmd, sizeof cmd, &op, &arg, NULL), MC_REPLAYED, "replay across restart");
+    CHECK_ST(mc_chip_accept(&again, cmd, sizeof cmd, &op, &arg, NULL), MC_REPLAY, "replay across restart");
     mc_chip_wipe(&again);
     /* a state one version behind the seed (activation cut between its two writes) restores; others do not */
     uint8_t lagging[MC_STATE_BYTES];
@@ -166,7 +166,7 @@ static void replay_memory(mc_suite suite) {
     }
     mc_cert_make_encrypted(&center, MC_TYPE_ENC_DOWN, suite, ID, T0 - 200, 5, (const uint8_t *)"x", 1, cert, sizeof cert,
                            &n);
-    CHECK_ST(mc_chip_decrypt(&chip, cert, n, out, sizeof out, &m), MC_REPLAYED, "below the floor");
+    CHECK_ST(mc_chip_decrypt(&chip, cert, n, out, sizeof out, &m), MC_REPLAY, "below the floor");
     mc_cert_make_encrypted(&center, MC_TYPE_ENC_DOWN, suite, ID, T0 + 100, 6, (const uint8_t *)"x", 1, cert, sizeof cert,
                            &n);
     CHECK_ST(mc_chip_decrypt(&chip, cert, n, out, sizeof out, &m), MC_OK, "newer accepted");

@@ -189,7 +189,7 @@ static void test_certificates(void) {
             case MC_TYPE_ENC_DOWN:
                 CHECK_ST(mc_chip_decrypt(&chip, bytes, len, out, sizeof out, &olen), MC_OK, "chip decrypt");
                 CHECK(olen == plen && memcmp(out, plain, plen) == 0, "cert %zu plaintext", i);
-                CHECK_ST(mc_chip_decrypt(&chip, bytes, len, out, sizeof out, &olen), MC_REPLAYED, "replayed down");
+                CHECK_ST(mc_chip_decrypt(&chip, bytes, len, out, sizeof out, &olen), MC_REPLAY, "replayed down");
                 break;
             case MC_TYPE_COMMAND: {
                 mc_op op;
@@ -203,7 +203,7 @@ static void test_certificates(void) {
                     CHECK_ST(mc_envelope_open_update(&seed, env, sizeof env, &next), MC_OK, "center opens update");
                     CHECK(next.version == seed.version + 1, "next version");
                     CHECK(seeds_equal(&next, &chip.pending), "opened seed is the pending one");
-                    CHECK_ST(mc_chip_accept(&chip, bytes, len, &op, &arg, env), MC_REPLAYED, "replayed command");
+                    CHECK_ST(mc_chip_accept(&chip, bytes, len, &op, &arg, env), MC_REPLAY, "replayed command");
                     CHECK_ST(mc_chip_activate_pending(&chip), MC_OK, "activate");
                     CHECK(mc_chip_seed_version(&chip) == seed.version + 1, "active version");
                 } else {

@@ -41,7 +41,7 @@ typedef enum {
     MC_WRONG_TYPE,
     MC_WRONG_SENSOR,
     MC_WRONG_SEED_VERSION,
-    MC_REPLAYED,
+    MC_REPLAY,
     MC_REVOKED,
     /* local failures (not on the wire) */
     MC_ERR_ARGUMENT,      /* NULL pointer, out-of-range parameter */

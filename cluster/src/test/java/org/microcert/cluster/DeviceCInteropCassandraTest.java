@@ -260,7 +260,7 @@ class DeviceCInteropCassandraTest {
         assertEquals(200, e.statusCode(), what + e.body());
         byte[] encDown = unb64(json(e).get("certificate"));
         assertArrayEquals(order, device.ok("decrypt " + HEX.formatHex(encDown)), what + "ENC_DOWN plaintext");
-        assertEquals("ERR REPLAYED", device.call("decrypt " + HEX.formatHex(encDown)), what);
+        assertEquals("ERR REPLAY", device.call("decrypt " + HEX.formatHex(encDown)), what);
         encDown[25] ^= 1;
         assertEquals("ERR BAD_TAG", device.call("decrypt " + HEX.formatHex(encDown)), what);
 
@@ -275,7 +275,7 @@ class DeviceCInteropCassandraTest {
         assertEquals("OK 1 0 0", device.call("status"), what + "a refused command changes nothing");
         String accepted = device.call("accept " + HEX.formatHex(command));
         assertTrue(accepted.startsWith("OK SEED_UPDATE 2 "), what + accepted);
-        assertEquals("ERR REPLAYED", device.call("accept " + HEX.formatHex(command)), what);
+        assertEquals("ERR REPLAY", device.call("accept " + HEX.formatHex(command)), what);
         byte[] update = HEX.parseHex(accepted.substring("OK SEED_UPDATE 2 ".length()));
         HttpResponse<String> c = client.postJson(node.url("/v1/sensors/" + sensor + "/seed-update/complete"),
                 "{\"envelope\":\"" + b64(update) + "\"}", TOKEN);

@@ -20,8 +20,12 @@ public enum RejectReason {
     WRONG_SENSOR,
     /** The seed version is not the one expected (e.g. an update that does not advance the version). */
     WRONG_SEED_VERSION,
-    /** A command the chip has already accepted (same or older timestamp and random). */
-    REPLAYED,
+    /**
+     * Already accepted: a COMMAND or ENC_DOWN the chip accepted before (or older than what it still
+     * remembers), or a certificate the center accepted before (the center's replay memory). One name
+     * on both sides and on the wire.
+     */
+    REPLAY,
     /** The chip's seed was revoked; it makes and accepts nothing. */
     REVOKED
 }

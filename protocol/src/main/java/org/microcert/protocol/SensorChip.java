@@ -240,7 +240,7 @@ public final class SensorChip {
      * @return the order that was carried out
      * @throws VerificationException with WRONG_SEED_VERSION if a seed update does not name version
      *                               current + 1 or a revoke does not name the current version,
-     *                               REPLAYED for a command already accepted,
+     *                               REPLAY for a command already accepted,
      *                               or the reasons of {@link CertificateVerifier}
      * @throws ChipStore.ChipStorageException if the order could not be made durable: a seed update is
      *                               then not started; a revoke whose state was kept is carried out
@@ -404,7 +404,7 @@ public final class SensorChip {
         long windowStart = now.getEpochSecond() - maxSkewSeconds;
         seen.removeIf(s -> s.timestamp() < windowStart);
         if (cert.timestamp() < replayFloor || seen.contains(new Seen(cert.timestamp(), cert.random()))) {
-            throw new VerificationException(RejectReason.REPLAYED, cert.type() + " certificate was already accepted");
+            throw new VerificationException(RejectReason.REPLAY, cert.type() + " certificate was already accepted");
         }
     }
 

@@ -85,9 +85,9 @@ class ChipPersistenceTest {
 
         SensorChip again = rebooted(store);
         VerificationException d = assertThrows(VerificationException.class, () -> again.decrypt(down, NOW.plusSeconds(1)));
-        assertEquals(RejectReason.REPLAYED, d.reason());
+        assertEquals(RejectReason.REPLAY, d.reason());
         VerificationException c = assertThrows(VerificationException.class, () -> again.accept(update, NOW.plusSeconds(1)));
-        assertEquals(RejectReason.REPLAYED, c.reason());
+        assertEquals(RejectReason.REPLAY, c.reason());
         // the pending seed did not survive: a fresh update command starts it again
         assertTrue(again.pendingUpdate().isEmpty());
         again.accept(center.issueCommand(centerSeed, CipherSuite.AES128, ID, new CommandOrder.SeedUpdate(2), NOW.plusSeconds(2)),
@@ -242,7 +242,7 @@ class ChipPersistenceTest {
         SensorChip again = SensorChip.restore(ID, CipherSuite.SM4, kept.seed(), kept.state(), new DeterministicRandom("b"),
                 SKEW, files);
         Arrays.fill(kept.seed(), (byte) 0);
-        assertEquals(RejectReason.REPLAYED,
+        assertEquals(RejectReason.REPLAY,
                 assertThrows(VerificationException.class, () -> again.accept(update, NOW.plusSeconds(1))).reason());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("chip/seed"))));
         assertFalse(Files.exists(dir.resolve("chip/seed.new")));

@@ -145,7 +145,7 @@ class EndToEndTest {
         byte[] down = "set interval 60".getBytes(StandardCharsets.UTF_8);
         MicroCertificate downCert = issuer.encryptPayload(p.centerSeed, suite, ID, down, NOW);
         assertArrayEquals(down, p.chip.decrypt(MicroCertificate.decode(downCert.encode()), NOW));
-        assertReason(RejectReason.REPLAYED, () -> p.chip.decrypt(downCert, NOW.plusSeconds(1)));
+        assertReason(RejectReason.REPLAY, () -> p.chip.decrypt(downCert, NOW.plusSeconds(1)));
         // the chip's own uplink cannot be reflected back to it as a downlink
         assertReason(RejectReason.WRONG_TYPE, () -> p.chip.decrypt(enc, NOW));
     }
@@ -161,7 +161,7 @@ class EndToEndTest {
 
         assertReason(RejectReason.BAD_TAG, () -> p.chip.decrypt(MicroCertificate.decode(forged), NOW));
         assertArrayEquals(down, p.chip.decrypt(MicroCertificate.decode(genuine), NOW), "the forgery was not remembered");
-        assertReason(RejectReason.REPLAYED, () -> p.chip.decrypt(MicroCertificate.decode(genuine), NOW.plusSeconds(1)));
+        assertReason(RejectReason.REPLAY, () -> p.chip.decrypt(MicroCertificate.decode(genuine), NOW.plusSeconds(1)));
         // the tag is checked before the replay: a forgery of an accepted certificate is still BAD_TAG
         assertReason(RejectReason.BAD_TAG, () -> p.chip.decrypt(MicroCertificate.decode(forged), NOW.plusSeconds(1)));
         byte[] next = "close valve 3".getBytes(StandardCharsets.UTF_8);
@@ -180,7 +180,7 @@ class EndToEndTest {
         SeedEnvelope env = SeedEnvelope.decode(p.chip.pendingUpdate().orElseThrow().encode());
         assertEquals(SeedEnvelope.Kind.UPDATE, env.kind());
         // the same order again is a replay
-        assertReason(RejectReason.REPLAYED, () -> p.chip.accept(order, NOW));
+        assertReason(RejectReason.REPLAY, () -> p.chip.accept(order, NOW));
         KeySeed next = SeedUpdates.open(p.centerSeed, env);
         assertEquals(2, next.version());
         p.chip.activatePendingSeed();
@@ -228,7 +228,7 @@ class EndToEndTest {
                 NOW.minusSeconds(5));
         p.chip.accept(later, NOW);
         p.chip.accept(earlier, NOW);
-        assertReason(RejectReason.REPLAYED, () -> p.chip.accept(earlier, NOW));
+        assertReason(RejectReason.REPLAY, () -> p.chip.accept(earlier, NOW));
         assertTrue(p.chip.pendingUpdate().isPresent());
     }
 

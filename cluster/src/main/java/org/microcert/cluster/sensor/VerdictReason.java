@@ -11,11 +11,12 @@ import org.microcert.protocol.RejectReason;
 public enum VerdictReason {
     // The protocol's reasons, in RejectReason's order (of(RejectReason) maps by name).
     BAD_TAG, STALE_TIMESTAMP, FUTURE_TIMESTAMP, SEED_EXPIRED, MALFORMED, UNSUPPORTED_SUITE, WRONG_TYPE, WRONG_SENSOR,
-    WRONG_SEED_VERSION, REPLAYED, REVOKED,
-    /** No key seed is provisioned for the sensor. */
-    UNKNOWN_SENSOR,
+    WRONG_SEED_VERSION,
     /** The certificate was already accepted (the center's replay memory). */
     REPLAY,
+    REVOKED,
+    /** No key seed is provisioned for the sensor. */
+    UNKNOWN_SENSOR,
     /** The center recovered the sensor's state and refuses certificates up to its reservation horizon. */
     REPLAY_WINDOW_RESET,
     /** Too many certificates of one sensor within the skew window. */
