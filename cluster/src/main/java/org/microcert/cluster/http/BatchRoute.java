@@ -58,7 +58,7 @@ final class BatchRoute extends AllDirectives {
                 } catch (ApiError e) {
                     verdicts[i] = Verdict.rejected(null, VerdictReason.MALFORMED, "not base64", now);
                 } catch (MalformedCertificateException e) {
-                    verdicts[i] = Verdict.rejected(null, VerdictReason.MALFORMED, e.getMessage(), now);
+                    verdicts[i] = Verdict.rejected(null, VerdictReason.of(e), e.getMessage(), now);
                 }
             }
             return completeWithFuture(sensors.authenticateAll(decoded).thenApply(judged -> {

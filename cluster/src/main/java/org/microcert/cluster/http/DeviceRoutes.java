@@ -71,8 +71,9 @@ final class DeviceRoutes extends AllDirectives {
         try {
             decoded = MicroCertificate.decode(certificate);
         } catch (MalformedCertificateException e) {
-            metrics.verdict(operation, "REJECTED", "MALFORMED");
-            return complete(verdictHttp(Verdict.rejected(null, VerdictReason.MALFORMED, e.getMessage(), now())));
+            VerdictReason reason = VerdictReason.of(e);
+            metrics.verdict(operation, "REJECTED", reason.name());
+            return complete(verdictHttp(Verdict.rejected(null, reason, e.getMessage(), now())));
         }
         readiness.requireJournal();
         return completeWithFuture(ask.apply(decoded).thenApplyAsync(v -> {

@@ -65,7 +65,7 @@ final class CertificateJudge {
         try {
             cert = MicroCertificate.decode(bytes);
         } catch (MalformedCertificateException e) {
-            return rejected(VerdictReason.MALFORMED, e.getMessage(), nowSeconds);
+            return rejected(VerdictReason.of(e), e.getMessage(), nowSeconds);
         }
         if (!cert.sensorId().equals(sensorId)) {
             return rejected(VerdictReason.WRONG_SENSOR, "certificate names sensor " + cert.sensorId(), nowSeconds);

@@ -1,6 +1,8 @@
 package org.microcert.cluster.sensor;
 
 import org.microcert.cluster.replay.ReplayGuard;
+import org.microcert.protocol.Defect;
+import org.microcert.protocol.MalformedCertificateException;
 import org.microcert.protocol.RejectReason;
 
 /**
@@ -29,6 +31,11 @@ public enum VerdictReason {
     /** The center's name of a protocol reason. */
     public static VerdictReason of(RejectReason reason) {
         return valueOf(reason.name());
+    }
+
+    /** Why bytes that did not decode are refused: an unknown suite byte is UNSUPPORTED_SUITE, as in the protocol's verifier. */
+    public static VerdictReason of(MalformedCertificateException e) {
+        return e.reason() == Defect.UNKNOWN_SUITE ? UNSUPPORTED_SUITE : MALFORMED;
     }
 
     /** The center's name of a replay refusal (same name). */

@@ -127,6 +127,9 @@ class GatewayHttpTest {
         HttpResponse<String> unknown = authenticateBinary(stranger.authenticate(Instant.now()).encode());
         assertError(unknown, 404, "UNKNOWN_SENSOR");
         assertEquals("REJECTED", json(unknown).get("outcome").asText());
+        byte[] strangeSuite = chip.authenticate(Instant.now()).encode();
+        strangeSuite[1] = 0x07; // names no suite: the protocol's reason, not a bare MALFORMED
+        assertError(authenticateBinary(strangeSuite), 403, "UNSUPPORTED_SUITE");
         assertError(client.send("POST", node.url("/v1/authenticate"), "text/plain", new byte[32], null),
                 415, "UNSUPPORTED_MEDIA_TYPE");
         assertError(client.postJson(node.url("/v1/authenticate"), "{\"certificate\":", null), 400, "BAD_JSON");
@@ -276,12 +279,16 @@ class GatewayHttpTest {
         byte[] good = a.authenticate(Instant.now()).encode();
         byte[] forged = b.authenticate(Instant.now()).encode();
         forged[forged.length - 1] ^= 1;
-        String body = "{\"certificates\":[\"" + b64(good) + "\",\"" + b64(forged) + "\",\"%%%\",\"" + b64(good) + "\"]}";
+        byte[] strangeSuite = a.authenticate(Instant.now()).encode();
+        strangeSuite[1] = 0x07;
+        String body = "{\"certificates\":[\"" + b64(good) + "\",\"" + b64(forged) + "\",\"%%%\",\"" + b64(good)
+                + "\",\"" + b64(strangeSuite) + "\"]}";
         HttpResponse<String> r = client.postJson(node.url("/v1/authenticate/batch"), body, null);
         assertEquals(200, r.statusCode(), r.body());
         JsonNode results = json(r).get("results");
         assertEquals(1, json(r).get("accepted").asInt());
-        assertEquals(3, json(r).get("rejected").asInt());
+        assertEquals(4, json(r).get("rejected").asInt());
+        assertEquals("UNSUPPORTED_SUITE", results.get(4).get("reason").asText());
         assertEquals("ACCEPTED", results.get(0).get("outcome").asText());
         assertEquals("BAD_TAG", results.get(1).get("reason").asText());
         assertEquals("MALFORMED", results.get(2).get("reason").asText());
