@@ -14,15 +14,18 @@ import org.microcert.persistence.card.CardException;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.FactoryTransportKey;
 import org.microcert.persistence.card.KeyCeremony;
+import org.microcert.persistence.card.Pkcs11Card;
+import org.microcert.persistence.card.Pkcs11Config;
 import org.microcert.persistence.card.SoftwareCard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Opens the node's encryption card ({@code microcert.card}): a software card from a BCFKS keystore
- * whose password comes from a file or the {@code MICROCERT_CARD_PASSWORD} environment variable,
- * never from a flag (visible in {@code ps}) and never logged; or, for development only, a throwaway
- * card ({@link #openOrCreateDev}).
+ * whose password comes from a file or the {@code MICROCERT_CARD_PASSWORD} environment variable; a
+ * PKCS#11 card (an HSM) whose PIN comes from the environment variable {@code pkcs11.pin-env} names;
+ * secrets never from a flag (visible in {@code ps}) and never logged; or, for development only, a
+ * throwaway card ({@link #openOrCreateDev}).
  */
 public final class CardLoader {
 
@@ -39,17 +42,25 @@ public final class CardLoader {
 
     public static EncryptionCard open(Config card, Map<String, String> env) {
         String keystore = card.getString("keystore");
+        String pkcs11 = card.getString("pkcs11.config");
+        if (!keystore.isBlank() && !pkcs11.isBlank()) {
+            throw new CardSetupException("two cards configured: set either --card-keystore (microcert.card.keystore) "
+                    + "or --pkcs11 (microcert.card.pkcs11.config), not both");
+        }
+        if (!pkcs11.isBlank()) {
+            return openPkcs11(card, Path.of(pkcs11), env);
+        }
         if (keystore.isBlank()) {
             String dev = card.getString("dev-directory");
             if (!dev.isBlank()) {
                 return openOrCreateDev(Path.of(dev));
             }
             throw new CardSetupException("no encryption card: set --card-keystore (and its password in "
-                    + PASSWORD_ENV + " or --card-password-file), or --dev-card DIR for a throwaway development card");
+                    + PASSWORD_ENV + " or --card-password-file), --pkcs11 CONFIG (and its PIN in the variable --pin-env"
+                    + " names), or --dev-card DIR for a throwaway development card");
         }
         Path ks = Path.of(keystore);
-        String state = card.getString("state-file");
-        Path stateFile = state.isBlank() ? Path.of(keystore + ".state") : Path.of(state);
+        Path stateFile = stateFile(card, ks);
         char[] password = password(card.getString("password-file"), env);
         try {
             return SoftwareCard.open(ks, password, stateFile);
@@ -58,6 +69,32 @@ public final class CardLoader {
         } finally {
             Arrays.fill(password, '\0');
         }
+    }
+
+    /** The card on a PKCS#11 token: every key operation runs in the token, the PIN comes from the environment. */
+    private static EncryptionCard openPkcs11(Config card, Path config, Map<String, String> env) {
+        Path stateFile = stateFile(card, config);
+        String variable = card.getString("pkcs11.pin-env");
+        String fromEnv = variable.isBlank() ? null : env.get(variable);
+        if (fromEnv == null || fromEnv.isEmpty()) {
+            throw new CardSetupException("no PIN for the PKCS#11 card " + config + ": set the environment variable "
+                    + (variable.isBlank() ? "that --pin-env (microcert.card.pkcs11.pin-env) names" : variable));
+        }
+        char[] pin = fromEnv.toCharArray();
+        try {
+            return Pkcs11Card.open(Pkcs11Config.load(config), pin, stateFile, 0);
+        } catch (CardException e) {
+            // The card's messages name the library, slot or file, never the PIN.
+            throw new CardSetupException("cannot open the PKCS#11 card " + config + ": " + e.getMessage());
+        } finally {
+            Arrays.fill(pin, '\0');
+        }
+    }
+
+    /** {@code microcert.card.state-file}, else {@code <card file>.state}. */
+    private static Path stateFile(Config card, Path cardFile) {
+        String state = card.getString("state-file");
+        return state.isBlank() ? Path.of(cardFile + ".state") : Path.of(state);
     }
 
     private static char[] password(String file, Map<String, String> env) {

@@ -41,11 +41,11 @@ class CardLoaderTest {
 
     @Test
     void aNodeWithoutACardRefusesToStartWithAClearMessage() {
-        var noCard = ConfigFactory.parseString("keystore = \"\", password-file = \"\", state-file = \"\", dev-directory = \"\"");
+        var noCard = ConfigFactory.parseString("keystore = \"\", password-file = \"\", state-file = \"\", dev-directory = \"\", pkcs11 { config = \"\", pin-env = \"\" }");
         var e = assertThrows(CardLoader.CardSetupException.class, () -> CardLoader.open(noCard, Map.of()));
         assertTrue(e.getMessage().contains("--card-keystore"), e.getMessage());
         var noPassword = ConfigFactory.parseString("keystore = \"" + dir.resolve("x.bcfks")
-                + "\", password-file = \"\", state-file = \"\", dev-directory = \"\"");
+                + "\", password-file = \"\", state-file = \"\", dev-directory = \"\", pkcs11 { config = \"\", pin-env = \"\" }");
         var p = assertThrows(CardLoader.CardSetupException.class, () -> CardLoader.open(noPassword, Map.of()));
         assertTrue(p.getMessage().contains(CardLoader.PASSWORD_ENV), p.getMessage());
     }
