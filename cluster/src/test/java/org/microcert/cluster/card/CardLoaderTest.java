@@ -15,6 +15,7 @@ import org.microcert.cluster.TestFleet;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.FactoryTransportKey;
 import org.microcert.persistence.card.SealedSeed;
+import org.microcert.protocol.Secret;
 import org.microcert.protocol.SensorChip;
 import com.typesafe.config.ConfigFactory;
 
@@ -29,8 +30,10 @@ class CardLoaderTest {
         SensorChip chip = TestFleet.chip(42, Instant.now());
         SealedSeed sealed;
         try (EncryptionCard card = CardLoader.openOrCreateDev(dir)) {
-            byte[] kTrans = FactoryTransportKey.load(dir.resolve(CardLoader.TRANSPORT),
-                    CardLoader.readSecret(dir.resolve(CardLoader.TRANSPORT_PASSWORD)));
+            byte[] kTrans;
+            try (Secret password = CardLoader.readSecret(dir.resolve(CardLoader.TRANSPORT_PASSWORD))) {
+                kTrans = password.withChars(pw -> FactoryTransportKey.load(dir.resolve(CardLoader.TRANSPORT), pw));
+            }
             sealed = card.provision(chip.transportEnvelope(kTrans));
         }
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(CardLoader.DEV_PASSWORD))));

@@ -14,6 +14,7 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.microcert.protocol.Secret;
 import org.microcert.simulator.gateway.GatewayException;
 
 /**
@@ -41,11 +42,8 @@ public final class TransportKeyFile {
      * @throws GatewayException (a set-up error) naming what is wrong with the file or the password
      */
     public static byte[] load(Path file, Path passwordFile) {
-        char[] password = password(passwordFile);
-        try {
-            return decrypt(file, password);
-        } finally {
-            Arrays.fill(password, '\0');
+        try (Secret password = password(passwordFile)) {
+            return password.withChars(pw -> decrypt(file, pw));
         }
     }
 
@@ -88,19 +86,15 @@ public final class TransportKeyFile {
         }
     }
 
-    private static char[] password(Path passwordFile) {
+    private static Secret password(Path passwordFile) {
         if (passwordFile != null) {
             try {
-                return Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray();
+                return Secret.fromFileContent(Files.readAllBytes(passwordFile));
             } catch (IOException e) {
                 throw new GatewayException("cannot read the transport key password file " + passwordFile);
             }
         }
-        String env = System.getenv(PASSWORD_ENV);
-        if (env == null || env.isEmpty()) {
-            throw new GatewayException("the transport key's password is missing: set " + PASSWORD_ENV
-                    + " or use --transport-key-password-file");
-        }
-        return env.toCharArray();
+        return Secret.fromEnvironment(System::getenv, PASSWORD_ENV).orElseThrow(() -> new GatewayException(
+                "the transport key's password is missing: set " + PASSWORD_ENV + " or use --transport-key-password-file"));
     }
 }
