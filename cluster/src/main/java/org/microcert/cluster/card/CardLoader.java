@@ -56,8 +56,9 @@ public final class CardLoader {
         }
         String state = card.getString("state-file");
         Path stateFile = state.isBlank() ? null : Path.of(state);
-        CardSpec spec = pkcs11.isBlank() ? CardSpec.software(Path.of(keystore), stateFile, 0)
-                : CardSpec.pkcs11(Path.of(pkcs11), stateFile, 0);
+        int keyVersion = card.getInt("key-version");
+        CardSpec spec = pkcs11.isBlank() ? CardSpec.software(Path.of(keystore), stateFile, keyVersion)
+                : CardSpec.pkcs11(Path.of(pkcs11), stateFile, keyVersion);
         try (Secret secret = spec.pkcs11() ? pin(spec, card.getString("pkcs11.pin-env"), env)
                 : password(card.getString("password-file"), env)) {
             return spec.open(secret);

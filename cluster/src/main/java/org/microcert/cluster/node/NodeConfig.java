@@ -46,6 +46,8 @@ public final class NodeConfig {
                     "PKCS#11 card properties (library, slot): runs the card on an HSM"),
             new Option("--pin-env", "MICROCERT_PIN_ENV", "microcert.card.pkcs11.pin-env", s -> s,
                     "environment variable holding the PKCS#11 user PIN"),
+            new Option("--card-key-version", "MICROCERT_CARD_KEY_VERSION", "microcert.card.key-version",
+                    NodeConfig::keyVersion, "K_store version new seals use (0: the highest held)"),
             new Option("--tls-keystore", "MICROCERT_TLS_KEYSTORE", "microcert.http.tls.keystore", s -> s,
                     "PKCS#12 keystore: enables HTTPS"),
             new Option("--tls-password-file", "MICROCERT_TLS_PASSWORD_FILE", "microcert.http.tls.password-file", s -> s,
@@ -165,6 +167,18 @@ public final class NodeConfig {
             // fall through to the usage error
         }
         throw new UsageException("not a port number: " + s);
+    }
+
+    private static Object keyVersion(String s) {
+        try {
+            int v = Integer.parseInt(s);
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the usage error
+        }
+        throw new UsageException("not a key version (0 for the highest held, else 1, 2, ...): " + s);
     }
 
     private static List<String> hostPorts(String s) {

@@ -66,7 +66,8 @@ final class KeyCeremonyCli {
                 case "rotate" -> {
                     int v = KeyCeremony.rotate(cmd.master(), secrets.get(cmd.masterSecret()), cmd.cards(secrets));
                     out.println("added storage key version " + v + " to the master and " + cmd.cards.size() + " card(s)");
-                    out.println("next: restart nodes with the new version held but not active, then activate it, then rewrap");
+                    out.println("next: restart the nodes one by one with --card-key-version " + (v - 1) + " (v" + v
+                            + " held, not sealing), then one by one without it, then POST /v1/rewrap");
                 }
                 case "export-transport" -> {
                     KeyCeremony.exportTransport(cmd.master(), secrets.get(cmd.masterSecret()), cmd.out(),
