@@ -61,7 +61,11 @@ public final class CardLoader {
                 : CardSpec.pkcs11(Path.of(pkcs11), stateFile, keyVersion);
         try (Secret secret = spec.pkcs11() ? pin(spec, card.getString("pkcs11.pin-env"), env)
                 : password(card.getString("password-file"), env)) {
-            return spec.open(secret);
+            EncryptionCard opened = spec.open(secret);
+            // What an operator checks during a rotation: which version this node seals under.
+            LOG.info("card: {}, sealing under K_store v{} (holds {})", spec.describe(), opened.currentKeyVersion(),
+                    opened.keyVersions());
+            return opened;
         } catch (CardException e) {
             // The card's messages name the keystore, library, slot or file, never the secret.
             throw new CardSetupException("cannot open " + spec.describe() + ": " + e.getMessage());
