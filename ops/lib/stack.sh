@@ -43,6 +43,33 @@ ensure_keys() {
   fi
 }
 
+# ensure_token DIR: the keys ensure_keys made in DIR, also on a SoftHSM2 token (the node on a
+# PKCS#11 card, docs/encryption-card.md): SoftHSM2's configuration and token directory in
+# DIR/softhsm (exported as SOFTHSM2_CONF), a token "microcert-demo" with a random PIN in
+# DIR/token.pin, the card's properties in DIR/token.properties, the keys put on it by the key
+# ceremony's distribute (which adds only what the token lacks). Sets node_card_args for start_node
+# and exports MC_TOKEN_PIN, the variable they name.
+ensure_token() {
+  local d="$1" slot
+  command -v softhsm2-util >/dev/null || die "SoftHSM2 is needed for the token card (apt-get install -y softhsm2)"
+  mkdir -p "$d/softhsm/tokens"
+  export SOFTHSM2_CONF="$d/softhsm/softhsm2.conf"
+  printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$d/softhsm/tokens" > "$SOFTHSM2_CONF"
+  make_secret "$d/token.pin"; make_secret "$d/token.so-pin"
+  MC_TOKEN_PIN="$(cat "$d/token.pin")"; export MC_TOKEN_PIN
+  if [ ! -f "$d/token.properties" ]; then
+    say "SoftHSM2: token microcert-demo in $d/softhsm"
+    slot="$(softhsm2-util --init-token --free --label microcert-demo --pin "$MC_TOKEN_PIN" \
+        --so-pin "$(cat "$d/token.so-pin")" | sed -n 's/.*reassigned to slot \([0-9]*\).*/\1/p')"
+    [ -n "$slot" ] || die "softhsm2-util did not initialise a token"
+    printf 'library = /usr/lib/softhsm/libsofthsm2.so\nslot = %s\n' "$slot" > "$d/token.properties"
+  fi
+  MC_MASTER_PW="$(cat "$d/master.pw")" "$root/ops/bin/key-ceremony" distribute --master "$d/master.bcfks" \
+      --password-env MC_MASTER_PW --pkcs11 "$d/token.properties" --pin-env MC_TOKEN_PIN >/dev/null \
+    || die "the key ceremony could not put the keys on the token"
+  node_card_args=(--pkcs11 "$d/token.properties" --pin-env MC_TOKEN_PIN)
+}
+
 # start_cassandra DIR CQL_PORT STORAGE_PORT JMX_PORT: starts one unless one already runs in DIR.
 # Sets cassandra_started=1 when this call starts it (or tries to: see below).
 cassandra_started=0

@@ -67,6 +67,11 @@ class HttpBackupCassandraTest {
     }
 
     static Config config(String prefix) {
+        return config(cassandra, tokens, prefix);
+    }
+
+    /** A node on {@code cassandra}'s keyspaces {@code prefix}_journal/_snapshot, operators from {@code tokens}, long calls allowed. */
+    static Config config(TestCassandra cassandra, Path tokens, String prefix) {
         return ConfigFactory.parseString("""
                 microcert.http.tokens-file = "%s"
                 microcert.http.journal-probe.interval = 200ms

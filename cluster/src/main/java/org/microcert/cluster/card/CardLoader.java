@@ -2,7 +2,6 @@ package org.microcert.cluster.card;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,16 +12,18 @@ import java.util.Map;
 import org.microcert.persistence.card.CardException;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.FactoryTransportKey;
+import org.microcert.persistence.card.CardSpec;
 import org.microcert.persistence.card.KeyCeremony;
-import org.microcert.persistence.card.SoftwareCard;
+import org.microcert.protocol.Secret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Opens the node's encryption card ({@code microcert.card}): a software card from a BCFKS keystore
- * whose password comes from a file or the {@code MICROCERT_CARD_PASSWORD} environment variable,
- * never from a flag (visible in {@code ps}) and never logged; or, for development only, a throwaway
- * card ({@link #openOrCreateDev}).
+ * whose password comes from a file or the {@code MICROCERT_CARD_PASSWORD} environment variable; a
+ * PKCS#11 card (an HSM) whose PIN comes from the environment variable {@code pkcs11.pin-env} names;
+ * secrets never from a flag (visible in {@code ps}) and never logged; or, for development only, a
+ * throwaway card ({@link #openOrCreateDev}).
  */
 public final class CardLoader {
 
@@ -39,28 +40,46 @@ public final class CardLoader {
 
     public static EncryptionCard open(Config card, Map<String, String> env) {
         String keystore = card.getString("keystore");
-        if (keystore.isBlank()) {
+        String pkcs11 = card.getString("pkcs11.config");
+        if (!keystore.isBlank() && !pkcs11.isBlank()) {
+            throw new CardSetupException("two cards configured: set either --card-keystore (microcert.card.keystore) "
+                    + "or --pkcs11 (microcert.card.pkcs11.config), not both");
+        }
+        if (keystore.isBlank() && pkcs11.isBlank()) {
             String dev = card.getString("dev-directory");
             if (!dev.isBlank()) {
                 return openOrCreateDev(Path.of(dev));
             }
             throw new CardSetupException("no encryption card: set --card-keystore (and its password in "
-                    + PASSWORD_ENV + " or --card-password-file), or --dev-card DIR for a throwaway development card");
+                    + PASSWORD_ENV + " or --card-password-file), --pkcs11 CONFIG (and its PIN in the variable --pin-env"
+                    + " names), or --dev-card DIR for a throwaway development card");
         }
-        Path ks = Path.of(keystore);
         String state = card.getString("state-file");
-        Path stateFile = state.isBlank() ? Path.of(keystore + ".state") : Path.of(state);
-        char[] password = password(card.getString("password-file"), env);
-        try {
-            return SoftwareCard.open(ks, password, stateFile);
+        Path stateFile = state.isBlank() ? null : Path.of(state);
+        int keyVersion = card.getInt("key-version");
+        CardSpec spec = pkcs11.isBlank() ? CardSpec.software(Path.of(keystore), stateFile, keyVersion)
+                : CardSpec.pkcs11(Path.of(pkcs11), stateFile, keyVersion);
+        try (Secret secret = spec.pkcs11() ? pin(spec, card.getString("pkcs11.pin-env"), env)
+                : password(card.getString("password-file"), env)) {
+            EncryptionCard opened = spec.open(secret);
+            // What an operator checks during a rotation: which version this node seals under.
+            LOG.info("card: {}, sealing under K_store v{} (holds {})", spec.describe(), opened.currentKeyVersion(),
+                    opened.keyVersions());
+            return opened;
         } catch (CardException e) {
-            throw new CardSetupException("cannot open the card " + ks + ": " + e.getMessage());
-        } finally {
-            Arrays.fill(password, '\0');
+            // The card's messages name the keystore, library, slot or file, never the secret.
+            throw new CardSetupException("cannot open " + spec.describe() + ": " + e.getMessage());
         }
     }
 
-    private static char[] password(String file, Map<String, String> env) {
+    /** The PKCS#11 user PIN, from the environment variable {@code microcert.card.pkcs11.pin-env} names. */
+    private static Secret pin(CardSpec spec, String variable, Map<String, String> env) {
+        return Secret.fromEnvironment(env::get, variable).orElseThrow(() -> new CardSetupException("no PIN for "
+                + spec.describe() + ": set the environment variable "
+                + (variable.isBlank() ? "that --pin-env (microcert.card.pkcs11.pin-env) names" : variable)));
+    }
+
+    private static Secret password(String file, Map<String, String> env) {
         if (!file.isBlank()) {
             try {
                 return readSecret(Path.of(file));
@@ -68,21 +87,13 @@ public final class CardLoader {
                 throw new CardSetupException("cannot read the card password file " + file);
             }
         }
-        String fromEnv = env.get(PASSWORD_ENV);
-        if (fromEnv == null || fromEnv.isEmpty()) {
-            throw new CardSetupException("no card password: set " + PASSWORD_ENV + " or --card-password-file");
-        }
-        return fromEnv.toCharArray();
+        return Secret.fromEnvironment(env::get, PASSWORD_ENV).orElseThrow(() ->
+                new CardSetupException("no card password: set " + PASSWORD_ENV + " or --card-password-file"));
     }
 
-    /** Reads a secret file, stripping the trailing newline editors add; wipes the raw bytes. */
-    static char[] readSecret(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        try {
-            return new String(bytes, StandardCharsets.UTF_8).strip().toCharArray();
-        } finally {
-            Arrays.fill(bytes, (byte) 0);
-        }
+    /** Reads a secret file, without the trailing newline editors add; wipes the raw bytes. */
+    static Secret readSecret(Path file) throws IOException {
+        return Secret.fromFileContent(Files.readAllBytes(file));
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(CardLoader.class);
@@ -100,48 +111,55 @@ public final class CardLoader {
     static EncryptionCard openOrCreateDev(Path dir) {
         Path keystore = dir.resolve(DEV_KEYSTORE);
         Path passwordFile = dir.resolve(DEV_PASSWORD);
-        char[] password = null;
-        try {
-            if (!Files.exists(keystore)) {
-                Files.createDirectories(dir);
-                password = randomSecret();
-                writeOwnerOnly(passwordFile, password);
-                KeyCeremony.create(keystore, password);
-                char[] exportPassword = randomSecret();
-                writeOwnerOnly(dir.resolve(TRANSPORT_PASSWORD), exportPassword);
-                KeyCeremony.exportTransport(keystore, password, dir.resolve(TRANSPORT), exportPassword,
-                        FactoryTransportKey.MIN_ITERATIONS);
-                Arrays.fill(exportPassword, '\0');
-                LOG.warn("DEV CARD created in {} (fresh keys, passwords stored next to them): never use in production",
-                        dir);
-            } else {
-                password = readSecret(passwordFile);
+        try (Secret password = Files.exists(keystore) ? readSecret(passwordFile) : createDev(dir, keystore, passwordFile)) {
+            if (Files.exists(keystore)) {
                 LOG.warn("DEV CARD in {} (passwords stored next to the keys): never use in production", dir);
             }
-            return SoftwareCard.open(keystore, password, dir.resolve("dev-card.state"));
+            return CardSpec.software(keystore, dir.resolve("dev-card.state"), 0).open(password);
         } catch (IOException e) {
             throw new CardSetupException("cannot set up the dev card in " + dir + ": " + e.getMessage());
         } catch (CardException e) {
             throw new CardSetupException("cannot open the dev card in " + dir + ": " + e.getMessage());
-        } finally {
-            if (password != null) {
-                Arrays.fill(password, '\0');
-            }
         }
     }
 
-    private static char[] randomSecret() {
-        byte[] b = new byte[24];
-        new SecureRandom().nextBytes(b);
-        char[] out = HexFormat.of().formatHex(b).toCharArray();
-        Arrays.fill(b, (byte) 0);
-        return out;
+    /** A new dev card in {@code dir} with K_trans exported next to it; returns its password. */
+    private static Secret createDev(Path dir, Path keystore, Path passwordFile) throws IOException {
+        Files.createDirectories(dir);
+        Secret password = randomSecret();
+        try (Secret exportPassword = randomSecret()) {
+            writeOwnerOnly(passwordFile, password);
+            password.withChars(pw -> KeyCeremony.create(keystore, pw));
+            writeOwnerOnly(dir.resolve(TRANSPORT_PASSWORD), exportPassword);
+            password.withChars(pw -> exportPassword.withChars(export -> {
+                KeyCeremony.exportTransport(keystore, pw, dir.resolve(TRANSPORT), export, FactoryTransportKey.MIN_ITERATIONS);
+                return null;
+            }));
+        } catch (IOException | RuntimeException e) {
+            password.close();
+            throw e;
+        }
+        LOG.warn("DEV CARD created in {} (fresh keys, passwords stored next to them): never use in production", dir);
+        return password;
     }
 
-    private static void writeOwnerOnly(Path file, char[] secret) throws IOException {
+    /** 24 random bytes as 48 hex digits (printable, so it can live in a file an operator may read). */
+    private static Secret randomSecret() {
+        byte[] b = new byte[24];
+        new SecureRandom().nextBytes(b);
+        char[] hex = HexFormat.of().formatHex(b).toCharArray();
+        try {
+            return Secret.ofChars(hex);
+        } finally {
+            Arrays.fill(b, (byte) 0);
+            Arrays.fill(hex, '\0');
+        }
+    }
+
+    private static void writeOwnerOnly(Path file, Secret secret) throws IOException {
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        byte[] bytes = new String(secret).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = secret.bytes();
         try {
             Files.write(file, bytes);
         } finally {

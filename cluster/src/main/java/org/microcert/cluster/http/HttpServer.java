@@ -3,7 +3,6 @@ package org.microcert.cluster.http;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -21,6 +20,7 @@ import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.microcert.protocol.Secret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,17 +96,16 @@ public final class HttpServer {
     private static char[] password(Config tls) {
         String file = tls.getString("password-file");
         if (!file.isBlank()) {
-            try {
-                return new String(Files.readAllBytes(Path.of(file)), StandardCharsets.UTF_8).strip().toCharArray();
+            try (Secret password = Secret.fromFileContent(Files.readAllBytes(Path.of(file)))) {
+                return password.chars();
             } catch (IOException e) {
                 throw new TlsConfigException("cannot read the TLS password file " + file, null);
             }
         }
-        String env = System.getenv(tls.getString("password-env"));
-        if (env == null) {
-            throw new TlsConfigException("no TLS keystore password: set " + tls.getString("password-env")
-                    + " or microcert.http.tls.password-file", null);
+        try (Secret password = Secret.fromEnvironment(System::getenv, tls.getString("password-env")).orElseThrow(() ->
+                new TlsConfigException("no TLS keystore password: set " + tls.getString("password-env")
+                        + " or microcert.http.tls.password-file", null))) {
+            return password.chars();
         }
-        return env.toCharArray();
     }
 }

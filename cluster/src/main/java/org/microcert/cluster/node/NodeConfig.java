@@ -42,6 +42,12 @@ public final class NodeConfig {
                     "software card keystore (BCFKS)"),
             new Option("--card-password-file", "MICROCERT_CARD_PASSWORD_FILE", "microcert.card.password-file", s -> s,
                     "file holding the card keystore password"),
+            new Option("--pkcs11", "MICROCERT_PKCS11", "microcert.card.pkcs11.config", s -> s,
+                    "PKCS#11 card properties (library, slot): runs the card on an HSM"),
+            new Option("--pin-env", "MICROCERT_PIN_ENV", "microcert.card.pkcs11.pin-env", s -> s,
+                    "environment variable holding the PKCS#11 user PIN"),
+            new Option("--card-key-version", "MICROCERT_CARD_KEY_VERSION", "microcert.card.key-version",
+                    NodeConfig::keyVersion, "K_store version new seals use (0: the highest held)"),
             new Option("--tls-keystore", "MICROCERT_TLS_KEYSTORE", "microcert.http.tls.keystore", s -> s,
                     "PKCS#12 keystore: enables HTTPS"),
             new Option("--tls-password-file", "MICROCERT_TLS_PASSWORD_FILE", "microcert.http.tls.password-file", s -> s,
@@ -119,6 +125,7 @@ public final class NodeConfig {
         }
         b.append("""
                 Secrets never as flags: MICROCERT_CARD_PASSWORD or --card-password-file for the card,
+                the variable --pin-env names (default MICROCERT_CARD_PIN) for a PKCS#11 card's PIN,
                 MICROCERT_TLS_PASSWORD or --tls-password-file for the TLS keystore.
                 """);
         return b.toString();
@@ -160,6 +167,18 @@ public final class NodeConfig {
             // fall through to the usage error
         }
         throw new UsageException("not a port number: " + s);
+    }
+
+    private static Object keyVersion(String s) {
+        try {
+            int v = Integer.parseInt(s);
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the usage error
+        }
+        throw new UsageException("not a key version (0 for the highest held, else 1, 2, ...): " + s);
     }
 
     private static List<String> hostPorts(String s) {

@@ -10,10 +10,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.microcert.persistence.card.CardReferences;
 import org.microcert.persistence.card.EncryptionCard;
-import org.microcert.persistence.card.Pkcs11Card;
-import org.microcert.persistence.card.Pkcs11Config;
+import org.microcert.persistence.card.CardSpec;
 import org.microcert.persistence.card.SetDigest;
-import org.microcert.persistence.card.SoftwareCard;
+import org.microcert.protocol.Secret;
 
 /**
  * The card options of the audit, backup and restore commands: {@code --card-keystore FILE
@@ -39,26 +38,28 @@ public final class CardOptions {
     public static EncryptionCard open(Map<String, String> options, Function<String, String> environment) {
         Path state = Path.of(required(options, "--card-state"));
         stateFiles(options); // a usage error now, before the card opens or Cassandra is contacted
+        CardSpec spec;
+        String secretOption;
         if (options.containsKey("--card-keystore")) {
-            char[] password = secret(options, "--card-password-env", environment);
-            try {
-                return SoftwareCard.open(Path.of(options.get("--card-keystore")), password, state);
-            } finally {
-                java.util.Arrays.fill(password, '\0');
-            }
+            spec = CardSpec.software(Path.of(options.get("--card-keystore")), state, 0);
+            secretOption = "--card-password-env";
+        } else if (options.containsKey("--pkcs11")) {
+            spec = CardSpec.pkcs11(Path.of(options.get("--pkcs11")), state, keyVersion(options));
+            secretOption = "--pin-env";
+        } else {
+            throw new IllegalArgumentException("name a card: --card-keystore FILE --card-password-env VAR, or --pkcs11 CONFIG --pin-env VAR");
         }
-        if (options.containsKey("--pkcs11")) {
-            char[] pin = secret(options, "--pin-env", environment);
-            try {
-                int version = Integer.parseInt(options.getOrDefault("--key-version", "0"));
-                return Pkcs11Card.open(Pkcs11Config.load(Path.of(options.get("--pkcs11"))), pin, state, version);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--key-version needs a number");
-            } finally {
-                java.util.Arrays.fill(pin, '\0');
-            }
+        try (Secret secret = secret(options, secretOption, environment)) {
+            return spec.open(secret);
         }
-        throw new IllegalArgumentException("name a card: --card-keystore FILE --card-password-env VAR, or --pkcs11 CONFIG --pin-env VAR");
+    }
+
+    private static int keyVersion(Map<String, String> options) {
+        try {
+            return Integer.parseInt(options.getOrDefault("--key-version", "0"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--key-version needs a number");
+        }
     }
 
     /** The digest the cards expect: the named nodes' state files combined, else this card's own. */
@@ -104,12 +105,9 @@ public final class CardOptions {
         return v;
     }
 
-    private static char[] secret(Map<String, String> options, String name, Function<String, String> environment) {
+    private static Secret secret(Map<String, String> options, String name, Function<String, String> environment) {
         String variable = required(options, name);
-        String value = environment.apply(variable);
-        if (value == null || value.isEmpty()) {
-            throw new IllegalArgumentException("environment variable " + variable + " (" + name + ") is not set");
-        }
-        return value.toCharArray();
+        return Secret.fromEnvironment(environment, variable).orElseThrow(() ->
+                new IllegalArgumentException("environment variable " + variable + " (" + name + ") is not set"));
     }
 }

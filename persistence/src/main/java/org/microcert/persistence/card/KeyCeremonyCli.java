@@ -12,6 +12,7 @@ import java.util.SortedMap;
 import org.microcert.persistence.card.KeyCeremony.Card;
 import org.microcert.persistence.card.KeyCeremony.SoftwareFile;
 import org.microcert.persistence.card.KeyCeremony.Token;
+import org.microcert.protocol.Secret;
 
 /**
  * The key ceremony's command line ({@code ops/bin/key-ceremony}): parses a command, reads its
@@ -65,7 +66,8 @@ final class KeyCeremonyCli {
                 case "rotate" -> {
                     int v = KeyCeremony.rotate(cmd.master(), secrets.get(cmd.masterSecret()), cmd.cards(secrets));
                     out.println("added storage key version " + v + " to the master and " + cmd.cards.size() + " card(s)");
-                    out.println("next: restart nodes with the new version held but not active, then activate it, then rewrap");
+                    out.println("next: restart the nodes one by one with --card-key-version " + (v - 1) + " (v" + v
+                            + " held, not sealing), then one by one without it, then POST /v1/rewrap");
                 }
                 case "export-transport" -> {
                     KeyCeremony.exportTransport(cmd.master(), secrets.get(cmd.masterSecret()), cmd.out(),
@@ -221,9 +223,13 @@ final class KeyCeremonyCli {
         }
     }
 
-    /** Reads secrets from the environment or the terminal and wipes them all at the end. */
+    /**
+     * Reads secrets ({@link Secret}) from the environment or the terminal and wipes them all at the
+     * end. The ceremony's API takes {@code char[]}: the copies handed out are wiped too.
+     */
     private static final class Secrets {
         private final Map<String, String> env;
+        private final List<Secret> read = new ArrayList<>();
         private final List<char[]> issued = new ArrayList<>();
 
         Secrets(Map<String, String> env) {
@@ -231,46 +237,47 @@ final class KeyCeremonyCli {
         }
 
         char[] get(SecretRef ref) {
-            return read(ref, false);
+            return issue(read(ref, false));
         }
 
         /** A secret being set: asked twice on a terminal. */
         char[] newSecret(SecretRef ref) {
-            return read(ref, true);
+            return issue(read(ref, true));
         }
 
-        private char[] read(SecretRef ref, boolean confirm) {
-            char[] s;
+        private char[] issue(Secret s) {
+            read.add(s);
+            char[] chars = s.chars();
+            issued.add(chars);
+            return chars;
+        }
+
+        private Secret read(SecretRef ref, boolean confirm) {
             if (ref.envVar() != null) {
-                String v = env.get(ref.envVar());
-                if (v == null || v.isEmpty()) {
-                    throw new UsageException("environment variable " + ref.envVar() + " (secret for " + ref.what()
-                            + ") is not set");
-                }
-                s = v.toCharArray();
-            } else {
-                Console console = System.console();
-                if (console == null) {
-                    throw new UsageException("no terminal to ask for the secret of " + ref.what()
-                            + ": name an environment variable with --password-env or --pin-env");
-                }
-                s = console.readPassword("Secret for %s: ", ref.what());
-                if (confirm) {
-                    char[] again = console.readPassword("Again: ");
-                    boolean same = Arrays.equals(s, again);
-                    Arrays.fill(again, '\0');
-                    if (!same) {
-                        Arrays.fill(s, '\0');
-                        throw new UsageException("the two entries differ");
-                    }
-                }
+                return Secret.fromEnvironment(env::get, ref.envVar()).orElseThrow(() -> new UsageException(
+                        "environment variable " + ref.envVar() + " (secret for " + ref.what() + ") is not set"));
             }
-            issued.add(s);
-            return s;
+            Console console = System.console();
+            if (console == null) {
+                throw new UsageException("no terminal to ask for the secret of " + ref.what()
+                        + ": name an environment variable with --password-env or --pin-env");
+            }
+            char[] typed = console.readPassword("Secret for %s: ", ref.what());
+            char[] again = confirm ? console.readPassword("Again: ") : typed;
+            try {
+                if (!Arrays.equals(typed, again)) {
+                    throw new UsageException("the two entries differ");
+                }
+                return Secret.ofChars(typed);
+            } finally {
+                Arrays.fill(typed, '\0');
+                Arrays.fill(again, '\0');
+            }
         }
 
         void wipe() {
             issued.forEach(s -> Arrays.fill(s, '\0'));
+            read.forEach(Secret::close);
         }
     }
 }

@@ -23,7 +23,7 @@ import org.microcert.protocol.MicroCertificate;
 import org.microcert.protocol.SeedEnvelope;
 import org.microcert.protocol.SensorId;
 import org.microcert.protocol.VerificationException;
-import org.microcert.simulator.fleet.TransportKeyExport;
+import org.microcert.simulator.fleet.ExportWriter;
 
 /**
  * A single-process stand-in for a MicroCert node, built from the protocol module's verifier and
@@ -56,7 +56,7 @@ final class ReferenceCenter implements AutoCloseable {
     static byte[] writeClientFiles(java.nio.file.Path dir, String token) throws Exception {
         byte[] kTrans = new byte[32];
         new java.security.SecureRandom().nextBytes(kTrans);
-        TransportKeyExport.write(dir.resolve("ktrans.mctk"), kTrans, "pw-123".toCharArray());
+        ExportWriter.write(dir.resolve("ktrans.mctk"), kTrans, "pw-123".toCharArray());
         java.nio.file.Files.writeString(dir.resolve("ktrans.pw"), "pw-123\n");
         java.nio.file.Files.writeString(dir.resolve("token"), token + "\n");
         return kTrans;

@@ -19,14 +19,14 @@ class TransportKeyFileTest {
     void readsTheCeremonysExportWithItsPassword() throws Exception {
         byte[] k = new byte[32];
         k[0] = 7;
-        TransportKeyExport.write(dir.resolve("k.mctk"), k, "right".toCharArray());
+        ExportWriter.write(dir.resolve("k.mctk"), k, "right".toCharArray());
         Files.writeString(dir.resolve("pw"), "right\n");
         assertArrayEquals(k, TransportKeyFile.load(dir.resolve("k.mctk"), dir.resolve("pw")));
     }
 
     @Test
     void aWrongPasswordAlteredOrMissingFileIsAClearError() throws Exception {
-        TransportKeyExport.write(dir.resolve("k.mctk"), new byte[32], "right".toCharArray());
+        ExportWriter.write(dir.resolve("k.mctk"), new byte[32], "right".toCharArray());
         Files.writeString(dir.resolve("pw"), "wrong");
         assertTrue(assertThrows(GatewayException.class, () -> TransportKeyFile.load(dir.resolve("k.mctk"), dir.resolve("pw")))
                 .getMessage().contains("refused the password"));

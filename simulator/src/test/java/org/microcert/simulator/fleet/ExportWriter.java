@@ -11,10 +11,10 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
 
-/** Test helper: writes a K_trans export in the key ceremony's documented "MCTK" format. */
-public final class TransportKeyExport {
+/** Test helper: writes a K_trans export in the documented "MCTK" format, written apart from protocol's TransportKeyExport so the reader is checked against the format, not against itself. */
+public final class ExportWriter {
 
-    private TransportKeyExport() {}
+    private ExportWriter() {}
 
     public static void write(Path file, byte[] kTrans, char[] password) throws Exception {
         SecureRandom rnd = new SecureRandom();
