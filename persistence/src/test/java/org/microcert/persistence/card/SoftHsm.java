@@ -26,7 +26,7 @@ public final class SoftHsm {
     private static final String SO_PIN = "so-pin-1357";
     /** Token labels: card-a/b/c for the card contract, the others for single tests (tools: the command-line tools). */
     static final List<String> LABELS = List.of("card-a", "card-b", "card-c", "pin-check", "generated",
-            "ceremony-1", "ceremony-2", "tools");
+            "ceremony-1", "ceremony-2", "tools", "ceremony-master", "ceremony-replica", "wrap-probe");
     private static final Pattern SLOT = Pattern.compile("reassigned to slot (\\d+)");
     private static Map<String, Long> slots;
 
