@@ -91,7 +91,11 @@ final class SeedCache {
      */
     KeySeed use(Entry e) {
         if (!e.compareAndSet(IDLE, IN_USE)) {
-            return null; // WIPED: owners never take an entry twice
+            if (e.get() == IN_USE) {
+                // a second use before handBack: the entry would stay in use, never to be wiped
+                throw new IllegalStateException("the owner already holds this seed");
+            }
+            return null; // WIPED
         }
         long now = nanoTicker.getAsLong();
         if (now - e.lastUsedNanos >= idleNanos) {

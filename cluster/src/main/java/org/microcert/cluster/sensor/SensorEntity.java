@@ -83,21 +83,21 @@ public final class SensorEntity
     public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                            SensorSettings settings) {
         return create(sensorId, persistenceId, card, settings, ReplayLedger.NONE, null,
-                Passivation.UNUSED_AFTER_PROVISION, settings.newSeedCache());
+                Passivation.UNUSED_AFTER_PROVISION, settings.newSeedCache(1));
     }
 
     /** As {@link #create(SensorId, PersistenceId, EncryptionCard, SensorSettings)}, with a replay ledger (tests). */
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ReplayLedger ledger) {
         return create(sensorId, persistenceId, card, settings, ledger, null, Passivation.UNUSED_AFTER_PROVISION,
-                settings.newSeedCache());
+                settings.newSeedCache(1));
     }
 
     /** As the create below, with a seed cache of its own (tests). */
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ReplayLedger ledger,
                                     ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
-        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, settings.newSeedCache());
+        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, settings.newSeedCache(1));
     }
 
     /**

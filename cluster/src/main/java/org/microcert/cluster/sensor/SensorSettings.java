@@ -31,9 +31,12 @@ public record SensorSettings(Duration clockSkew, Duration reservationAhead, int 
                 idleTimeout, clock, 100_000, Duration.ofMinutes(2));
     }
 
-    /** The node's seed cache for these settings (one per node: {@link SensorSharding#init}). */
-    SeedCache newSeedCache() {
-        return keepSeedOpen ? new SeedCache(maxOpenSeeds, openSeedIdleTimeout, System::nanoTime) : SeedCache.off();
+    /**
+     * A seed cache for these settings holding at most {@code maxOpen} seeds: the node's one
+     * ({@link SensorSharding#init}, {@link #maxOpenSeeds}), or 1 for an entity spawned on its own (tests).
+     */
+    SeedCache newSeedCache(int maxOpen) {
+        return keepSeedOpen ? new SeedCache(maxOpen, openSeedIdleTimeout, System::nanoTime) : SeedCache.off();
     }
 
     /**

@@ -40,7 +40,7 @@ public final class SensorSharding {
 
     /** The node's seed cache: its metrics, its idle sweep, and a last wipe when the node stops. */
     static SeedCache startSeedCache(ActorSystem<?> system, SensorSettings settings) {
-        SeedCache seeds = settings.newSeedCache();
+        SeedCache seeds = settings.newSeedCache(settings.maxOpenSeeds());
         Metrics.get(system).seedCache(seeds::stats);
         if (seeds.keeps()) {
             Duration every = seeds.sweepInterval();

@@ -187,6 +187,17 @@ class SeedCacheTest {
     }
 
     @Test
+    void anOwnerThatTakesItsSeedTwiceWithoutHandingItBackFailsLoudlyRatherThanLeakingIt() {
+        SeedCache cache = cache(2);
+        OpenSeed a = owner(cache);
+        KeySeed held = a.acquire(sealed.get(0));
+        assertThrows(IllegalStateException.class, () -> a.acquire(sealed.get(0)));
+        a.release(held);
+        a.wipe();
+        assertTrue(held.isDestroyed(), "still the cache's to wipe");
+    }
+
+    @Test
     void settingsRefuseANegativeBoundAndANonPositiveIdleTime() {
         assertThrows(IllegalArgumentException.class, () -> new SeedCache(-1, IDLE, nanos::get));
         assertThrows(IllegalArgumentException.class, () -> new SeedCache(1, Duration.ZERO, nanos::get));
