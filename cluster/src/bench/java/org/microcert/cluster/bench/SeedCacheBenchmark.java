@@ -3,7 +3,6 @@ package org.microcert.cluster.bench;
 import com.typesafe.config.ConfigFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -35,13 +34,16 @@ public final class SeedCacheBenchmark {
     private SeedCacheBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 64;
-        int sensors = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
-        Path dir = Files.createTempDirectory("bench-seed-cache");
-        TestFleet fleet = new TestFleet(dir.resolve("card"));
+        int[] a = {10, 64, 1000}; // SECONDS IN_FLIGHT SENSORS
+        for (int i = 0; i < Math.min(args.length, a.length); i++) {
+            a[i] = Integer.parseInt(args[i]);
+        }
+        int seconds = a[0];
+        int concurrency = a[1];
+        int sensors = a[2];
         System.out.printf("bench seed cache: %d s per measurement (after %d s warm-up), %d in flight, %d sensors, %d cores%n",
                 seconds, seconds / 2, concurrency, sensors, Runtime.getRuntime().availableProcessors());
+        TestFleet fleet = new TestFleet(Files.createTempDirectory("bench-seed-cache").resolve("card"));
         String[][] runs = {
                 {"warm (max-open-seeds " + sensors * 2 + ")", "on", Integer.toString(sensors * 2)},
                 {"bound at a tenth (" + Math.max(1, sensors / 10) + ")", "on", Integer.toString(Math.max(1, sensors / 10))},
