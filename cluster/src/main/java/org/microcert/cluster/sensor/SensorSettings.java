@@ -62,8 +62,17 @@ public record SensorSettings(Duration clockSkew, Duration reservationAhead, int 
                 backoffMin, backoffMax,
                 atLeast(root, s + "idle-timeout", Duration.ofNanos(1), "a positive duration, e.g. 2 minutes"), clock,
                 // checked even with keep-seed-open = off, so that turning it on later cannot fail at start-up
-                atLeast(root, s + "max-open-seeds", 1),
+                maxOpenSeeds(root, s + "max-open-seeds"),
                 atLeast(root, s + "open-seed-idle-timeout", Duration.ofSeconds(1), "at least 1 second, e.g. 2 minutes"));
+    }
+
+    /** The cache's slots are allocated at start-up (a reference each): a bound far beyond any node's heap fails here. */
+    private static int maxOpenSeeds(Config root, String path) {
+        int n = root.getInt(path);
+        if (n < 1 || n > 10_000_000) {
+            throw bad(root, path, "between 1 and 10000000 (about 2 KB of heap per kept seed)");
+        }
+        return n;
     }
 
     private static Duration atLeast(Config root, String path, Duration min, String allowed) {
