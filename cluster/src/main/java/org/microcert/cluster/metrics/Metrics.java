@@ -1,6 +1,7 @@
 package org.microcert.cluster.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -9,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -36,6 +38,7 @@ public final class Metrics implements Extension {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final AtomicLong activeEntities = new AtomicLong();
     private volatile boolean journalUp;
+    private volatile Supplier<SeedCacheCounts> seedCache = () -> SeedCacheCounts.NONE;
 
     private final Counter verdicts = Counter.builder().name("microcert_verdicts_total")
             .help("Certificates judged, by operation, outcome and reason")
@@ -66,6 +69,40 @@ public final class Metrics implements Extension {
                 .callback(cb -> cb.call(activeEntities.get())).register(registry);
         GaugeWithCallback.builder().name("microcert_journal_up").help("1 when the last journal probe answered")
                 .callback(cb -> cb.call(journalUp ? 1 : 0)).register(registry);
+        CounterWithCallback.builder().name("microcert_seed_cache_hits_total")
+                .help("Certificates and key operations served by a seed kept open in memory")
+                .callback(cb -> cb.call(seedCache.get().hits())).register(registry);
+        CounterWithCallback.builder().name("microcert_seed_cache_misses_total")
+                .help("Uses of a seed that was not kept open (opened on the card), with keep-seed-open on")
+                .callback(cb -> cb.call(seedCache.get().misses())).register(registry);
+        CounterWithCallback.builder().name("microcert_seed_opens_total")
+                .help("Sealed seeds opened by the encryption card for the sensor entities (each with keep-seed-open off)")
+                .callback(cb -> cb.call(seedCache.get().opens())).register(registry);
+        CounterWithCallback.builder().name("microcert_seed_cache_evictions_total")
+                .help("Kept seeds wiped, by reason: bound (max-open-seeds needed the place), idle "
+                        + "(open-seed-idle-timeout), released (the entity passivated, stopped, was revoked or got a new seed)")
+                .labelNames("reason").callback(cb -> {
+                    SeedCacheCounts c = seedCache.get();
+                    cb.call(c.evictedByBound(), "bound");
+                    cb.call(c.evictedIdle(), "idle");
+                    cb.call(c.released(), "released");
+                }).register(registry);
+        GaugeWithCallback.builder().name("microcert_seed_cache_open_seeds").help("Seeds kept open in memory on this node")
+                .callback(cb -> cb.call(seedCache.get().open())).register(registry);
+        GaugeWithCallback.builder().name("microcert_seed_cache_capacity")
+                .help("max-open-seeds on this node (0: keep-seed-open off)")
+                .callback(cb -> cb.call(seedCache.get().capacity())).register(registry);
+    }
+
+    /** The numbers behind the seed metrics, read from the node's seed cache at each scrape. */
+    public record SeedCacheCounts(long hits, long misses, long opens, long evictedByBound, long evictedIdle,
+                                  long released, int open, int capacity) {
+        static final SeedCacheCounts NONE = new SeedCacheCounts(0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    /** Where the seed metrics come from: the node's seed cache (one per node). */
+    public void seedCache(Supplier<SeedCacheCounts> source) {
+        seedCache = source;
     }
 
     public void verdict(String operation, String outcome, String reason) {

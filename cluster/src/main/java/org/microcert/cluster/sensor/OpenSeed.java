@@ -5,22 +5,22 @@ import org.microcert.persistence.card.SealedSeed;
 import org.microcert.protocol.KeySeed;
 
 /**
- * A sensor's seed in clear, opened by the card. With {@code keep-seed-open} the first opening stays
- * in memory (with the CMAC key schedule of its year row) while the entity is active, so each
- * certificate costs a CSK derivation, not a card round trip (a PKCS#11 token is far slower than a
- * CMAC); the entity {@link #wipe()}s it when it passivates, stops, restarts after a journal failure,
- * is revoked or moves to a new seed. Without it every {@link #acquire} opens the seed and
- * {@link #release} wipes it right after. Confined to its entity's actor: not thread-safe.
+ * A sensor's seed in clear, opened by the card. With {@code keep-seed-open} the opened seed stays in
+ * the node's {@link SeedCache} (with the CMAC key schedule of its year row), so a certificate costs
+ * a CSK derivation, not a card round trip (a PKCS#11 token is far slower than a CMAC), until the
+ * cache wipes it (bound, idle time) or the entity lets it go ({@link #wipe()}: passivation, stop,
+ * restart after a journal failure, revocation, a new seed). Without it every {@link #acquire} opens
+ * the seed and {@link #release} wipes it right after. Confined to its entity's actor.
  */
 final class OpenSeed {
 
     private final EncryptionCard card;
-    private final boolean keepOpen;
-    private KeySeed open;
+    private final SeedCache cache;
+    private SeedCache.Entry kept;
 
-    OpenSeed(EncryptionCard card, boolean keepOpen) {
+    OpenSeed(EncryptionCard card, SeedCache cache) {
         this.card = card;
-        this.keepOpen = keepOpen;
+        this.cache = cache;
     }
 
     /**
@@ -29,33 +29,43 @@ final class OpenSeed {
      * @throws org.microcert.persistence.card.CardException when the card cannot open the record
      */
     KeySeed acquire(SealedSeed sealed) {
-        if (open != null) {
-            return open;
+        if (kept != null) {
+            KeySeed seed = cache.use(kept);
+            if (seed != null) {
+                return seed;
+            }
+            kept = null; // the cache wiped it: open again
         }
         KeySeed seed = card.open(sealed);
-        if (keepOpen) {
-            open = seed.keepYearKeySchedule();
+        cache.opened();
+        if (cache.keeps()) {
+            kept = cache.admit(seed.keepYearKeySchedule());
         }
         return seed;
     }
 
-    /** Wipes a seed opened for one request; the kept one stays. Null is ignored. */
+    /** Hands the kept seed back to the cache, or wipes a seed opened for one request. Null is ignored. */
     void release(KeySeed seed) {
-        if (seed != null && seed != open) {
+        if (seed == null) {
+            return;
+        }
+        if (kept != null && seed == kept.seed()) {
+            cache.handBack(kept);
+        } else {
             seed.destroy();
         }
     }
 
     /** Wipes the kept seed, if any: the next {@link #acquire} opens the record again. */
     void wipe() {
-        if (open != null) {
-            open.destroy();
-            open = null;
+        if (kept != null) {
+            cache.remove(kept);
+            kept = null;
         }
     }
 
-    /** Whether a seed is kept in clear now. */
+    /** Whether this entity's seed is kept in clear now. */
     boolean isOpen() {
-        return open != null;
+        return kept != null && !kept.seed().isDestroyed();
     }
 }

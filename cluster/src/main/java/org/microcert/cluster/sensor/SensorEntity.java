@@ -83,21 +83,33 @@ public final class SensorEntity
     public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                            SensorSettings settings) {
         return create(sensorId, persistenceId, card, settings, ReplayLedger.NONE, null,
-                Passivation.UNUSED_AFTER_PROVISION);
+                Passivation.UNUSED_AFTER_PROVISION, settings.newSeedCache(1));
     }
 
     /** As {@link #create(SensorId, PersistenceId, EncryptionCard, SensorSettings)}, with a replay ledger (tests). */
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ReplayLedger ledger) {
-        return create(sensorId, persistenceId, card, settings, ledger, null, Passivation.UNUSED_AFTER_PROVISION);
+        return create(sensorId, persistenceId, card, settings, ledger, null, Passivation.UNUSED_AFTER_PROVISION,
+                settings.newSeedCache(1));
     }
 
-    /** Hosted by {@code shard} (null outside sharding); see {@link Passivation} for {@code unusedAfterProvision}. */
+    /** As the create below, with a seed cache of its own (tests). */
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ReplayLedger ledger,
                                     ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
+        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, settings.newSeedCache(1));
+    }
+
+    /**
+     * Hosted by {@code shard} (null outside sharding); see {@link Passivation} for {@code unusedAfterProvision}.
+     * {@code seeds}: the node's cache of opened seeds, shared by its entities.
+     */
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ReplayLedger ledger,
+                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
+                                    SeedCache seeds) {
         return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, ledger, shard,
-                unusedAfterProvision));
+                unusedAfterProvision, seeds));
     }
 
     private final ActorContext<Command> context;
@@ -117,7 +129,7 @@ public final class SensorEntity
 
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
                          EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
-                         ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
+                         ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision, SeedCache seeds) {
         super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
         this.context = context;
         this.sensorId = sensorId;
@@ -126,7 +138,7 @@ public final class SensorEntity
         var address = context.getSystem().address();
         this.hostedBy = address.getHost().orElse("local") + ":" + address.getPort().map(String::valueOf).orElse("0");
         this.clock = new MonotonicClock(settings.clock());
-        this.seed = new OpenSeed(card, settings.keepSeedOpen());
+        this.seed = new OpenSeed(card, seeds);
         this.judge = new CertificateJudge(sensorId, new CertificateVerifier(settings.clockSkew()), seed, context.getLog());
         this.keys = new KeyLifecycle(sensorId, card, seed, clock::now, this::status, context.getLog());
         this.replay = new SensorReplay(sensorId.toString(), settings, ledger, metrics, context.getLog());

@@ -1,10 +1,12 @@
 package org.microcert.cluster.sensor;
 
+import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.replay.ReplayLedger;
 import org.microcert.cluster.sensor.SensorMessages.Command;
 import org.microcert.cluster.sensor.SensorMessages.Stop;
@@ -30,8 +32,22 @@ public final class SensorSharding {
      * Sharding stops an entity with {@link Stop}, so a graceful stop can release its reservation.
      */
     public static void init(ActorSystem<?> system, EncryptionCard card, SensorSettings settings, ReplayLedger ledger) {
+        SeedCache seeds = startSeedCache(system, settings);
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> SensorEntity.create(
                 SensorId.parse(ctx.getEntityId()), PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings,
-                ledger, ctx.getShard(), Passivation.UNUSED_AFTER_PROVISION)).withStopMessage(new Stop()));
+                ledger, ctx.getShard(), Passivation.UNUSED_AFTER_PROVISION, seeds)).withStopMessage(new Stop()));
+    }
+
+    /** The node's seed cache: its metrics, its idle sweep, and a last wipe when the node stops. */
+    static SeedCache startSeedCache(ActorSystem<?> system, SensorSettings settings) {
+        SeedCache seeds = settings.newSeedCache(settings.maxOpenSeeds());
+        Metrics.get(system).seedCache(seeds::stats);
+        if (seeds.keeps()) {
+            Duration every = seeds.sweepInterval();
+            system.scheduler().scheduleAtFixedRate(every, every, seeds::sweep, system.executionContext());
+            // entities wipe their seeds when they stop; this catches whatever a failed stop left
+            system.getWhenTerminated().thenRun(seeds::clear);
+        }
+        return seeds;
     }
 }

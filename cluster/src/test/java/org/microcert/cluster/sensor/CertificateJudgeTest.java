@@ -71,7 +71,7 @@ class CertificateJudgeTest {
     void sensor() throws Exception {
         chip = TestFleet.chip(0x7001L, NOW);
         state = provisioned(chip, card);
-        seeds = new OpenSeed(card, true);
+        seeds = new OpenSeed(card, new SeedCache(16, java.time.Duration.ofMinutes(2), System::nanoTime));
         judge = judge(seeds);
         guard = new ReplayGuard(0, 120, 10, 16);
     }
@@ -164,7 +164,7 @@ class CertificateJudgeTest {
                 EncryptionCard.class.getClassLoader(), new Class<?>[] {EncryptionCard.class}, (proxy, method, args) -> {
                     throw new CardException(CardException.Reason.RECORD_REJECTED, "record of sensor failed authentication");
                 });
-        judge = judge(new OpenSeed(broken, true));
+        judge = judge(new OpenSeed(broken, new SeedCache(16, java.time.Duration.ofMinutes(2), System::nanoTime)));
         Judgement j = auth(chip.authenticate(NOW).encode(), 0, NOW);
         assertFalse(j.verdict().accepted());
         assertEquals(VerdictReason.INTERNAL, j.verdict().reason());
@@ -174,7 +174,7 @@ class CertificateJudgeTest {
 
     @Test
     void withoutKeepSeedOpenNoSeedStaysInMemory() throws Exception {
-        OpenSeed perRequest = new OpenSeed(card, false);
+        OpenSeed perRequest = new OpenSeed(card, SeedCache.off());
         judge = judge(perRequest);
         assertTrue(auth(chip.authenticate(NOW).encode(), 0, NOW).verdict().accepted());
         assertFalse(perRequest.isOpen());

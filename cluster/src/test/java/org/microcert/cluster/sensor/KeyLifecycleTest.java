@@ -65,7 +65,7 @@ class KeyLifecycleTest {
     @BeforeEach
     void sensor() {
         chip = TestFleet.chip(NEXT_ID.incrementAndGet(), NOW); // one card for all tests: a record each
-        seeds = new OpenSeed(card, true);
+        seeds = new OpenSeed(card, new SeedCache(16, java.time.Duration.ofMinutes(2), System::nanoTime));
         keys = new KeyLifecycle(chip.sensorId(), card, seeds, () -> NOW, KeyLifecycleTest::status,
                 LoggerFactory.getLogger(KeyLifecycleTest.class));
     }

@@ -45,6 +45,11 @@ class OpenSeedTest {
 
     /** The card, counting the seeds it opens. */
     static EncryptionCard counting(AtomicInteger opened) {
+        return counting(card, opened);
+    }
+
+    /** {@code card}, counting the seeds it opens. */
+    static EncryptionCard counting(EncryptionCard card, AtomicInteger opened) {
         return (EncryptionCard) Proxy.newProxyInstance(EncryptionCard.class.getClassLoader(),
                 new Class<?>[] {EncryptionCard.class}, (proxy, method, args) -> {
                     if (method.getName().equals("open")) {
@@ -61,7 +66,7 @@ class OpenSeedTest {
     @Test
     void keptOpenTheSeedIsOpenedOnceAndWipedOnlyByWipe() {
         AtomicInteger opened = new AtomicInteger();
-        OpenSeed seeds = new OpenSeed(counting(opened), true);
+        OpenSeed seeds = new OpenSeed(counting(opened), new SeedCache(16, java.time.Duration.ofMinutes(2), System::nanoTime));
         KeySeed first = seeds.acquire(sealed);
         seeds.release(first);
         assertFalse(first.isDestroyed(), "the kept seed survives a release");
@@ -81,7 +86,7 @@ class OpenSeedTest {
     @Test
     void perRequestEverySeedIsWipedOnRelease() {
         AtomicInteger opened = new AtomicInteger();
-        OpenSeed seeds = new OpenSeed(counting(opened), false);
+        OpenSeed seeds = new OpenSeed(counting(opened), SeedCache.off());
         KeySeed first = seeds.acquire(sealed);
         assertFalse(seeds.isOpen());
         seeds.release(first);

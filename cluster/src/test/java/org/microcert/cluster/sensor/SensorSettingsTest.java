@@ -31,6 +31,9 @@ class SensorSettingsTest {
         assertEquals(Duration.ofSeconds(30), s.reservationAhead());
         assertEquals(4096, s.maxTracked());
         assertEquals(100, s.snapshotEvery());
+        assertTrue(s.keepSeedOpen());
+        assertEquals(100_000, s.maxOpenSeeds());
+        assertEquals(Duration.ofMinutes(2), s.openSeedIdleTimeout());
     }
 
     @Test
@@ -54,6 +57,9 @@ class SensorSettingsTest {
                 {"microcert.sensor.clock-skew", "500ms", "at least 1 second"},
                 {"microcert.sensor.journal-failure-backoff.min", "0s", "a positive duration"},
                 {"microcert.sensor.journal-failure-backoff.max", "100ms", "at least journal-failure-backoff.min"},
+                {"microcert.sensor.max-open-seeds", "0", "between 1 and 10000000"},
+                {"microcert.sensor.max-open-seeds", "10000001", "between 1 and 10000000"},
+                {"microcert.sensor.open-seed-idle-timeout", "500ms", "at least 1 second"},
                 {"microcert.persistence.snapshot-every-n-events", "0", "at least 1"},
                 {"microcert.persistence.keep-n-snapshots", "0", "at least 1"},
         };

@@ -22,6 +22,8 @@ import javax.crypto.SecretKey;
  * they land as sensitive, non-extractable objects. No key is ever written in clear; in memory they
  * are wiped when each step ends. Cards are compared by key check values (KCV: the first 3 bytes of
  * AES-ECB of a zero block, or of an HMAC of a fixed label), which reveal nothing useful about a key.
+ * A PKCS#11 token can be the master instead ({@link #createOnToken}): its keys are generated inside
+ * it and never leave it.
  *
  * <p>Command line: {@link KeyCeremonyCli} and {@code docs/encryption-card.md}.
  */
@@ -149,6 +151,71 @@ public final class KeyCeremony {
         } finally {
             m.destroy();
         }
+    }
+
+    /**
+     * Creates the center's keys on a PKCS#11 token that is itself the master: K_store v1 and the
+     * integrity key are generated inside the token ({@code CKM_AES_KEY_GEN}, and SunPKCS11's
+     * HmacSHA256 key generator for a generic secret) as sensitive, non-extractable objects, so they
+     * never exist outside it. K_trans is the one key the factory must hold in clear (sensor chips are
+     * loaded with it): it is drawn from the JVM's DRBG, written to {@code factoryExport} under
+     * {@code exportPassword} first, then imported into the token and wiped. The token must hold no
+     * MicroCert key yet; the export file must not exist. Such a master cannot give its keys to
+     * other cards ({@link #refuseTokenMasterDistribution}): a multi-card center replicates the token
+     * with its vendor's tools (docs/encryption-card.md).
+     *
+     * @return the key check values by key name
+     */
+    public static SortedMap<String, String> createOnToken(Token master, Path factoryExport, char[] exportPassword,
+                                                          int iterations) {
+        Pkcs11Token token = Pkcs11Token.login(master.config(), master.pin());
+        byte[] transport = new byte[CardKeyMaterial.KEY_BYTES];
+        try {
+            if (!token.keys().isEmpty()) {
+                throw new CardException(CardException.Reason.INVALID_CARD, master + " already holds keys; "
+                        + "a token master is created on an empty token (nothing was changed)");
+            }
+            RANDOM.nextBytes(transport);
+            FactoryTransportKey.write(factoryExport, transport, exportPassword, iterations, RANDOM);
+            token.importKey(CardKeyMaterial.TRANSPORT_ALIAS, CardKeyMaterial.AES, transport);
+            token.generateKey(CardKeyMaterial.storeAlias(1), CardKeyMaterial.AES);
+            token.generateKey(CardKeyMaterial.INTEGRITY_ALIAS, CardKeyMaterial.HMAC);
+        } finally {
+            java.util.Arrays.fill(transport, (byte) 0);
+            token.release();
+        }
+        return checkValues(master);
+    }
+
+    /**
+     * Generates K_store version n+1 inside a token master (see {@link #createOnToken}).
+     *
+     * @return the new version
+     */
+    public static int rotateOnToken(Token master) {
+        Pkcs11Token token = Pkcs11Token.login(master.config(), master.pin());
+        try {
+            Map<String, SecretKey> keys = token.keys();
+            if (!keys.containsKey(CardKeyMaterial.TRANSPORT_ALIAS) || !keys.containsKey(CardKeyMaterial.INTEGRITY_ALIAS)) {
+                throw new CardException(CardException.Reason.INVALID_CARD, master + " is not a MicroCert master: "
+                        + "it lacks K_trans or the integrity key");
+            }
+            int v = keys.keySet().stream().mapToInt(CardKeyMaterial::storeVersionOf).max().orElse(0) + 1;
+            token.generateKey(CardKeyMaterial.storeAlias(v), CardKeyMaterial.AES);
+            return v;
+        } finally {
+            token.release();
+        }
+    }
+
+    /**
+     * The refusal for copying a token master's keys to other cards: they are non-extractable, and
+     * what SunPKCS11 could wrap with would land them in this JVM in clear (docs/encryption-card.md,
+     * "Key ceremony on a token").
+     */
+    public static CardException refuseTokenMasterDistribution(Token master) {
+        return new CardException(CardException.Reason.INVALID_ARGUMENT, "the keys of " + master + " were made "
+                + "inside it and cannot leave it: replicate the token with its vendor's tools, or use a master keystore");
     }
 
     /** Writes K_trans wrapped under {@code exportPassword} for the factory station ({@link FactoryTransportKey}). */

@@ -30,6 +30,9 @@ final class KeyCeremonyCli {
                                                                    K_trans wrapped under a password, for the factory station
               show             CARD...                             key versions and check values of each card
             CARD is --software KEYSTORE or --pkcs11 CONFIG (library=..., slot=... or slot-list-index=...).
+            Token master: '--master-pkcs11 CONFIG' instead of '--master FILE' generates the keys inside the token
+            (non-extractable): 'create' then needs '--out FILE' (K_trans for the factory, written once), 'rotate'
+            takes no card, and the keys cannot be distributed (replicate the token with its vendor's tools).
             Secrets: '--password-env VAR' (files) or '--pin-env VAR' (tokens) right after a file or card names
             the environment variable holding its password or PIN; without it the ceremony asks on the terminal.
             """;
@@ -50,6 +53,9 @@ final class KeyCeremonyCli {
         Secrets secrets = new Secrets(env);
         try {
             Command cmd = Command.parse(args);
+            if (cmd.masterToken != null) {
+                return runOnToken(cmd, secrets, out);
+            }
             switch (cmd.name) {
                 case "create" -> {
                     SortedMap<String, String> kcv = KeyCeremony.create(cmd.master(), secrets.newSecret(cmd.masterSecret()));
@@ -96,6 +102,33 @@ final class KeyCeremonyCli {
         }
     }
 
+    /** A command whose master is a PKCS#11 token (--master-pkcs11). */
+    private static int runOnToken(Command cmd, Secrets secrets, PrintStream out) {
+        if (cmd.master != null) {
+            throw new UsageException("use either --master or --master-pkcs11");
+        }
+        Token master = new Token(Pkcs11Config.load(cmd.masterToken), secrets.get(cmd.masterSecret));
+        switch (cmd.name) {
+            case "create" -> {
+                SortedMap<String, String> kcv = KeyCeremony.createOnToken(master, cmd.out(),
+                        secrets.newSecret(cmd.outSecret()), cmd.iterations);
+                out.println("created the center's keys inside " + master + " (non-extractable)");
+                out.println("wrote K_trans for the factory station to " + cmd.out() + " (the only copy outside the token)");
+                printCheckValues(out, kcv);
+            }
+            case "rotate" -> {
+                if (!cmd.cards.isEmpty()) {
+                    throw KeyCeremony.refuseTokenMasterDistribution(master);
+                }
+                int v = KeyCeremony.rotateOnToken(master);
+                out.println("generated storage key version " + v + " inside " + master);
+            }
+            case "distribute", "export-transport" -> throw KeyCeremony.refuseTokenMasterDistribution(master);
+            default -> throw new UsageException(cmd.name + " does not take --master-pkcs11");
+        }
+        return 0;
+    }
+
     private static void printCheckValues(PrintStream out, SortedMap<String, String> kcv) {
         if (kcv.isEmpty()) {
             out.println("  (no MicroCert keys)");
@@ -121,6 +154,7 @@ final class KeyCeremonyCli {
     private static final class Command {
         String name;
         Path master;
+        Path masterToken;
         SecretRef masterSecret;
         Path out;
         SecretRef outSecret;
@@ -146,6 +180,11 @@ final class KeyCeremonyCli {
                         c.masterSecret = new SecretRef("the master keystore " + val, null);
                         lastKind = "master";
                     }
+                    case "--master-pkcs11" -> {
+                        c.masterToken = Path.of(val);
+                        c.masterSecret = new SecretRef("the PKCS#11 master " + val, null);
+                        lastKind = "--pkcs11-master";
+                    }
                     case "--out" -> {
                         c.out = Path.of(val);
                         c.outSecret = new SecretRef("the transport key export " + val, null);
@@ -161,11 +200,11 @@ final class KeyCeremonyCli {
                         if (lastKind == null) {
                             throw new UsageException(opt + " must follow the file or card it is for");
                         }
-                        if (opt.equals("--pin-env") != "--pkcs11".equals(lastKind)) {
+                        if (opt.equals("--pin-env") != ("--pkcs11".equals(lastKind) || "--pkcs11-master".equals(lastKind))) {
                             throw new UsageException("use --pin-env after --pkcs11 and --password-env after a file");
                         }
                         switch (lastKind) {
-                            case "master" -> c.masterSecret = new SecretRef(c.masterSecret.what(), val);
+                            case "master", "--pkcs11-master" -> c.masterSecret = new SecretRef(c.masterSecret.what(), val);
                             case "out" -> c.outSecret = new SecretRef(c.outSecret.what(), val);
                             default -> {
                                 CardArg a = c.cards.remove(c.cards.size() - 1);

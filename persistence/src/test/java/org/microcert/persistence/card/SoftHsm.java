@@ -14,7 +14,7 @@ public final class SoftHsm {
     public static final char[] PIN = "user-pin-2468".toCharArray();
     /** Token labels: card-a/b/c for the card contract, the others for single tests (tools: the command-line tools). */
     static final List<String> LABELS = List.of("card-a", "card-b", "card-c", "pin-check", "generated",
-            "ceremony-1", "ceremony-2", "tools");
+            "ceremony-1", "ceremony-2", "tools", "ceremony-master", "ceremony-replica", "wrap-probe");
 
     private SoftHsm() {
     }
