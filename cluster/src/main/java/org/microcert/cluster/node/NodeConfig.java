@@ -46,6 +46,12 @@ public final class NodeConfig {
                     "PKCS#12 keystore: enables HTTPS"),
             new Option("--tls-password-file", "MICROCERT_TLS_PASSWORD_FILE", "microcert.http.tls.password-file", s -> s,
                     "file holding the PKCS#12 password"),
+            new Option("--cluster-tls-keystore", "MICROCERT_CLUSTER_TLS_KEYSTORE", "microcert.cluster-tls.keystore",
+                    s -> s, "PKCS#12 keystore: enables node-to-node TLS"),
+            new Option("--cluster-tls-password-file", "MICROCERT_CLUSTER_TLS_PASSWORD_FILE",
+                    "microcert.cluster-tls.password-file", s -> s, "file holding the cluster keystore password"),
+            new Option("--cluster-tls-trust", "MICROCERT_CLUSTER_TLS_TRUST", "microcert.cluster-tls.trust", s -> s,
+                    "PEM file of the cluster CA certificate(s)"),
             new Option("--dev-card", "MICROCERT_DEV_CARD", "microcert.card.dev-directory", s -> s,
                     "DEV ONLY: throwaway card made on first start; creates the schema"));
 
@@ -70,6 +76,9 @@ public final class NodeConfig {
         }
         if (overrides.containsKey("microcert.http.tls.keystore")) {
             overrides.put("microcert.http.tls.enabled", true);
+        }
+        if (overrides.containsKey("microcert.cluster-tls.keystore")) {
+            overrides.put("microcert.cluster-tls.enabled", true);
         }
         String file = flags.getOrDefault("--config", env.get("MICROCERT_CONFIG"));
         try {
@@ -104,8 +113,11 @@ public final class NodeConfig {
      * autocreate, which follows the journal's, sees an overridden value).
      */
     public static Config layered(Config overrides) {
-        return ConfigFactory.defaultOverrides().withFallback(overrides).withFallback(ConfigFactory.defaultApplication())
+        Config c = ConfigFactory.defaultOverrides().withFallback(overrides).withFallback(ConfigFactory.defaultApplication())
                 .withFallback(ConfigFactory.defaultReference()).resolve();
+        // One switch for node-to-node TLS: Artery's transport follows it (cluster.conf, microcert.cluster-tls).
+        return c.getBoolean("microcert.cluster-tls.enabled")
+                ? c.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp")) : c;
     }
 
     /** The usage text for {@code --help}. */
@@ -119,7 +131,8 @@ public final class NodeConfig {
         }
         b.append("""
                 Secrets never as flags: MICROCERT_CARD_PASSWORD or --card-password-file for the card,
-                MICROCERT_TLS_PASSWORD or --tls-password-file for the TLS keystore.
+                MICROCERT_TLS_PASSWORD or --tls-password-file for the TLS keystore,
+                MICROCERT_CLUSTER_TLS_PASSWORD or --cluster-tls-password-file for the cluster keystore.
                 """);
         return b.toString();
     }
