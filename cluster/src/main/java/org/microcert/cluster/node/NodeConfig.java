@@ -46,6 +46,10 @@ public final class NodeConfig {
                     "PKCS#12 keystore: enables HTTPS"),
             new Option("--tls-password-file", "MICROCERT_TLS_PASSWORD_FILE", "microcert.http.tls.password-file", s -> s,
                     "file holding the PKCS#12 password"),
+            new Option("--gateway-trust", "MICROCERT_GATEWAY_TRUST", "microcert.http.tls.gateway-trust", s -> s,
+                    "PEM file of gateway CAs: device calls need a client cert"),
+            new Option("--allowed-gateways", "MICROCERT_ALLOWED_GATEWAYS", "microcert.http.tls.allowed-gateways",
+                    NodeConfig::names, "comma-separated gateway CNs allowed (default: all)"),
             new Option("--cluster-tls-keystore", "MICROCERT_CLUSTER_TLS_KEYSTORE", "microcert.cluster-tls.keystore",
                     s -> s, "PKCS#12 keystore: enables node-to-node TLS"),
             new Option("--cluster-tls-password-file", "MICROCERT_CLUSTER_TLS_PASSWORD_FILE",
@@ -192,6 +196,11 @@ public final class NodeConfig {
     private static Object seedNodes(String s) {
         return ConfigValueFactory.fromIterable(
                 hostPorts(s).stream().map(hp -> "pekko://" + NodeLauncher.SYSTEM_NAME + "@" + hp).toList()).unwrapped();
+    }
+
+    private static Object names(String s) {
+        return ConfigValueFactory.fromIterable(java.util.Arrays.stream(s.split(",")).map(String::trim)
+                .filter(n -> !n.isEmpty()).toList()).unwrapped();
     }
 
     private static Object contactPoints(String s) {
