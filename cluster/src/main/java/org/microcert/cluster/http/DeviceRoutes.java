@@ -44,13 +44,13 @@ final class DeviceRoutes extends AllDirectives {
     private static Set<Integer> statuses() {
         Set<Integer> s = new HashSet<>(StatusMapping.all(VerdictReason.values(), StatusMapping::verdict));
         s.addAll(BodyDirectives.STATUSES);
-        s.addAll(Set.of(200, 500, 503));
+        s.addAll(Set.of(200, 401, 500, 503)); // 401: no gateway certificate (GatewayIdentity.Policy)
         return s;
     }
 
     Route routes(Endpoints endpoints) {
         Set<Integer> batchStatuses = new HashSet<>(BodyDirectives.STATUSES);
-        batchStatuses.addAll(Set.of(200, 500, 503));
+        batchStatuses.addAll(Set.of(200, 401, 500, 503));
         return concat(
                 endpoints.post("/v1/authenticate/batch", batchStatuses, batch.route()),
                 endpoints.post("/v1/authenticate", statuses(), bodies.certificateBody(ApiLimits.AUTH_LIMIT,

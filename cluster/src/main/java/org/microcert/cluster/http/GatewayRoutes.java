@@ -2,6 +2,7 @@ package org.microcert.cluster.http;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -22,9 +23,21 @@ public final class GatewayRoutes extends AllDirectives {
 
     public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
                          Readiness readiness, Duration backupTimeout, Duration importBodyTimeout) {
+        this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout,
+                GatewayIdentity.Policy.none(metrics));
+    }
+
+    /** As above, with what the device endpoints ask of a forwarding gateway ({@code microcert.http.tls.gateway-trust}). */
+    public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
+                         Readiness readiness, Duration backupTimeout, Duration importBodyTimeout,
+                         GatewayIdentity.Policy gateways) {
         BodyDirectives bodies = new BodyDirectives();
+        Route device = new DeviceRoutes(sensors, metrics, readiness, bodies).routes(endpoints);
+        // registered first: every endpoint in the table so far is a device endpoint
+        Set<String> devicePaths = endpoints.table().stream().map(Endpoints.Endpoint::template).collect(Collectors.toSet());
         Route api = concat(
-                new DeviceRoutes(sensors, metrics, readiness, bodies).routes(endpoints),
+                extractRequest(request -> devicePaths.contains(request.getUri().path())
+                        ? gateways.deviceTraffic(device) : device),
                 new OperatorRoutes(keys, trail, readiness, new AuthDirectives(tokens, trail), bodies, backupTimeout, importBodyTimeout)
                         .routes(endpoints),
                 new HealthRoutes(readiness, metrics).routes(endpoints));

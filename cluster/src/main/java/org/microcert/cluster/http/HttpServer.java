@@ -10,9 +10,12 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
@@ -21,6 +24,8 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.microcert.protocol.Secret;
+import org.microcert.cluster.tls.GatewayTrust;
+import org.microcert.cluster.tls.TlsFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,9 +54,35 @@ public final class HttpServer {
      * @throws TlsConfigException the keystore or its password cannot be used
      */
     public static Optional<HttpsConnectionContext> https(Config http) {
-        return http.getBoolean("tls.enabled")
-                ? Optional.of(ConnectionContext.httpsServer(sslContext(http.getConfig("tls"))))
-                : Optional.empty();
+        Config tls = http.getConfig("tls");
+        if (!http.getBoolean("tls.enabled")) {
+            if (!tls.getString("gateway-trust").isBlank()) {
+                throw new TlsConfigException("microcert.http.tls.gateway-trust (--gateway-trust) needs HTTPS: set "
+                        + "--tls-keystore too", null);
+            }
+            return Optional.empty();
+        }
+        if (tls.getString("gateway-trust").isBlank()) {
+            return Optional.of(ConnectionContext.httpsServer(sslContext(tls)));
+        }
+        // Gateways prove who they are: every client is asked for a certificate (operators and probes may
+        // send none), and one that GatewayTrust refuses fails the handshake.
+        SSLContext context = sslContext(tls, new TrustManager[] {gatewayTrust(tls)});
+        return Optional.of(ConnectionContext.httpsServer(() -> {
+            SSLEngine engine = context.createSSLEngine();
+            engine.setUseClientMode(false);
+            engine.setWantClientAuth(true);
+            return engine;
+        }));
+    }
+
+    private static GatewayTrust gatewayTrust(Config tls) {
+        try {
+            return new GatewayTrust(TlsFiles.pemCertificates(Path.of(tls.getString("gateway-trust")),
+                    "microcert.http.tls.gateway-trust"), Set.copyOf(tls.getStringList("allowed-gateways")));
+        } catch (TlsFiles.TlsFileException e) {
+            throw new TlsConfigException(e.getMessage(), null);
+        }
     }
 
     /** Binds {@code route} where {@code http} ({@code microcert.http}) says, over {@code https} if present. */
@@ -71,6 +102,11 @@ public final class HttpServer {
 
     /** An SSLContext from the PKCS#12 keystore named by {@code tls.keystore}. */
     static SSLContext sslContext(Config tls) {
+        return sslContext(tls, null);
+    }
+
+    /** As {@link #sslContext(Config)}, checking client certificates with {@code trust} (null: none asked). */
+    static SSLContext sslContext(Config tls, TrustManager[] trust) {
         if (tls.getString("keystore").isBlank()) { // Path.of("") is the working directory: the error would name nothing
             throw new TlsConfigException("microcert.http.tls.enabled is on but microcert.http.tls.keystore names no file "
                     + "(a PKCS#12 keystore)", null);
@@ -83,7 +119,7 @@ public final class HttpServer {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, password);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), null, null);
+            context.init(kmf.getKeyManagers(), trust, null);
             return context;
         } catch (IOException | GeneralSecurityException e) {
             // The cause names what failed (file, format, wrong password) and never holds the password.

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
+import org.microcert.cluster.tls.GatewayTrust;
 
 /**
  * The node's Prometheus metrics (one registry per actor system), served at {@code /metrics}. Names
@@ -64,7 +65,16 @@ public final class Metrics implements Extension {
             .help("Key-management operations that happened but whose outcome record could not be stored")
             .labelNames("action").register(registry);
 
+    private final Counter gatewayRequests = Counter.builder().name("microcert_gateway_requests_total")
+            .help("Device requests by forwarding gateway (the CN of its verified client certificate; none without "
+                    + "one; other beyond 64 names unless allow-listed)").labelNames("gateway").register(registry);
+
     private Metrics() {
+        CounterWithCallback.builder().name("microcert_gateway_refusals_total")
+                .help("Gateways refused, by reason: untrusted (TLS handshake, certificate not of a gateway CA), "
+                        + "not_allowed (handshake, CN not allow-listed), no_certificate (device request without one); "
+                        + "for this process").labelNames("reason")
+                .callback(cb -> GatewayTrust.refusals().forEach((r, n) -> cb.call(n, r.label()))).register(registry);
         GaugeWithCallback.builder().name("microcert_sensor_entities_active").help("Sensor entities in memory on this node")
                 .callback(cb -> cb.call(activeEntities.get())).register(registry);
         GaugeWithCallback.builder().name("microcert_journal_up").help("1 when the last journal probe answered")
@@ -126,6 +136,11 @@ public final class Metrics implements Extension {
     /** A busy sensor joined this node's replay-ledger session. */
     public void ledgerJoined() {
         ledgerJoins.inc();
+    }
+
+    /** A device request from {@code gateway} (a bounded label: see {@code GatewayIdentity}). */
+    public void gatewayRequest(String gateway) {
+        gatewayRequests.labelValues(gateway).inc();
     }
 
     public void keyOperation(String action, String result) {

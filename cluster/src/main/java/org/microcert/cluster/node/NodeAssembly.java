@@ -28,6 +28,7 @@ import org.microcert.cluster.backup.BackupService;
 import org.microcert.cluster.backup.CardDigests;
 import org.microcert.cluster.backup.ClusterBackups;
 import org.microcert.cluster.http.BearerTokens;
+import org.microcert.cluster.http.GatewayIdentity;
 import org.microcert.cluster.http.GatewayRoutes;
 import org.microcert.cluster.http.HttpServer;
 import org.microcert.cluster.http.JournalProbe;
@@ -130,7 +131,8 @@ public final class NodeAssembly {
         KeyOperations keys = new KeyOperations(sensors, new AuditedOperations(audit, metrics), backups,
                 sensorIds(system, cassandra), http.getInt("import-parallelism"), http.getInt("rewrap-parallelism"));
         GatewayRoutes routes = new GatewayRoutes(sensors, keys, tokens, audit, metrics, readiness,
-                http.getDuration("backup-timeout"), http.getDuration("import-body-timeout"));
+                http.getDuration("backup-timeout"), http.getDuration("import-body-timeout"),
+                GatewayIdentity.Policy.fromConfig(http, metrics));
         return HttpServer.start(system, routes.route(), http, https);
     }
 

@@ -52,6 +52,16 @@ public final class NodeConfig {
                     "PKCS#12 keystore: enables HTTPS"),
             new Option("--tls-password-file", "MICROCERT_TLS_PASSWORD_FILE", "microcert.http.tls.password-file", s -> s,
                     "file holding the PKCS#12 password"),
+            new Option("--gateway-trust", "MICROCERT_GATEWAY_TRUST", "microcert.http.tls.gateway-trust", s -> s,
+                    "PEM file of gateway CAs: device calls need a client cert"),
+            new Option("--allowed-gateways", "MICROCERT_ALLOWED_GATEWAYS", "microcert.http.tls.allowed-gateways",
+                    NodeConfig::names, "comma-separated gateway CNs allowed (default: all)"),
+            new Option("--cluster-tls-keystore", "MICROCERT_CLUSTER_TLS_KEYSTORE", "microcert.cluster-tls.keystore",
+                    s -> s, "PKCS#12 keystore: enables node-to-node TLS"),
+            new Option("--cluster-tls-password-file", "MICROCERT_CLUSTER_TLS_PASSWORD_FILE",
+                    "microcert.cluster-tls.password-file", s -> s, "file holding the cluster keystore password"),
+            new Option("--cluster-tls-trust", "MICROCERT_CLUSTER_TLS_TRUST", "microcert.cluster-tls.trust", s -> s,
+                    "PEM file of the cluster CA certificate(s)"),
             new Option("--dev-card", "MICROCERT_DEV_CARD", "microcert.card.dev-directory", s -> s,
                     "DEV ONLY: throwaway card made on first start; creates the schema"));
 
@@ -76,6 +86,9 @@ public final class NodeConfig {
         }
         if (overrides.containsKey("microcert.http.tls.keystore")) {
             overrides.put("microcert.http.tls.enabled", true);
+        }
+        if (overrides.containsKey("microcert.cluster-tls.keystore")) {
+            overrides.put("microcert.cluster-tls.enabled", true);
         }
         String file = flags.getOrDefault("--config", env.get("MICROCERT_CONFIG"));
         try {
@@ -110,8 +123,11 @@ public final class NodeConfig {
      * autocreate, which follows the journal's, sees an overridden value).
      */
     public static Config layered(Config overrides) {
-        return ConfigFactory.defaultOverrides().withFallback(overrides).withFallback(ConfigFactory.defaultApplication())
+        Config c = ConfigFactory.defaultOverrides().withFallback(overrides).withFallback(ConfigFactory.defaultApplication())
                 .withFallback(ConfigFactory.defaultReference()).resolve();
+        // One switch for node-to-node TLS: Artery's transport follows it (cluster.conf, microcert.cluster-tls).
+        return c.getBoolean("microcert.cluster-tls.enabled")
+                ? c.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp")) : c;
     }
 
     /** The usage text for {@code --help}. */
@@ -126,7 +142,8 @@ public final class NodeConfig {
         b.append("""
                 Secrets never as flags: MICROCERT_CARD_PASSWORD or --card-password-file for the card,
                 the variable --pin-env names (default MICROCERT_CARD_PIN) for a PKCS#11 card's PIN,
-                MICROCERT_TLS_PASSWORD or --tls-password-file for the TLS keystore.
+                MICROCERT_TLS_PASSWORD or --tls-password-file for the TLS keystore,
+                MICROCERT_CLUSTER_TLS_PASSWORD or --cluster-tls-password-file for the cluster keystore.
                 """);
         return b.toString();
     }
@@ -198,6 +215,11 @@ public final class NodeConfig {
     private static Object seedNodes(String s) {
         return ConfigValueFactory.fromIterable(
                 hostPorts(s).stream().map(hp -> "pekko://" + NodeLauncher.SYSTEM_NAME + "@" + hp).toList()).unwrapped();
+    }
+
+    private static Object names(String s) {
+        return ConfigValueFactory.fromIterable(java.util.Arrays.stream(s.split(",")).map(String::trim)
+                .filter(n -> !n.isEmpty()).toList()).unwrapped();
     }
 
     private static Object contactPoints(String s) {

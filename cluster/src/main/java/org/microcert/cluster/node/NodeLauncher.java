@@ -21,6 +21,7 @@ import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.microcert.cluster.card.CardLoader;
 import org.microcert.cluster.http.HttpServer;
+import org.microcert.cluster.tls.ClusterTlsEngineProvider;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.protocol.Failures;
 import org.slf4j.Logger;
@@ -69,7 +70,14 @@ public final class NodeLauncher {
         try {
             // The keystore before the actor system: with seed nodes set, the system joins the cluster as it starts.
             https = HttpServer.https(config.getConfig("microcert.http"));
+            String clusterTls = ClusterTlsEngineProvider.check(config);
             checkClusterPortFree(config);
+            if (clusterTls.isEmpty()) {
+                LOG.warn("cluster traffic in clear, unauthenticated: any host that reaches the cluster port can join "
+                        + "(set --cluster-tls-keystore, docs/security.md)");
+            } else {
+                LOG.info(clusterTls);
+            }
             system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
         } catch (RuntimeException e) { // e.g. a bad TLS keystore or cluster port; Artery's own bind failure (the system has stopped itself)
             card.close();

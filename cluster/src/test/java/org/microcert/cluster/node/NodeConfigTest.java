@@ -46,6 +46,18 @@ class NodeConfigTest {
     }
 
     @Test
+    void aClusterKeystoreTurnsArteryTlsOnAndTheHostnameLeavesTheGatewayOnLoopback() {
+        Config plain = NodeConfig.load(new String[] {"--hostname", "10.0.0.7"}, Map.of());
+        assertEquals("tcp", plain.getString("pekko.remote.artery.transport"));
+        assertEquals("127.0.0.1", plain.getString("microcert.http.interface"));
+        Config tls = NodeConfig.load(new String[] {"--cluster-tls-keystore", "/etc/microcert/node1.p12",
+                "--cluster-tls-trust", "/etc/microcert/ca.crt", "--allowed-gateways", "gw-1, gw-2"}, Map.of());
+        assertEquals("tls-tcp", tls.getString("pekko.remote.artery.transport"));
+        assertEquals("/etc/microcert/ca.crt", tls.getString("microcert.cluster-tls.trust"));
+        assertEquals(List.of("gw-1", "gw-2"), tls.getStringList("microcert.http.tls.allowed-gateways"));
+    }
+
+    @Test
     void aTlsKeystoreTurnsHttpsOn() {
         Config c = NodeConfig.load(new String[] {"--tls-keystore", "/etc/microcert/gw.p12"}, Map.of());
         assertTrue(c.getBoolean("microcert.http.tls.enabled"));

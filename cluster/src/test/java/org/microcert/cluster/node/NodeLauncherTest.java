@@ -201,6 +201,31 @@ class NodeLauncherTest {
         }
     }
 
+    /**
+     * Cluster TLS whose keystore is of another CA than the trust file names is one line before the
+     * actor system starts (Pekko would read the files only at the first connection); the password is
+     * never shown.
+     */
+    @Test
+    void aNodeProcessWhoseClusterCertificateIsOfAnotherCaNeverJoins() throws Exception {
+        char[] password = "cluster tls password".toCharArray();
+        var trusted = org.microcert.cluster.tls.ClusterCertificates.newAuthority("Trusted CA", Duration.ofDays(1));
+        org.microcert.cluster.tls.ClusterCertificates.writePem(dir.resolve("trusted-ca.crt"), List.of(trusted.certificate()));
+        org.microcert.cluster.tls.ClusterCertificates.newAuthority("Other CA", Duration.ofDays(1))
+                .issue("node1", List.of(), org.microcert.cluster.tls.ClusterCertificates.Purpose.NODE, Duration.ofDays(1))
+                .writePkcs12(dir.resolve("other-node.p12"), password);
+        Path pw = Files.writeString(dir.resolve("cluster-tls.pw"), new String(password));
+        String config = processConfig("cluster-tls-refused", """
+                microcert.cluster-tls { enabled = on, keystore = "%s", password-file = "%s", trust = "%s" }
+                """.formatted(dir.resolve("other-node.p12"), pw, dir.resolve("trusted-ca.crt")));
+        try (NodeProcess node = NodeProcess.start("cluster-tls-refused", dir, config, 0, Map.of())) {
+            String said = refusedBeforeStarting(node);
+            assertTrue(said.startsWith("microcert node: cannot start: this node's certificate O=MicroCert,CN=node1 "
+                    + "(microcert.cluster-tls.keystore) is not valid under the CAs of microcert.cluster-tls.trust"), said);
+            assertFalse(node.log().contains(new String(password)), node.logTail());
+        }
+    }
+
     /** A taken cluster port is one line naming it, before Artery starts (which would log a stack trace). */
     @Test
     void aNodeProcessWhoseClusterPortIsTakenSaysSoInOneLine() throws Exception {
