@@ -22,10 +22,18 @@ public final class GatewayRoutes extends AllDirectives {
 
     public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
                          Readiness readiness, Duration backupTimeout, Duration importBodyTimeout) {
+        this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout, 10, Duration.ofMinutes(1));
+    }
+
+    /** With the operator-authentication failure limit: {@code maxAuthFailures} per source within {@code authFailureWindow}. */
+    public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
+                         Readiness readiness, Duration backupTimeout, Duration importBodyTimeout, int maxAuthFailures,
+                         Duration authFailureWindow) {
         BodyDirectives bodies = new BodyDirectives();
         Route api = concat(
                 new DeviceRoutes(sensors, metrics, readiness, bodies).routes(endpoints),
-                new OperatorRoutes(keys, trail, readiness, new AuthDirectives(tokens, trail), bodies, backupTimeout, importBodyTimeout)
+                new OperatorRoutes(keys, trail, readiness, new AuthDirectives(tokens, trail,
+                        new AuthFailures(maxAuthFailures, authFailureWindow), metrics), bodies, backupTimeout, importBodyTimeout)
                         .routes(endpoints),
                 new HealthRoutes(readiness, metrics).routes(endpoints));
         Instrumentation instrumentation = new Instrumentation(metrics,
