@@ -31,6 +31,22 @@ public final class GatewayRoutes extends AllDirectives {
     public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
                          Readiness readiness, Duration backupTimeout, Duration importBodyTimeout,
                          GatewayIdentity.Policy gateways) {
+        this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout, gateways,
+                10, Duration.ofMinutes(1));
+    }
+
+    /** With the operator-authentication failure limit: {@code maxAuthFailures} per source within {@code authFailureWindow}. */
+    public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
+                         Readiness readiness, Duration backupTimeout, Duration importBodyTimeout, int maxAuthFailures,
+                         Duration authFailureWindow) {
+        this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout,
+                GatewayIdentity.Policy.none(metrics), maxAuthFailures, authFailureWindow);
+    }
+
+    /** Everything the node configures: the gateway policy and the operator-authentication failure limit. */
+    public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
+                         Readiness readiness, Duration backupTimeout, Duration importBodyTimeout,
+                         GatewayIdentity.Policy gateways, int maxAuthFailures, Duration authFailureWindow) {
         BodyDirectives bodies = new BodyDirectives();
         Route device = new DeviceRoutes(sensors, metrics, readiness, bodies).routes(endpoints);
         // registered first: every endpoint in the table so far is a device endpoint
@@ -38,7 +54,8 @@ public final class GatewayRoutes extends AllDirectives {
         Route api = concat(
                 extractRequest(request -> devicePaths.contains(request.getUri().path())
                         ? gateways.deviceTraffic(device) : device),
-                new OperatorRoutes(keys, trail, readiness, new AuthDirectives(tokens, trail), bodies, backupTimeout, importBodyTimeout)
+                new OperatorRoutes(keys, trail, readiness, new AuthDirectives(tokens, trail,
+                        new AuthFailures(maxAuthFailures, authFailureWindow), metrics), bodies, backupTimeout, importBodyTimeout)
                         .routes(endpoints),
                 new HealthRoutes(readiness, metrics).routes(endpoints));
         Instrumentation instrumentation = new Instrumentation(metrics,

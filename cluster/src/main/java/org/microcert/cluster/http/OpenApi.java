@@ -129,8 +129,9 @@ final class OpenApi {
         }
         ObjectNode responses = op.putObject("responses");
         responses.set("200", response("OK", okSchema));
-        // every operation: an unexpected failure is 500 INTERNAL (logged with the request id)
-        for (String code : Stream.concat(Arrays.stream(errors), Stream.of("500")).toList()) {
+        // every operation: an unexpected failure is 500 INTERNAL (logged with the request id); a secured
+        // one also 429 TOO_MANY_AUTH_FAILURES (a source over its failed-authentication limit)
+        for (String code : Stream.concat(Arrays.stream(errors), secured ? Stream.of("429", "500") : Stream.of("500")).toList()) {
             responses.set(code, response("See docs/http-api.md", code.equals("403") && !secured ? "Verdict" : "Error"));
         }
         return op;

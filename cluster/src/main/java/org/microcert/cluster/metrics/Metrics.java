@@ -61,6 +61,9 @@ public final class Metrics implements Extension {
     private final Counter keyOperations = Counter.builder().name("microcert_key_operations_total")
             .help("Key-management operations by action and result").labelNames("action", "result").register(registry);
 
+    private final Counter operatorAuthFailures = Counter.builder().name("microcert_operator_auth_failures_total")
+            .help("Operator calls refused for their credential: refused (401) or throttled (429, source over its limit)")
+            .labelNames("result").register(registry);
     private final Counter auditOutcomesUnrecorded = Counter.builder().name("microcert_audit_outcome_unrecorded_total")
             .help("Key-management operations that happened but whose outcome record could not be stored")
             .labelNames("action").register(registry);
@@ -145,6 +148,10 @@ public final class Metrics implements Extension {
 
     public void keyOperation(String action, String result) {
         keyOperations.labelValues(action, result).inc();
+    }
+
+    public void operatorAuthFailure(String result) {
+        operatorAuthFailures.labelValues(result).inc();
     }
 
     public void auditOutcomeUnrecorded(String action) {

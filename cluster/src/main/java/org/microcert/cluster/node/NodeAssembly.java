@@ -80,6 +80,13 @@ public final class NodeAssembly {
         SensorSettings settings = SensorSettings.fromConfig(config, Clock.systemUTC());
         Config http = config.getConfig("microcert.http");
         BearerTokens tokens = tokens(http.getString("tokens-file"));
+        Duration tokensReload = http.getDuration("tokens-reload-interval");
+        if (!http.getString("tokens-file").isBlank() && !tokensReload.isZero()) {
+            // a content check (not mtime, whose granularity can hide a quick second edit); the file is small
+            Path tokensFile = Path.of(http.getString("tokens-file"));
+            system.scheduler().scheduleWithFixedDelay(tokensReload, tokensReload,
+                    () -> tokens.reloadIfChanged(tokensFile), system.executionContext());
+        }
         Config ledgerConfig = config.getConfig("microcert.replay-ledger");
         Duration ahead = settings.reservationAhead();
         // auto: a third of reservation-ahead, so the reservation stays at least two thirds of it ahead
@@ -132,7 +139,8 @@ public final class NodeAssembly {
                 sensorIds(system, cassandra), http.getInt("import-parallelism"), http.getInt("rewrap-parallelism"));
         GatewayRoutes routes = new GatewayRoutes(sensors, keys, tokens, audit, metrics, readiness,
                 http.getDuration("backup-timeout"), http.getDuration("import-body-timeout"),
-                GatewayIdentity.Policy.fromConfig(http, metrics));
+                GatewayIdentity.Policy.fromConfig(http, metrics),
+                http.getInt("operator-auth-failures.max-failures"), http.getDuration("operator-auth-failures.window"));
         return HttpServer.start(system, routes.route(), http, https);
     }
 

@@ -47,7 +47,9 @@ class HostileClientTest {
         Path tokens = dir.resolve("tokens");
         Files.writeString(tokens, BearerTokens.sha256Hex(OPERATOR) + " operator alice\n");
         node = new TestNode("HostileClientTest", TestNode.inMemoryJournal().withFallback(ConfigFactory.parseString(
-                "microcert.http.tokens-file = \"" + tokens + "\"\nmicrocert.http.import-body-timeout = 2s")),
+                "microcert.http.tokens-file = \"" + tokens + "\"\nmicrocert.http.import-body-timeout = 2s\n"
+                // its wrong tokens are hostile input, not the failure limit under test (AuthFailureLimitHttpTest)
+                + "microcert.http.operator-auth-failures.max-failures = 1000000")),
                 fleet.openCard("hostile-test"));
     }
 
@@ -275,8 +277,15 @@ class HostileClientTest {
 
     @Test
     void aRefusedCallsAuditRecordHoldsNoControlCharacter() throws Exception {
-        Answer refused = raw("POST /v1/sensors/%0Aforged%00%1b/revoke HTTP/1.1\r\nHost: localhost\r\n"
-                + "Authorization: Bearer wrong\r\nX-Request-Id: audit-ctl-1\r\nContent-Length: 0\r\n\r\n");
+        // from an address of its own: failed authentications are audited once per address and window
+        Answer refused;
+        try (Socket socket = new Socket("127.0.0.1", port(), java.net.InetAddress.getByName("127.0.0.3"), 0)) {
+            socket.setSoTimeout(15_000);
+            socket.getOutputStream().write(("POST /v1/sensors/%0Aforged%00%1b/revoke HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer wrong\r\nX-Request-Id: audit-ctl-1\r\nContent-Length: 0\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            refused = read(socket.getInputStream());
+        }
         assertError(refused, 401, "UNAUTHENTICATED");
         Answer audit = raw("GET /v1/audit?limit=1000 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + OPERATOR
                 + "\r\n\r\n");
@@ -287,7 +296,7 @@ class HostileClientTest {
         assertTrue(record != null, audit.body());
         String detail = record.get("detail").asText();
         assertFalse(detail.chars().anyMatch(Character::isISOControl), "control character in the audit detail: " + detail);
-        assertTrue(detail.startsWith("POST /v1/sensors/"), detail);
+        assertTrue(detail.startsWith("source 127.0.0.3: POST /v1/sensors/"), detail);
     }
 
     private static java.util.List<String> lines(
