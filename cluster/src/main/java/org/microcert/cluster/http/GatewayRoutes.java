@@ -22,9 +22,22 @@ public final class GatewayRoutes extends AllDirectives {
 
     public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
                          Readiness readiness, Duration backupTimeout, Duration importBodyTimeout) {
+        this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout, DeviceRateLimit.OFF);
+    }
+
+    /** As above, with the device endpoints' per-client rate limits ({@code microcert.http.device-rate-limit}). */
+    public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
+                         Readiness readiness, Duration backupTimeout, Duration importBodyTimeout,
+                         com.typesafe.config.Config deviceRateLimit) {
+        this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout,
+                DeviceRateLimit.fromConfig(deviceRateLimit, metrics));
+    }
+
+    private GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
+                          Readiness readiness, Duration backupTimeout, Duration importBodyTimeout, DeviceRateLimit limits) {
         BodyDirectives bodies = new BodyDirectives();
         Route api = concat(
-                new DeviceRoutes(sensors, metrics, readiness, bodies).routes(endpoints),
+                new DeviceRoutes(sensors, metrics, readiness, bodies, limits).routes(endpoints),
                 new OperatorRoutes(keys, trail, readiness, new AuthDirectives(tokens, trail), bodies, backupTimeout, importBodyTimeout)
                         .routes(endpoints),
                 new HealthRoutes(readiness, metrics).routes(endpoints));

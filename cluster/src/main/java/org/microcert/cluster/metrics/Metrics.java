@@ -61,7 +61,15 @@ public final class Metrics implements Extension {
             .help("Key-management operations that happened but whose outcome record could not be stored")
             .labelNames("action").register(registry);
 
+    private final Counter rateLimited = Counter.builder().name("microcert_rate_limited_total")
+            .help("Device requests refused with 429 because their client exceeded its rate limit, by route")
+            .labelNames("route").register(registry);
+    private volatile java.util.function.LongSupplier rateLimitClients = () -> 0;
+
     private Metrics() {
+        GaugeWithCallback.builder().name("microcert_rate_limit_clients")
+                .help("Clients whose device rate-limit bucket this node holds (idle ones are evicted)")
+                .callback(cb -> cb.call(rateLimitClients.getAsLong())).register(registry);
         GaugeWithCallback.builder().name("microcert_sensor_entities_active").help("Sensor entities in memory on this node")
                 .callback(cb -> cb.call(activeEntities.get())).register(registry);
         GaugeWithCallback.builder().name("microcert_journal_up").help("1 when the last journal probe answered")
@@ -89,6 +97,16 @@ public final class Metrics implements Extension {
     /** A busy sensor joined this node's replay-ledger session. */
     public void ledgerJoined() {
         ledgerJoins.inc();
+    }
+
+    /** A device request refused with 429 on {@code route} (an endpoint template). */
+    public void rateLimited(String route) {
+        rateLimited.labelValues(route).inc();
+    }
+
+    /** Where {@code microcert_rate_limit_clients} reads the number of tracked clients. */
+    public void rateLimitClients(java.util.function.LongSupplier clients) {
+        rateLimitClients = clients;
     }
 
     public void keyOperation(String action, String result) {

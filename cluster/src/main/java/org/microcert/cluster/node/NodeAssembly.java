@@ -130,7 +130,8 @@ public final class NodeAssembly {
         KeyOperations keys = new KeyOperations(sensors, new AuditedOperations(audit, metrics), backups,
                 sensorIds(system, cassandra), http.getInt("import-parallelism"), http.getInt("rewrap-parallelism"));
         GatewayRoutes routes = new GatewayRoutes(sensors, keys, tokens, audit, metrics, readiness,
-                http.getDuration("backup-timeout"), http.getDuration("import-body-timeout"));
+                http.getDuration("backup-timeout"), http.getDuration("import-body-timeout"),
+                http.getConfig("device-rate-limit"));
         return HttpServer.start(system, routes.route(), http, https);
     }
 
