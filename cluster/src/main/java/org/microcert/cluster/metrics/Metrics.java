@@ -64,6 +64,10 @@ public final class Metrics implements Extension {
     private final Counter rateLimited = Counter.builder().name("microcert_rate_limited_total")
             .help("Device requests refused with 429 because their client exceeded its rate limit, by route")
             .labelNames("route").register(registry);
+    private final Counter failedVerificationsDelayed = Counter.builder()
+            .name("microcert_failed_verifications_delayed_total")
+            .help("BAD_TAG answers delayed because their sensor was over its failed-verification limit")
+            .register(registry);
     private volatile java.util.function.LongSupplier rateLimitClients = () -> 0;
 
     private Metrics() {
@@ -102,6 +106,11 @@ public final class Metrics implements Extension {
     /** A device request refused with 429 on {@code route} (an endpoint template). */
     public void rateLimited(String route) {
         rateLimited.labelValues(route).inc();
+    }
+
+    /** A BAD_TAG answer delayed: its sensor is over its failed-verification limit. */
+    public void failedVerificationDelayed() {
+        failedVerificationsDelayed.inc();
     }
 
     /** Where {@code microcert_rate_limit_clients} reads the number of tracked clients. */

@@ -111,6 +111,7 @@ public final class SensorEntity
     private final KeyLifecycle keys;
     private final SensorReplay replay;
     private final Passivation passivation;
+    private final FailedVerifications failures;
     private long accepted;
     private long rejected;
     private boolean counted;
@@ -131,6 +132,7 @@ public final class SensorEntity
         this.keys = new KeyLifecycle(sensorId, card, seed, clock::now, this::status, context.getLog());
         this.replay = new SensorReplay(sensorId.toString(), settings, ledger, metrics, context.getLog());
         this.passivation = new Passivation(context, shard, settings, unusedAfterProvision);
+        this.failures = new FailedVerifications(FailedVerifications.Settings.fromConfig(context.getSystem().settings().config()));
     }
 
     @Override
@@ -244,6 +246,15 @@ public final class SensorEntity
         Verdict verdict = j.verdict();
         if (!verdict.accepted()) {
             rejected++;
+            Duration delay = verdict.reason() == VerdictReason.BAD_TAG
+                    ? failures.failed(settings.clock().millis()) : Duration.ZERO;
+            if (!delay.isZero()) {
+                // Over the sensor's failure limit: the same answer, later. The entity goes on with
+                // its next command at once, so a valid certificate behind it is not held up.
+                metrics.failedVerificationDelayed();
+                context.scheduleOnce(delay, replyTo, answer.apply(verdict));
+                return Effect().noReply();
+            }
             return Effect().reply(replyTo, answer.apply(verdict));
         }
         accepted++;
