@@ -16,7 +16,6 @@ import java.time.Instant;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,12 +49,9 @@ class FailedVerificationsTest {
 
     @BeforeAll
     static void start() {
-        Config config = ConfigFactory.parseString("""
-                microcert.sensor.failed-verifications { max-failures = %d, window = 1h, delay = 1h }
-                pekko.coordinated-shutdown.exit-jvm = off
-                """.formatted(LIMIT)).withFallback(EventSourcedBehaviorTestKit.config())
-                .withFallback(ConfigFactory.parseResources("serialization.conf"))
-                .withFallback(ConfigFactory.parseResources("cluster-serialization.conf"));
+        Config config = ConfigFactory.parseString(
+                "microcert.sensor.failed-verifications { max-failures = %d, window = 1h, delay = 1h }".formatted(LIMIT))
+                .withFallback(SensorEntityFixture.testKitConfig());
         testKit = ActorTestKit.create("FailedVerificationsTest", config);
         fleet = new TestFleet(dir.resolve("card"));
         card = fleet.openCard("failed-verifications");
