@@ -68,6 +68,12 @@ public final class Metrics implements Extension {
             .name("microcert_failed_verifications_delayed_total")
             .help("BAD_TAG answers delayed because their sensor was over its failed-verification limit")
             .register(registry);
+    private final Counter unknownSensorCache = Counter.builder().name("microcert_unknown_sensor_cache_total")
+            .help("Unknown sensor ids: stored in this node's negative cache, or answered from it (hit) without a recovery")
+            .labelNames("result").register(registry);
+    private final Counter recoveries = Counter.builder().name("microcert_sensor_recoveries_total")
+            .help("Sensor entities recovered from the journal on this node (each reads a snapshot and the journal)")
+            .register(registry);
     private volatile java.util.function.LongSupplier rateLimitClients = () -> 0;
 
     private Metrics() {
@@ -106,6 +112,16 @@ public final class Metrics implements Extension {
     /** A device request refused with 429 on {@code route} (an endpoint template). */
     public void rateLimited(String route) {
         rateLimited.labelValues(route).inc();
+    }
+
+    /** The negative cache of unknown sensor ids: {@code stored} or {@code hit}. */
+    public void unknownSensorCache(String result) {
+        unknownSensorCache.labelValues(result).inc();
+    }
+
+    /** A sensor entity completed its recovery from the journal. */
+    public void recovered() {
+        recoveries.inc();
     }
 
     /** A BAD_TAG answer delayed: its sensor is over its failed-verification limit. */

@@ -96,8 +96,16 @@ public final class SensorEntity
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ReplayLedger ledger,
                                     ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
+        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, null);
+    }
+
+    /** As above; {@code unknown}: where the entity, stopping unprovisioned, records its id (null: nowhere). */
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ReplayLedger ledger,
+                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
+                                    UnknownSensors unknown) {
         return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, ledger, shard,
-                unusedAfterProvision));
+                unusedAfterProvision, unknown));
     }
 
     private final ActorContext<Command> context;
@@ -112,13 +120,16 @@ public final class SensorEntity
     private final SensorReplay replay;
     private final Passivation passivation;
     private final FailedVerifications failures;
+    private final ActorRef<ClusterSharding.ShardCommand> shard;
+    private final UnknownSensors unknown;
     private long accepted;
     private long rejected;
     private boolean counted;
 
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
                          EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
-                         ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
+                         ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
+                         UnknownSensors unknown) {
         super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
         this.context = context;
         this.sensorId = sensorId;
@@ -132,6 +143,8 @@ public final class SensorEntity
         this.keys = new KeyLifecycle(sensorId, card, seed, clock::now, this::status, context.getLog());
         this.replay = new SensorReplay(sensorId.toString(), settings, ledger, metrics, context.getLog());
         this.passivation = new Passivation(context, shard, settings, unusedAfterProvision);
+        this.shard = shard;
+        this.unknown = unknown;
         this.failures = new FailedVerifications(FailedVerifications.Settings.fromConfig(context.getSystem().settings().config()));
     }
 
@@ -154,6 +167,7 @@ public final class SensorEntity
     public SignalHandler<SensorRecord> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
+                    metrics.recovered();
                     replay.recovered(state, context.getSelf());
                     if (!counted) {
                         counted = true;
@@ -167,6 +181,12 @@ public final class SensorEntity
                 })
                 .onSignal(PostStop.instance(), state -> {
                     seed.wipe();
+                    if (unknown != null && shard != null && state.status() == SensorRecord.Status.NOT_PROVISIONED
+                            && replay.ready()) {
+                        // this shard answers the id's next device commands without a recovery (UnknownSensorGate)
+                        unknown.markUnknown(sensorId.value(), shard);
+                        metrics.unknownSensorCache("stored");
+                    }
                     passivation.stopped();
                     if (counted) {
                         counted = false;

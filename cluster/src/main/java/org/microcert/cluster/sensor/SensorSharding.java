@@ -5,6 +5,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.replay.ReplayLedger;
 import org.microcert.cluster.sensor.SensorMessages.Command;
 import org.microcert.cluster.sensor.SensorMessages.Stop;
@@ -23,6 +24,9 @@ public final class SensorSharding {
     /** The sharding type key. */
     public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Sensor");
 
+    /** Sensor ids remembered as unknown per node (docs/security.md, "Abuse controls"). */
+    static final String UNKNOWN_CACHE_SIZE = "microcert.sensor.unknown-cache-size";
+
     private SensorSharding() {}
 
     /**
@@ -30,8 +34,17 @@ public final class SensorSharding {
      * Sharding stops an entity with {@link Stop}, so a graceful stop can release its reservation.
      */
     public static void init(ActorSystem<?> system, EncryptionCard card, SensorSettings settings, ReplayLedger ledger) {
-        ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> SensorEntity.create(
-                SensorId.parse(ctx.getEntityId()), PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings,
-                ledger, ctx.getShard(), Passivation.UNUSED_AFTER_PROVISION)).withStopMessage(new Stop()));
+        // one negative cache per node, for the shards this node hosts
+        var config = system.settings().config();
+        UnknownSensors unknown = new UnknownSensors(config.hasPath(UNKNOWN_CACHE_SIZE) ? config.getInt(UNKNOWN_CACHE_SIZE)
+                : 65536);
+        Metrics metrics = Metrics.get(system);
+        ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> {
+            SensorId id = SensorId.parse(ctx.getEntityId());
+            return UnknownSensorGate.create(id, ctx.getShard(), unknown, metrics,
+                    () -> settings.clock().instant().getEpochSecond(),
+                    () -> SensorEntity.create(id, PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings,
+                            ledger, ctx.getShard(), Passivation.UNUSED_AFTER_PROVISION, unknown));
+        }).withStopMessage(new Stop()));
     }
 }
