@@ -26,8 +26,10 @@ final class BatchRoute extends AllDirectives {
     private final Metrics metrics;
     private final Readiness readiness;
     private final BodyDirectives bodies;
+    private final DeviceRateLimit limits;
 
-    BatchRoute(SensorClient sensors, Metrics metrics, Readiness readiness, BodyDirectives bodies) {
+    BatchRoute(SensorClient sensors, Metrics metrics, Readiness readiness, BodyDirectives bodies, DeviceRateLimit limits) {
+        this.limits = limits;
         this.sensors = sensors;
         this.metrics = metrics;
         this.readiness = readiness;
@@ -35,6 +37,14 @@ final class BatchRoute extends AllDirectives {
     }
 
     Route route() {
+        if (!limits.enabled()) {
+            return judged(null);
+        }
+        return extractRequest(request -> judged(DeviceRateLimit.clientOf(request)));
+    }
+
+    /** {@code client}: whose rate limit the batch's items count against (null: no limit). */
+    private Route judged(String client) {
         return bodies.jsonBody(ApiLimits.BATCH_LIMIT, Json.BatchBody.class, b -> {
             List<String> items = Json.required(b.certificates(), "certificates");
             if (items.isEmpty()) {
@@ -43,6 +53,12 @@ final class BatchRoute extends AllDirectives {
             if (items.size() > ApiLimits.MAX_BATCH) {
                 throw new ApiError(StatusCodes.BAD_REQUEST, "BATCH_TOO_LARGE",
                         items.size() + " certificates in one batch; at most " + ApiLimits.MAX_BATCH);
+            }
+            // every item counts: a batch of 1,000 is 1,000 certificates' worth of the client's rate
+            Route refused = client == null ? null
+                    : DeviceRoutes.refusedOrNull(limits, "/v1/authenticate/batch", client, items.size());
+            if (refused != null) {
+                return refused;
             }
             readiness.requireJournal();
             long now = DeviceRoutes.now();

@@ -31,39 +31,73 @@ final class DeviceRoutes extends AllDirectives {
     private final Readiness readiness;
     private final BodyDirectives bodies;
     private final BatchRoute batch;
+    private final DeviceRateLimit limits;
 
     DeviceRoutes(SensorClient sensors, Metrics metrics, Readiness readiness, BodyDirectives bodies) {
+        this(sensors, metrics, readiness, bodies, DeviceRateLimit.OFF);
+    }
+
+    DeviceRoutes(SensorClient sensors, Metrics metrics, Readiness readiness, BodyDirectives bodies,
+                 DeviceRateLimit limits) {
+        this.limits = limits;
         this.sensors = sensors;
         this.metrics = metrics;
         this.readiness = readiness;
         this.bodies = bodies;
-        this.batch = new BatchRoute(sensors, metrics, readiness, bodies);
+        this.batch = new BatchRoute(sensors, metrics, readiness, bodies, limits);
     }
 
     /** What a single-certificate operation can answer: its verdicts, bad bodies, no database. */
     private static Set<Integer> statuses() {
         Set<Integer> s = new HashSet<>(StatusMapping.all(VerdictReason.values(), StatusMapping::verdict));
         s.addAll(BodyDirectives.STATUSES);
-        s.addAll(Set.of(200, 401, 500, 503)); // 401: no gateway certificate (GatewayIdentity.Policy)
+        s.addAll(Set.of(200, 401, 429, 500, 503)); // 401: no gateway certificate (GatewayIdentity.Policy); 429: over the rate limit
         return s;
     }
 
     Route routes(Endpoints endpoints) {
         Set<Integer> batchStatuses = new HashSet<>(BodyDirectives.STATUSES);
-        batchStatuses.addAll(Set.of(200, 401, 500, 503));
+        batchStatuses.addAll(Set.of(200, 401, 429, 500, 503));
         return concat(
                 endpoints.post("/v1/authenticate/batch", batchStatuses, batch.route()),
-                endpoints.post("/v1/authenticate", statuses(), bodies.certificateBody(ApiLimits.AUTH_LIMIT,
-                        cert -> judge("authenticate", cert, c -> sensors.authenticate(c.sensorId(), cert)))),
-                endpoints.post("/v1/verify", statuses(), bodies.jsonBody(ApiLimits.PAYLOAD_LIMIT, Json.SignBody.class, b -> {
+                endpoints.post("/v1/authenticate", statuses(), limited("/v1/authenticate", bodies.certificateBody(ApiLimits.AUTH_LIMIT,
+                        cert -> judge("authenticate", cert, c -> sensors.authenticate(c.sensorId(), cert))))),
+                endpoints.post("/v1/verify", statuses(), limited("/v1/verify", bodies.jsonBody(ApiLimits.PAYLOAD_LIMIT, Json.SignBody.class, b -> {
                     byte[] cert = Json.base64(b.certificate(), "certificate");
                     byte[] data = Json.base64(b.data(), "data");
                     // Only the digest goes to the entity: the data may exceed an Artery frame (256 KiB).
                     return judge("verify", cert, c -> sensors.verify(c.sensorId(), cert,
                             CertificateVerifier.signDigest(c.suite(), data)));
-                })),
-                endpoints.post("/v1/decrypt", statuses(), bodies.certificateBody(ApiLimits.PAYLOAD_LIMIT,
-                        cert -> judge("decrypt", cert, c -> sensors.decrypt(c.sensorId(), cert)))));
+                }))),
+                endpoints.post("/v1/decrypt", statuses(), limited("/v1/decrypt", bodies.certificateBody(ApiLimits.PAYLOAD_LIMIT,
+                        cert -> judge("decrypt", cert, c -> sensors.decrypt(c.sensorId(), cert))))));
+    }
+
+    /** {@code inner} for a client within its rate (one certificate), else 429 before the body is read. */
+    private Route limited(String route, Route inner) {
+        if (!limits.enabled()) {
+            return inner;
+        }
+        return extractRequest(request -> {
+            Route refused = refusedOrNull(limits, route, DeviceRateLimit.clientOf(request), 1);
+            return refused != null ? refused : inner;
+        });
+    }
+
+    /**
+     * Takes {@code cost} certificates from {@code client}'s bucket: null when admitted, else the
+     * {@code 429 TOO_MANY_REQUESTS} answer with {@code Retry-After}.
+     */
+    static Route refusedOrNull(DeviceRateLimit limits, String route, String client, int cost) {
+        long wait = limits.acquire(client, cost, System.nanoTime());
+        if (wait == 0) {
+            return null;
+        }
+        limits.refused(route);
+        long seconds = DeviceRateLimit.retryAfterSeconds(wait);
+        return new AllDirectives() {}.complete(ErrorHandling.errorResponse(StatusCodes.TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS",
+                        "this client sent more certificates than its rate limit allows; retry after " + seconds + " s")
+                .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Retry-After", Long.toString(seconds))));
     }
 
     private Route judge(String operation, byte[] certificate, Function<MicroCertificate, CompletionStage<Verdict>> ask) {

@@ -32,7 +32,7 @@ public final class GatewayRoutes extends AllDirectives {
                          Readiness readiness, Duration backupTimeout, Duration importBodyTimeout,
                          GatewayIdentity.Policy gateways) {
         this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout, gateways,
-                10, Duration.ofMinutes(1));
+                10, Duration.ofMinutes(1), DeviceRateLimit.OFF);
     }
 
     /** With the operator-authentication failure limit: {@code maxAuthFailures} per source within {@code authFailureWindow}. */
@@ -40,15 +40,36 @@ public final class GatewayRoutes extends AllDirectives {
                          Readiness readiness, Duration backupTimeout, Duration importBodyTimeout, int maxAuthFailures,
                          Duration authFailureWindow) {
         this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout,
-                GatewayIdentity.Policy.none(metrics), maxAuthFailures, authFailureWindow);
+                GatewayIdentity.Policy.none(metrics), maxAuthFailures, authFailureWindow, DeviceRateLimit.OFF);
     }
 
-    /** Everything the node configures: the gateway policy and the operator-authentication failure limit. */
+    /** As the first, with the device endpoints' per-client rate limits ({@code microcert.http.device-rate-limit}). */
     public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
                          Readiness readiness, Duration backupTimeout, Duration importBodyTimeout,
-                         GatewayIdentity.Policy gateways, int maxAuthFailures, Duration authFailureWindow) {
+                         com.typesafe.config.Config deviceRateLimit) {
+        this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout,
+                GatewayIdentity.Policy.none(metrics), 10, Duration.ofMinutes(1),
+                DeviceRateLimit.fromConfig(deviceRateLimit, metrics));
+    }
+
+    /**
+     * Everything the node configures: the gateway policy, the operator-authentication failure limit
+     * and the device rate limit ({@code microcert.http.device-rate-limit}).
+     */
+    public GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
+                         Readiness readiness, Duration backupTimeout, Duration importBodyTimeout,
+                         GatewayIdentity.Policy gateways, int maxAuthFailures, Duration authFailureWindow,
+                         com.typesafe.config.Config deviceRateLimit) {
+        this(sensors, keys, tokens, trail, metrics, readiness, backupTimeout, importBodyTimeout, gateways,
+                maxAuthFailures, authFailureWindow, DeviceRateLimit.fromConfig(deviceRateLimit, metrics));
+    }
+
+    private GatewayRoutes(SensorClient sensors, KeyOperations keys, BearerTokens tokens, AuditTrail trail, Metrics metrics,
+                          Readiness readiness, Duration backupTimeout, Duration importBodyTimeout,
+                          GatewayIdentity.Policy gateways, int maxAuthFailures, Duration authFailureWindow,
+                          DeviceRateLimit limits) {
         BodyDirectives bodies = new BodyDirectives();
-        Route device = new DeviceRoutes(sensors, metrics, readiness, bodies).routes(endpoints);
+        Route device = new DeviceRoutes(sensors, metrics, readiness, bodies, limits).routes(endpoints);
         // registered first: every endpoint in the table so far is a device endpoint
         Set<String> devicePaths = endpoints.table().stream().map(Endpoints.Endpoint::template).collect(Collectors.toSet());
         Route api = concat(

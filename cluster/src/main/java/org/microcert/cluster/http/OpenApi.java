@@ -54,13 +54,13 @@ final class OpenApi {
         ObjectNode paths = doc.putObject("paths");
         String device = "Device traffic (no token; the certificate is the credential)";
         op(paths, "/v1/authenticate", "post", device, "Authenticate one AUTH certificate",
-                binaryOrJson("CertificateRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "503");
+                binaryOrJson("CertificateRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "429", "503");
         op(paths, "/v1/authenticate/batch", "post", device, "Authenticate up to 1000 AUTH certificates",
-                jsonBody("BatchRequest"), "BatchResponse", false, "400", "401", "408", "413", "415", "503");
+                jsonBody("BatchRequest"), "BatchResponse", false, "400", "401", "408", "413", "415", "429", "503");
         op(paths, "/v1/verify", "post", device, "Verify a SIGN certificate over data",
-                jsonBody("SignRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "503");
+                jsonBody("SignRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "429", "503");
         op(paths, "/v1/decrypt", "post", device, "Decrypt an ENC_UP certificate",
-                binaryOrJson("CertificateRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "503");
+                binaryOrJson("CertificateRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "429", "503");
         String operator = "Operator API (bearer token)";
         op(paths, "/v1/sensors", "post", operator, "Provision one sensor from a TRANSPORT envelope",
                 jsonBody("EnvelopeRequest"), "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503")

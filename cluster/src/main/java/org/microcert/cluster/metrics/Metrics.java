@@ -72,12 +72,30 @@ public final class Metrics implements Extension {
             .help("Device requests by forwarding gateway (the CN of its verified client certificate; none without "
                     + "one; other beyond 64 names unless allow-listed)").labelNames("gateway").register(registry);
 
+    private final Counter rateLimited = Counter.builder().name("microcert_rate_limited_total")
+            .help("Device requests refused with 429 because their client exceeded its rate limit, by route")
+            .labelNames("route").register(registry);
+    private final Counter failedVerificationsDelayed = Counter.builder()
+            .name("microcert_failed_verifications_delayed_total")
+            .help("BAD_TAG answers delayed because their sensor was over its failed-verification limit")
+            .register(registry);
+    private final Counter unknownSensorCache = Counter.builder().name("microcert_unknown_sensor_cache_total")
+            .help("Unknown sensor ids: stored in this node's negative cache, or answered from it (hit) without a recovery")
+            .labelNames("result").register(registry);
+    private final Counter recoveries = Counter.builder().name("microcert_sensor_recoveries_total")
+            .help("Sensor entities recovered from the journal on this node (each reads a snapshot and the journal)")
+            .register(registry);
+    private volatile java.util.function.LongSupplier rateLimitClients = () -> 0;
+
     private Metrics() {
         CounterWithCallback.builder().name("microcert_gateway_refusals_total")
                 .help("Gateways refused, by reason: untrusted (TLS handshake, certificate not of a gateway CA), "
                         + "not_allowed (handshake, CN not allow-listed), no_certificate (device request without one); "
                         + "for this process").labelNames("reason")
                 .callback(cb -> GatewayTrust.refusals().forEach((r, n) -> cb.call(n, r.label()))).register(registry);
+        GaugeWithCallback.builder().name("microcert_rate_limit_clients")
+                .help("Clients whose device rate-limit bucket this node holds (idle ones are evicted)")
+                .callback(cb -> cb.call(rateLimitClients.getAsLong())).register(registry);
         GaugeWithCallback.builder().name("microcert_sensor_entities_active").help("Sensor entities in memory on this node")
                 .callback(cb -> cb.call(activeEntities.get())).register(registry);
         GaugeWithCallback.builder().name("microcert_journal_up").help("1 when the last journal probe answered")
@@ -144,6 +162,31 @@ public final class Metrics implements Extension {
     /** A device request from {@code gateway} (a bounded label: see {@code GatewayIdentity}). */
     public void gatewayRequest(String gateway) {
         gatewayRequests.labelValues(gateway).inc();
+    }
+
+    /** A device request refused with 429 on {@code route} (an endpoint template). */
+    public void rateLimited(String route) {
+        rateLimited.labelValues(route).inc();
+    }
+
+    /** The negative cache of unknown sensor ids: {@code stored} or {@code hit}. */
+    public void unknownSensorCache(String result) {
+        unknownSensorCache.labelValues(result).inc();
+    }
+
+    /** A sensor entity completed its recovery from the journal. */
+    public void recovered() {
+        recoveries.inc();
+    }
+
+    /** A BAD_TAG answer delayed: its sensor is over its failed-verification limit. */
+    public void failedVerificationDelayed() {
+        failedVerificationsDelayed.inc();
+    }
+
+    /** Where {@code microcert_rate_limit_clients} reads the number of tracked clients. */
+    public void rateLimitClients(java.util.function.LongSupplier clients) {
+        rateLimitClients = clients;
     }
 
     public void keyOperation(String action, String result) {

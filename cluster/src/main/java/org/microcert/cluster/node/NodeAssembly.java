@@ -140,7 +140,8 @@ public final class NodeAssembly {
         GatewayRoutes routes = new GatewayRoutes(sensors, keys, tokens, audit, metrics, readiness,
                 http.getDuration("backup-timeout"), http.getDuration("import-body-timeout"),
                 GatewayIdentity.Policy.fromConfig(http, metrics),
-                http.getInt("operator-auth-failures.max-failures"), http.getDuration("operator-auth-failures.window"));
+                http.getInt("operator-auth-failures.max-failures"), http.getDuration("operator-auth-failures.window"),
+                http.getConfig("device-rate-limit"));
         return HttpServer.start(system, routes.route(), http, https);
     }
 

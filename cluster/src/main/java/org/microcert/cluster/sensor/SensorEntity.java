@@ -97,19 +97,38 @@ public final class SensorEntity
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ReplayLedger ledger,
                                     ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
-        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, settings.newSeedCache(1));
+        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, settings.newSeedCache(1),
+                null);
     }
 
-    /**
-     * Hosted by {@code shard} (null outside sharding); see {@link Passivation} for {@code unusedAfterProvision}.
-     * {@code seeds}: the node's cache of opened seeds, shared by its entities.
-     */
+    /** As the full create below, recording unknown ids nowhere. */
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ReplayLedger ledger,
                                     ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
                                     SeedCache seeds) {
+        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, seeds, null);
+    }
+
+    /** As the full create below, with a seed cache of its own (tests). */
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ReplayLedger ledger,
+                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
+                                    UnknownSensors unknown) {
+        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision,
+                settings.newSeedCache(1), unknown);
+    }
+
+    /**
+     * Hosted by {@code shard} (null outside sharding); see {@link Passivation} for {@code unusedAfterProvision}.
+     * {@code seeds}: the node's cache of opened seeds, shared by its entities. {@code unknown}: where
+     * the entity, stopping unprovisioned, records its id (null: nowhere).
+     */
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ReplayLedger ledger,
+                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
+                                    SeedCache seeds, UnknownSensors unknown) {
         return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, ledger, shard,
-                unusedAfterProvision, seeds));
+                unusedAfterProvision, seeds, unknown));
     }
 
     private final ActorContext<Command> context;
@@ -123,13 +142,17 @@ public final class SensorEntity
     private final KeyLifecycle keys;
     private final SensorReplay replay;
     private final Passivation passivation;
+    private final FailedVerifications failures;
+    private final ActorRef<ClusterSharding.ShardCommand> shard;
+    private final UnknownSensors unknown;
     private long accepted;
     private long rejected;
     private boolean counted;
 
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
                          EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
-                         ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision, SeedCache seeds) {
+                         ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision, SeedCache seeds,
+                         UnknownSensors unknown) {
         super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
         this.context = context;
         this.sensorId = sensorId;
@@ -143,6 +166,9 @@ public final class SensorEntity
         this.keys = new KeyLifecycle(sensorId, card, seed, clock::now, this::status, context.getLog());
         this.replay = new SensorReplay(sensorId.toString(), settings, ledger, metrics, context.getLog());
         this.passivation = new Passivation(context, shard, settings, unusedAfterProvision);
+        this.shard = shard;
+        this.unknown = unknown;
+        this.failures = new FailedVerifications(FailedVerifications.Settings.fromConfig(context.getSystem().settings().config()));
     }
 
     @Override
@@ -164,6 +190,7 @@ public final class SensorEntity
     public SignalHandler<SensorRecord> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
+                    metrics.recovered();
                     replay.recovered(state, context.getSelf());
                     if (!counted) {
                         counted = true;
@@ -177,6 +204,12 @@ public final class SensorEntity
                 })
                 .onSignal(PostStop.instance(), state -> {
                     seed.wipe();
+                    if (unknown != null && shard != null && state.status() == SensorRecord.Status.NOT_PROVISIONED
+                            && replay.ready()) {
+                        // this shard answers the id's next device commands without a recovery (UnknownSensorGate)
+                        unknown.markUnknown(sensorId.value(), shard);
+                        metrics.unknownSensorCache("stored");
+                    }
                     passivation.stopped();
                     if (counted) {
                         counted = false;
@@ -256,6 +289,15 @@ public final class SensorEntity
         Verdict verdict = j.verdict();
         if (!verdict.accepted()) {
             rejected++;
+            Duration delay = verdict.reason() == VerdictReason.BAD_TAG
+                    ? failures.failed(settings.clock().millis()) : Duration.ZERO;
+            if (!delay.isZero()) {
+                // Over the sensor's failure limit: the same answer, later. The entity goes on with
+                // its next command at once, so a valid certificate behind it is not held up.
+                metrics.failedVerificationDelayed();
+                context.scheduleOnce(delay, replyTo, answer.apply(verdict));
+                return Effect().noReply();
+            }
             return Effect().reply(replyTo, answer.apply(verdict));
         }
         accepted++;

@@ -25,6 +25,9 @@ public final class SensorSharding {
     /** The sharding type key. */
     public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Sensor");
 
+    /** Sensor ids remembered as unknown per node (docs/security.md, "Abuse controls"). */
+    static final String UNKNOWN_CACHE_SIZE = "microcert.sensor.unknown-cache-size";
+
     private SensorSharding() {}
 
     /**
@@ -33,9 +36,18 @@ public final class SensorSharding {
      */
     public static void init(ActorSystem<?> system, EncryptionCard card, SensorSettings settings, ReplayLedger ledger) {
         SeedCache seeds = startSeedCache(system, settings);
-        ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> SensorEntity.create(
-                SensorId.parse(ctx.getEntityId()), PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings,
-                ledger, ctx.getShard(), Passivation.UNUSED_AFTER_PROVISION, seeds)).withStopMessage(new Stop()));
+        // one negative cache per node, for the shards this node hosts
+        var config = system.settings().config();
+        UnknownSensors unknown = new UnknownSensors(config.hasPath(UNKNOWN_CACHE_SIZE) ? config.getInt(UNKNOWN_CACHE_SIZE)
+                : 65536);
+        Metrics metrics = Metrics.get(system);
+        ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> {
+            SensorId id = SensorId.parse(ctx.getEntityId());
+            return UnknownSensorGate.create(id, ctx.getShard(), unknown, metrics,
+                    () -> settings.clock().instant().getEpochSecond(),
+                    () -> SensorEntity.create(id, PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings,
+                            ledger, ctx.getShard(), Passivation.UNUSED_AFTER_PROVISION, seeds, unknown));
+        }).withStopMessage(new Stop()));
     }
 
     /** The node's seed cache: its metrics, its idle sweep, and a last wipe when the node stops. */

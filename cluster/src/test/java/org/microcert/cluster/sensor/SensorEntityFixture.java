@@ -54,13 +54,17 @@ abstract class SensorEntityFixture {
 
     @BeforeAll
     static void startTestKit() {
-        Config config = EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseString("""
+        testKit = ActorTestKit.create("SensorEntityTest", testKitConfig());
+        fleet = new TestFleet(dir.resolve("card"));
+        card = fleet.openCard("entity-test");
+    }
+
+    /** An actor system for entities outside sharding: in-memory journal, the entity's serializers. */
+    static Config testKitConfig() {
+        return EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.parseString("""
                 pekko.coordinated-shutdown.exit-jvm = off
                 """)).withFallback(ConfigFactory.parseResources("serialization.conf"))
                 .withFallback(ConfigFactory.parseResources("cluster-serialization.conf"));
-        testKit = ActorTestKit.create("SensorEntityTest", config);
-        fleet = new TestFleet(dir.resolve("card"));
-        card = fleet.openCard("entity-test");
     }
 
     @AfterAll
