@@ -123,6 +123,7 @@ public final class NodeAssembly {
         system.systemActorOf(CardDigests.create(card), "card-digests", Props.empty());
 
         Readiness readiness = new ClusterReadiness(Cluster.get(system), probe);
+        NodeManagement.start(system, readiness);
         SensorClient sensors = new SensorClient(system, http.getDuration("ask-timeout"));
         String journalKeyspace = config.getString("pekko.persistence.cassandra.journal.keyspace");
         BackupService backups = ClusterBackups.create(system, card, session, journalKeyspace,
