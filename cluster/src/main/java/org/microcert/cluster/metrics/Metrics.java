@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -36,6 +37,8 @@ public final class Metrics implements Extension {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final AtomicLong activeEntities = new AtomicLong();
     private volatile boolean journalUp;
+    private volatile IntSupplier upMembers = () -> 0;
+    private volatile IntSupplier unreachableMembers = () -> 0;
 
     private final Counter verdicts = Counter.builder().name("microcert_verdicts_total")
             .help("Certificates judged, by operation, outcome and reason")
@@ -66,6 +69,19 @@ public final class Metrics implements Extension {
                 .callback(cb -> cb.call(activeEntities.get())).register(registry);
         GaugeWithCallback.builder().name("microcert_journal_up").help("1 when the last journal probe answered")
                 .callback(cb -> cb.call(journalUp ? 1 : 0)).register(registry);
+        GaugeWithCallback.builder().name("microcert_cluster_members")
+                .help("Cluster members as this node sees them: Up, and unreachable by its failure detector")
+                .labelNames("state")
+                .callback(cb -> {
+                    cb.call(upMembers.getAsInt(), "up");
+                    cb.call(unreachableMembers.getAsInt(), "unreachable");
+                }).register(registry);
+    }
+
+    /** Where {@code microcert_cluster_members} reads the membership from (the node's cluster, once it runs). */
+    public void clusterMembers(IntSupplier up, IntSupplier unreachable) {
+        upMembers = up;
+        unreachableMembers = unreachable;
     }
 
     public void verdict(String operation, String outcome, String reason) {

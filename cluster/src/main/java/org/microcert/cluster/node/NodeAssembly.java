@@ -31,7 +31,6 @@ import org.microcert.cluster.http.BearerTokens;
 import org.microcert.cluster.http.GatewayRoutes;
 import org.microcert.cluster.http.HttpServer;
 import org.microcert.cluster.http.JournalProbe;
-import org.microcert.cluster.http.Readiness;
 import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.replay.CassandraReplayLedger;
 import org.microcert.cluster.replay.ReplayLedger;
@@ -122,7 +121,8 @@ public final class NodeAssembly {
         // This node's share of the cards' set digest, for backups taken on any node.
         system.systemActorOf(CardDigests.create(card), "card-digests", Props.empty());
 
-        Readiness readiness = new ClusterReadiness(Cluster.get(system), probe);
+        ClusterReadiness readiness = new ClusterReadiness(Cluster.get(system), probe);
+        metrics.clusterMembers(readiness::upMembers, readiness::unreachableMembers);
         NodeManagement.start(system, readiness);
         SensorClient sensors = new SensorClient(system, http.getDuration("ask-timeout"));
         String journalKeyspace = config.getString("pekko.persistence.cassandra.journal.keyspace");

@@ -1,10 +1,12 @@
 package org.microcert.cluster.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +20,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.microcert.cluster.http.JournalProbe;
+import org.microcert.cluster.metrics.Metrics;
 
 /**
  * Two nodes in one JVM, each with its Pekko Management endpoint on its own port: node A's only seed
@@ -53,7 +56,12 @@ class NodeManagementTest {
         assertEquals(200, awaitStatus(mgmtB, 200), "B, its own seed, becomes Up and ready");
         assertEquals(200, awaitStatus(mgmtA, 200), "A joins B and becomes ready");
         assertEquals(MemberStatus.up(), Cluster.get(a).selfMember().status());
-        assertEquals(2, new ClusterReadiness(Cluster.get(a), JournalProbe.alwaysUp()).upMembers());
+        ClusterReadiness readiness = new ClusterReadiness(Cluster.get(a), JournalProbe.alwaysUp());
+        Metrics metrics = Metrics.get(a);
+        metrics.clusterMembers(readiness::upMembers, readiness::unreachableMembers); // as NodeAssembly does
+        String scrape = new String(metrics.scrape(), StandardCharsets.UTF_8);
+        assertTrue(scrape.contains("microcert_cluster_members{state=\"up\"} 2"), scrape);
+        assertTrue(scrape.contains("microcert_cluster_members{state=\"unreachable\"} 0"), scrape);
     }
 
     /** A node as NodeAssembly starts it, minus sharding and the gateway: its readiness from membership. */
