@@ -10,7 +10,16 @@
 # is newer than that file.
 # shellcheck shell=bash
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# The same library runs the scripts of the distribution tarball (bin/, lib/ with the jars and this
+# file, conf/): there a marker file sits next to it, the classpath is lib/*, and nothing is built.
+mc_libdir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [ -f "$mc_libdir/microcert-dist.version" ]; then
+  root="$(cd "$mc_libdir/.." && pwd)"
+  mc_dist=1
+else
+  root="$(cd "$mc_libdir/../.." && pwd)"
+  mc_dist=
+fi
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { echo "error: $*" >&2; exit 3; }
@@ -67,6 +76,11 @@ mc_build() {
 # mc_classpath KIND MODULE: builds MODULE if stale, prints the classpath to run it with.
 mc_classpath() {
   local kind="$1" module="$2" dirs deps
+  if [ -n "$mc_dist" ]; then
+    [ "$kind" = runtime ] || die "the distribution holds no test classpath (benchmarks run from a checkout)"
+    echo "$root/lib/*"
+    return
+  fi
   if mc_stale "$kind" "$module"; then
     echo "building $module (mvn -pl $module -am test-compile)..." >&2
     mc_build "$module"
@@ -86,7 +100,7 @@ mc_exec() {
   while [ $# -gt 0 ] && [ "$1" != -- ]; do jvm+=("$1"); shift; done
   [ $# -eq 0 ] || shift
   cp="$(mc_classpath "$kind" "$module")"
-  exec java ${jvm[@]+"${jvm[@]}"} -cp "$cp" "$main" "$@"
+  exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" ${jvm[@]+"${jvm[@]}"} -cp "$cp" "$main" "$@"
 }
 
 # mc_tool KIND MAIN ARG...: a command-line tool of the persistence module (schema, audit, backup,
@@ -96,7 +110,7 @@ mc_tool() {
   local kind="$1" main="$2"
   shift 2
   mc_exec "$kind" persistence "$main" -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 \
-    -Dlogback.configurationFile="$root/ops/lib/tools-logback.xml" -- "$@"
+    -Dlogback.configurationFile="$mc_libdir/tools-logback.xml" -- "$@"
 }
 
 # mc_usage FILE: prints FILE's header comment (from line 2 to the first line that is not a comment).

@@ -32,9 +32,8 @@ final class HealthRoutes extends AllDirectives {
     }
 
     private Route ready() {
-        boolean clusterUp = readiness.clusterUp();
         boolean journalUp = readiness.journalUp();
-        boolean ready = clusterUp && journalUp;
+        boolean ready = readiness.ready();
         return complete(HttpResponse.create().withStatus(ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE)
                 .withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(Json.object()
                         .put("status", ready ? "READY" : "NOT_READY").put("cluster", readiness.clusterStatus())

@@ -14,6 +14,11 @@ public interface Readiness {
     /** Cluster members with status Up, as this node sees them. */
     int upMembers();
 
+    /** Ready for traffic: an Up member whose journal answers (GET /health/ready, the management /ready). */
+    default boolean ready() {
+        return clusterUp() && journalUp();
+    }
+
     /** Answers 503 at once while the key database does not answer, instead of letting asks time out. */
     default void requireJournal() {
         if (!journalUp()) {

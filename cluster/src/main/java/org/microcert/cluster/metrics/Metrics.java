@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.function.IntSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -40,6 +41,8 @@ public final class Metrics implements Extension {
     private final AtomicLong activeEntities = new AtomicLong();
     private volatile boolean journalUp;
     private volatile Supplier<SeedCacheCounts> seedCache = () -> SeedCacheCounts.NONE;
+    private volatile IntSupplier upMembers = () -> 0;
+    private volatile IntSupplier unreachableMembers = () -> 0;
 
     private final Counter verdicts = Counter.builder().name("microcert_verdicts_total")
             .help("Certificates judged, by operation, outcome and reason")
@@ -123,6 +126,13 @@ public final class Metrics implements Extension {
         GaugeWithCallback.builder().name("microcert_seed_cache_capacity")
                 .help("max-open-seeds on this node (0: keep-seed-open off)")
                 .callback(cb -> cb.call(seedCache.get().capacity())).register(registry);
+        GaugeWithCallback.builder().name("microcert_cluster_members")
+                .help("Cluster members as this node sees them: Up, and unreachable by its failure detector")
+                .labelNames("state")
+                .callback(cb -> {
+                    cb.call(upMembers.getAsInt(), "up");
+                    cb.call(unreachableMembers.getAsInt(), "unreachable");
+                }).register(registry);
     }
 
     /** The numbers behind the seed metrics, read from the node's seed cache at each scrape. */
@@ -134,6 +144,12 @@ public final class Metrics implements Extension {
     /** Where the seed metrics come from: the node's seed cache (one per node). */
     public void seedCache(Supplier<SeedCacheCounts> source) {
         seedCache = source;
+    }
+
+    /** Where {@code microcert_cluster_members} reads the membership from (the node's cluster, once it runs). */
+    public void clusterMembers(IntSupplier up, IntSupplier unreachable) {
+        upMembers = up;
+        unreachableMembers = unreachable;
     }
 
     public void verdict(String operation, String outcome, String reason) {

@@ -40,4 +40,9 @@ final class ClusterReadiness implements Readiness {
         }
         return n;
     }
+
+    /** Members this node's failure detector marks unreachable. */
+    int unreachableMembers() {
+        return cluster.state().getUnreachable().size();
+    }
 }

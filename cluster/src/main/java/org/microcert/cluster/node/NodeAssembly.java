@@ -32,7 +32,6 @@ import org.microcert.cluster.http.GatewayIdentity;
 import org.microcert.cluster.http.GatewayRoutes;
 import org.microcert.cluster.http.HttpServer;
 import org.microcert.cluster.http.JournalProbe;
-import org.microcert.cluster.http.Readiness;
 import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.replay.CassandraReplayLedger;
 import org.microcert.cluster.replay.ReplayLedger;
@@ -130,7 +129,9 @@ public final class NodeAssembly {
         // This node's share of the cards' set digest, for backups taken on any node.
         system.systemActorOf(CardDigests.create(card), "card-digests", Props.empty());
 
-        Readiness readiness = new ClusterReadiness(Cluster.get(system), probe);
+        ClusterReadiness readiness = new ClusterReadiness(Cluster.get(system), probe);
+        metrics.clusterMembers(readiness::upMembers, readiness::unreachableMembers);
+        NodeManagement.start(system, readiness);
         SensorClient sensors = new SensorClient(system, http.getDuration("ask-timeout"));
         String journalKeyspace = config.getString("pekko.persistence.cassandra.journal.keyspace");
         BackupService backups = ClusterBackups.create(system, card, session, journalKeyspace,

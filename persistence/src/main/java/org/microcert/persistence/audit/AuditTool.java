@@ -40,6 +40,10 @@ public final class AuditTool {
     }
 
     static int run(String[] args, Function<String, String> environment) {
+        if (ToolOptions.wantsHelp(args)) {
+            System.out.println(USAGE);
+            return 0;
+        }
         Map<String, String> options;
         CassandraTarget target;
         try {

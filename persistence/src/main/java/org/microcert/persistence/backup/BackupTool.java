@@ -43,6 +43,10 @@ public final class BackupTool {
 
     /** {@link #main} without the exit: the exit status; secrets are read through {@code environment}. */
     public static int run(String[] args, Function<String, String> environment) {
+        if (ToolOptions.wantsHelp(args)) {
+            System.out.println(USAGE);
+            return 0;
+        }
         if (args.length == 0 || !(args[0].equals("backup") || args[0].equals("restore"))) {
             System.err.println(USAGE);
             return 2;

@@ -31,6 +31,10 @@ public final class SchemaTool {
     }
 
     static int run(String[] args) {
+        if (ToolOptions.wantsHelp(args)) {
+            System.out.println(USAGE);
+            return 0;
+        }
         Map<String, String> options;
         CassandraTarget target;
         Replication replication;

@@ -10,6 +10,11 @@ public final class ToolOptions {
     private ToolOptions() {
     }
 
+    /** True when the operator asked for the usage ({@code --help} anywhere): print it, exit 0. */
+    public static boolean wantsHelp(String[] args) {
+        return java.util.Arrays.asList(args).contains("--help");
+    }
+
     /**
      * @throws IllegalArgumentException for an unknown option, a missing value or a repeat
      */

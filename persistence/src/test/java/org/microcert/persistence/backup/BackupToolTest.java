@@ -49,4 +49,21 @@ class BackupToolTest {
             assertEquals(2, files.count(), "only the keystore and the backup file");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void helpPrintsTheUsageAndExitsZeroWithoutOpeningAnything() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            exit = BackupTool.run(new String[] {"restore", "--help", "--card-state", dir.resolve("card.state").toString()},
+                    Map.<String, String>of()::get);
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(0, exit);
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith(BackupTool.USAGE), out.toString(StandardCharsets.UTF_8));
+        assertTrue(Files.notExists(dir.resolve("card.state")), "nothing opened or written");
+    }
 }
