@@ -108,6 +108,11 @@ class GatewayClientCertificateTest {
 
     /** A client that trusts the node's server CA and shows {@code keystore}'s certificate (null: none). */
     static SSLContext gateway(String keystore) throws Exception {
+        return gateway(dir, keystore);
+    }
+
+    /** As above, with the node's {@code server.p12} and the gateway keystores in {@code dir}. */
+    static SSLContext gateway(Path dir, String keystore) throws Exception {
         // the server CA's certificate: the second entry of the node keystore's chain
         var chain = TlsFiles.pkcs12(dir.resolve("server.p12"), PASSWORD, "test").getCertificateChain("key");
         SSLContext ctx = SSLContext.getInstance("TLS");
