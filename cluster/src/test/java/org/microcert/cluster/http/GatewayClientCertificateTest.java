@@ -60,18 +60,29 @@ class GatewayClientCertificateTest {
     static TestNode node;
     static TestFleet fleet;
 
-    @BeforeAll
-    static void start() throws Exception {
+    /**
+     * Writes into {@code dir}: the node's {@code server.p12} (CN localhost) and its password file
+     * {@code server.pw} (returned), {@code gateway-ca.crt}, and per name N a gateway keystore
+     * {@code N.p12} with CN {@code gw-N} issued by that gateway CA.
+     */
+    static Path certificates(Path dir, String... gateways) throws Exception {
         Authority serverCa = ClusterCertificates.newAuthority("Test server CA", Duration.ofDays(2));
         serverCa.issue("localhost", List.of("127.0.0.1", "localhost"), Purpose.NODE, Duration.ofDays(1))
                 .writePkcs12(dir.resolve("server.p12"), PASSWORD);
         Authority gatewayCa = ClusterCertificates.newAuthority("Test gateway CA", Duration.ofDays(2));
         ClusterCertificates.writePem(dir.resolve("gateway-ca.crt"), List.of(gatewayCa.certificate()));
-        gatewayCa.issue("gw-allowed", List.of(), Purpose.GATEWAY, Duration.ofDays(1)).writePkcs12(dir.resolve("allowed.p12"), PASSWORD);
-        gatewayCa.issue("gw-unlisted", List.of(), Purpose.GATEWAY, Duration.ofDays(1)).writePkcs12(dir.resolve("unlisted.p12"), PASSWORD);
+        for (String name : gateways) {
+            gatewayCa.issue("gw-" + name, List.of(), Purpose.GATEWAY, Duration.ofDays(1))
+                    .writePkcs12(dir.resolve(name + ".p12"), PASSWORD);
+        }
+        return Files.writeString(dir.resolve("server.pw"), new String(PASSWORD));
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path passwordFile = certificates(dir, "allowed", "unlisted");
         ClusterCertificates.newAuthority("Another CA", Duration.ofDays(2))
                 .issue("gw-allowed", List.of(), Purpose.GATEWAY, Duration.ofDays(1)).writePkcs12(dir.resolve("foreign.p12"), PASSWORD);
-        Path passwordFile = Files.writeString(dir.resolve("server.pw"), new String(PASSWORD));
         Path tokens = Files.writeString(dir.resolve("tokens"),
                 org.microcert.cluster.http.BearerTokens.sha256Hex(OPERATOR) + " operator alice\n");
         fleet = new TestFleet(dir.resolve("card"));

@@ -9,12 +9,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.List;
 import java.util.StringJoiner;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -23,9 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.microcert.cluster.TestFleet;
 import org.microcert.cluster.TestNode;
-import org.microcert.cluster.tls.ClusterCertificates;
-import org.microcert.cluster.tls.ClusterCertificates.Authority;
-import org.microcert.cluster.tls.ClusterCertificates.Purpose;
 import org.microcert.protocol.SensorChip;
 
 /**
@@ -36,7 +31,6 @@ import org.microcert.protocol.SensorChip;
 class GatewayRateLimitTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final char[] PASSWORD = GatewayClientCertificateTest.PASSWORD;
 
     @TempDir
     static Path dir;
@@ -44,14 +38,7 @@ class GatewayRateLimitTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Authority serverCa = ClusterCertificates.newAuthority("Test server CA", Duration.ofDays(2));
-        serverCa.issue("localhost", List.of("127.0.0.1", "localhost"), Purpose.NODE, Duration.ofDays(1))
-                .writePkcs12(dir.resolve("server.p12"), PASSWORD);
-        Authority gatewayCa = ClusterCertificates.newAuthority("Test gateway CA", Duration.ofDays(2));
-        ClusterCertificates.writePem(dir.resolve("gateway-ca.crt"), List.of(gatewayCa.certificate()));
-        gatewayCa.issue("gw-a", List.of(), Purpose.GATEWAY, Duration.ofDays(1)).writePkcs12(dir.resolve("a.p12"), PASSWORD);
-        gatewayCa.issue("gw-b", List.of(), Purpose.GATEWAY, Duration.ofDays(1)).writePkcs12(dir.resolve("b.p12"), PASSWORD);
-        Path passwordFile = Files.writeString(dir.resolve("server.pw"), new String(PASSWORD));
+        Path passwordFile = GatewayClientCertificateTest.certificates(dir, "a", "b");
         TestFleet fleet = new TestFleet(dir.resolve("card"));
         // a burst of 1,000, then one certificate an hour: nothing refills during the test
         node = new TestNode("GatewayRateLimitTest", TestNode.inMemoryJournal().withFallback(ConfigFactory.parseString("""
