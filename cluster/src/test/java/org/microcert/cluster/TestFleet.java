@@ -59,6 +59,11 @@ public final class TestFleet {
     }
 
     /** The chip's first seed under K_trans, as the factory station sends it. */
+    /** A copy of K_trans, for tests that seal envelopes a chip would never make. */
+    public byte[] transportKey() {
+        return transportKey.clone();
+    }
+
     public byte[] transportEnvelope(SensorChip chip) {
         return chip.transportEnvelope(transportKey).encode();
     }

@@ -285,7 +285,8 @@ final class KeyLifecycle {
 
     private Outcome cardRefusal(CardException e) {
         if (e.reason() == CardException.Reason.ENVELOPE_REJECTED) {
-            return Outcome.refused(RefusalCode.BAD_ENVELOPE, "the envelope does not open under the transport key");
+            // the card says which: wrong kind, failed authentication under K_trans, or a bad seed inside
+            return Outcome.refused(RefusalCode.BAD_ENVELOPE, e.detail());
         }
         log.error("sensor {}: card operation failed ({})", sensorId, e.reason());
         return Outcome.refused(RefusalCode.INTERNAL, "the encryption card refused the operation");

@@ -125,6 +125,46 @@ class KeyLifecycleTest {
                 keys.provision(empty, SeedEnvelope.decode(fleet.transportEnvelope(chip)), "a").event());
     }
 
+    /** A TRANSPORT envelope with header seed version 1 around {@code plaintext}, sealed under {@code key}. */
+    static byte[] transportAround(byte[] key, SensorChip chip, byte[] plaintext) throws Exception {
+        byte[] nonce = new byte[SeedEnvelope.NONCE_LENGTH];
+        byte[] header = new SeedEnvelope(SeedEnvelope.Kind.TRANSPORT, chip.sensorId(), 1, CipherSuite.AES128, nonce,
+                new byte[SeedEnvelope.CIPHERTEXT_LENGTH]).associatedData();
+        javax.crypto.Cipher gcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        gcm.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                new javax.crypto.spec.GCMParameterSpec(128, nonce));
+        gcm.updateAAD(header);
+        return new SeedEnvelope(SeedEnvelope.Kind.TRANSPORT, chip.sensorId(), 1, CipherSuite.AES128, nonce,
+                gcm.doFinal(plaintext)).encode();
+    }
+
+    @Test
+    void aTransportEnvelopeThatOpensButHoldsABadSeedSaysSoNotThatItDoesNotOpen() throws Exception {
+        SensorRecord empty = SensorRecord.empty(chip.sensorId());
+        byte[] seed = new byte[KeySeed.ENCODED_LENGTH]; // format 1, version 2, epoch 2026, rows zero
+        seed[0] = 1;
+        seed[4] = 2;
+        seed[5] = (byte) (2026 >> 8);
+        seed[6] = (byte) 2026;
+        Outcome wrongVersion = keys.provision(empty, transportAround(fleet.transportKey(), chip, seed), "a");
+        Refused r = assertInstanceOf(Refused.class, wrongVersion.reply().apply(empty));
+        assertEquals(RefusalCode.BAD_ENVELOPE, r.error());
+        assertTrue(r.message().contains("opens under the transport key but holds no valid seed")
+                && r.message().contains("version 2"), r.message());
+
+        seed[0] = 7; // not a seed format
+        r = assertInstanceOf(Refused.class, keys.provision(empty, transportAround(fleet.transportKey(), chip, seed), "a")
+                .reply().apply(empty));
+        assertTrue(r.message().contains("holds no valid seed"), r.message());
+
+        byte[] otherKey = new byte[SeedEnvelope.TRANSPORT_KEY_LENGTH];
+        r = assertInstanceOf(Refused.class, keys.provision(empty, transportAround(otherKey, chip, seed), "a")
+                .reply().apply(empty));
+        assertEquals(RefusalCode.BAD_ENVELOPE, r.error());
+        assertTrue(r.message().contains("failed authentication under K_trans"), r.message());
+        assertNull(wrongVersion.event(), "a refusal persists nothing");
+    }
+
     @Test
     void aSeedUpdateIsStartedOnceCompletedWithTheSensorsEnvelopeAndWipesTheOldSeed() throws Exception {
         SensorRecord state = provisioned();

@@ -36,6 +36,7 @@ public final class CardException extends RuntimeException {
     }
 
     private final Reason reason;
+    private final String detail;
 
     public CardException(Reason reason, String message) {
         this(reason, message, null);
@@ -44,9 +45,15 @@ public final class CardException extends RuntimeException {
     public CardException(Reason reason, String message, Throwable cause) {
         super(reason + ": " + message, cause);
         this.reason = Objects.requireNonNull(reason, "reason");
+        this.detail = message;
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /** The message without the reason: what a caller may show (card messages never hold key material). */
+    public String detail() {
+        return detail;
     }
 }

@@ -98,8 +98,9 @@ abstract class JceCard implements EncryptionCard {
         try {
             seed = envelope.seedFromPlaintext(plain); // checks the seed version against the header; wipes plain
         } catch (VerificationException e) {
+            // it opened, so K_trans is right: say what is wrong with the seed inside (sizes and versions only)
             throw new CardException(CardException.Reason.ENVELOPE_REJECTED, "transport envelope for sensor "
-                    + envelope.sensorId() + " holds no valid seed: " + e.reason());
+                    + envelope.sensorId() + " opens under the transport key but holds no valid seed: " + e.getMessage());
         }
         try {
             return seal(envelope.sensorId(), envelope.suite(), seed);
