@@ -58,12 +58,12 @@ public final class TestFleet {
         return SensorChip.manufacture(new SensorId(id), CipherSuite.AES128, now, RANDOM);
     }
 
-    /** The chip's first seed under K_trans, as the factory station sends it. */
     /** A copy of K_trans, for tests that seal envelopes a chip would never make. */
     public byte[] transportKey() {
         return transportKey.clone();
     }
 
+    /** The chip's first seed under K_trans, as the factory station sends it. */
     public byte[] transportEnvelope(SensorChip chip) {
         return chip.transportEnvelope(transportKey).encode();
     }
