@@ -47,16 +47,7 @@ final class BatchRoute extends AllDirectives {
     private Route judged(String client) {
         return bodies.jsonBody(ApiLimits.BATCH_LIMIT, Json.BatchBody.class, b -> {
             List<String> items = Json.required(b.certificates(), "certificates");
-            if (items.isEmpty()) {
-                throw ApiError.badJson("'certificates' is empty");
-            }
-            if (items.size() > ApiLimits.MAX_BATCH) {
-                throw new ApiError(StatusCodes.BAD_REQUEST, "BATCH_TOO_LARGE",
-                        items.size() + " certificates in one batch; at most " + ApiLimits.MAX_BATCH);
-            }
-            // every item counts: a batch of 1,000 is 1,000 certificates' worth of the client's rate
-            Route refused = client == null ? null
-                    : DeviceRoutes.refusedOrNull(limits, "/v1/authenticate/batch", client, items.size());
+            Route refused = admitted(limits, "/v1/authenticate/batch", client, "certificates", items.size());
             if (refused != null) {
                 return refused;
             }
@@ -81,20 +72,43 @@ final class BatchRoute extends AllDirectives {
                 for (int k = 0; k < judged.size(); k++) {
                     verdicts[positions.get(k)] = judged.get(k);
                 }
-                return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, batchAnswer(verdicts)));
+                return answer(metrics, "batch", verdicts);
             }));
         });
+    }
+
+    /**
+     * Checks a batch of {@code size} items named {@code field}: 400 when empty or over
+     * {@link ApiLimits#MAX_BATCH}; then takes {@code size} certificates from {@code client}'s rate
+     * (every item counts: a batch of 1,000 is 1,000 certificates' worth). Null when admitted, else
+     * the 429 answer.
+     */
+    static Route admitted(DeviceRateLimit limits, String route, String client, String field, int size) {
+        if (size == 0) {
+            throw ApiError.badJson("'" + field + "' is empty");
+        }
+        if (size > ApiLimits.MAX_BATCH) {
+            throw new ApiError(StatusCodes.BAD_REQUEST, "BATCH_TOO_LARGE",
+                    size + " items in one batch; at most " + ApiLimits.MAX_BATCH);
+        }
+        return client == null ? null : DeviceRoutes.refusedOrNull(limits, route, client, size);
+    }
+
+    /** The 200 answer of a batch: its verdicts counted under {@code operation}, then written. */
+    static HttpResponse answer(Metrics metrics, String operation, Verdict[] verdicts) {
+        return HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+                batchAnswer(metrics, operation, verdicts)));
     }
 
     /**
      * The batch answer, streamed: a tree of 1,000 small objects costs the node more than judging the
      * certificates does. Fields as a single verdict's minus {@code error} and {@code serverTime}.
      */
-    private ByteString batchAnswer(Verdict[] verdicts) {
+    private static ByteString batchAnswer(Metrics metrics, String operation, Verdict[] verdicts) {
         int accepted = 0;
         for (Verdict v : verdicts) {
             accepted += v.accepted() ? 1 : 0;
-            metrics.verdict("batch", v.accepted() ? "ACCEPTED" : "REJECTED", DeviceRoutes.reasonName(v));
+            metrics.verdict(operation, v.accepted() ? "ACCEPTED" : "REJECTED", DeviceRoutes.reasonName(v));
         }
         // ~110 bytes per accepted item: sized so it does not grow, and handed over without a copy
         ExposedBuffer out = new ExposedBuffer(64 + 128 * verdicts.length);
@@ -114,6 +128,9 @@ final class BatchRoute extends AllDirectives {
                 if (v.accepted()) {
                     g.writeNumberField("timestamp", v.timestamp());
                     g.writeNumberField("seedVersion", v.seedVersion());
+                    if (v.plaintext() != null) { // decrypt batches
+                        g.writeBinaryField("plaintext", v.plaintext());
+                    }
                 } else {
                     g.writeStringField("reason", DeviceRoutes.reasonName(v));
                     g.writeStringField("message", v.message());

@@ -31,6 +31,7 @@ final class DeviceRoutes extends AllDirectives {
     private final Readiness readiness;
     private final BodyDirectives bodies;
     private final BatchRoute batch;
+    private final PayloadBatchRoute payloadBatches;
     private final DeviceRateLimit limits;
 
     DeviceRoutes(SensorClient sensors, Metrics metrics, Readiness readiness, BodyDirectives bodies) {
@@ -45,6 +46,7 @@ final class DeviceRoutes extends AllDirectives {
         this.readiness = readiness;
         this.bodies = bodies;
         this.batch = new BatchRoute(sensors, metrics, readiness, bodies, limits);
+        this.payloadBatches = new PayloadBatchRoute(sensors, metrics, readiness, bodies, limits);
     }
 
     /** What a single-certificate operation can answer: its verdicts, bad bodies, no database. */
@@ -60,6 +62,8 @@ final class DeviceRoutes extends AllDirectives {
         batchStatuses.addAll(Set.of(200, 401, 429, 500, 503));
         return concat(
                 endpoints.post("/v1/authenticate/batch", batchStatuses, batch.route()),
+                endpoints.post("/v1/verify/batch", batchStatuses, payloadBatches.verify()),
+                endpoints.post("/v1/decrypt/batch", batchStatuses, payloadBatches.decrypt()),
                 endpoints.post("/v1/authenticate", statuses(), limited("/v1/authenticate", bodies.certificateBody(ApiLimits.AUTH_LIMIT,
                         cert -> judge("authenticate", cert, c -> sensors.authenticate(c.sensorId(), cert))))),
                 endpoints.post("/v1/verify", statuses(), limited("/v1/verify", bodies.jsonBody(ApiLimits.PAYLOAD_LIMIT, Json.SignBody.class, b -> {

@@ -75,6 +75,8 @@ final class Json {
 
     record BatchBody(java.util.List<String> certificates) {}
 
+    record SignBatchBody(java.util.List<SignBody> items) {}
+
     record EnvelopeBody(String envelope) {}
 
     record RevokeBody(String reason) {}

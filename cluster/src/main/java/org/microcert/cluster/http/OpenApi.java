@@ -32,6 +32,9 @@ final class OpenApi {
         schemas.set("BatchRequest", object(prop("certificates", Json.object().put("type", "array")
                 .put("minItems", 1).put("maxItems", ApiLimits.MAX_BATCH).set("items", base64())))
                 .set("required", array("certificates")));
+        schemas.set("SignBatchRequest", object(prop("items", Json.object().put("type", "array")
+                .put("minItems", 1).put("maxItems", ApiLimits.MAX_BATCH).set("items", ref("SignRequest"))))
+                .set("required", array("items")));
         schemas.set("BatchResponse", object(prop("accepted", integer()), prop("rejected", integer()),
                 prop("results", Json.object().put("type", "array").set("items", ref("Verdict")))));
         schemas.set("EnvelopeRequest", object(prop("envelope", base64())).set("required", array("envelope")));
@@ -56,6 +59,10 @@ final class OpenApi {
         op(paths, "/v1/authenticate", "post", device, "Authenticate one AUTH certificate",
                 binaryOrJson("CertificateRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "429", "503");
         op(paths, "/v1/authenticate/batch", "post", device, "Authenticate up to 1000 AUTH certificates",
+                jsonBody("BatchRequest"), "BatchResponse", false, "400", "401", "408", "413", "415", "429", "503");
+        op(paths, "/v1/verify/batch", "post", device, "Verify up to 1000 SIGN certificates, each over its data",
+                jsonBody("SignBatchRequest"), "BatchResponse", false, "400", "401", "408", "413", "415", "429", "503");
+        op(paths, "/v1/decrypt/batch", "post", device, "Decrypt up to 1000 ENC_UP certificates",
                 jsonBody("BatchRequest"), "BatchResponse", false, "400", "401", "408", "413", "415", "429", "503");
         op(paths, "/v1/verify", "post", device, "Verify a SIGN certificate over data",
                 jsonBody("SignRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "429", "503");

@@ -273,6 +273,50 @@ class GatewayHttpTest {
     }
 
     @Test
+    void signAndEncUpBatchesAnswerEachItemInOrder() throws Exception {
+        SensorChip a = provisioned();
+        SensorChip b = provisioned();
+        byte[] data = "t=21.5".getBytes(StandardCharsets.UTF_8);
+        byte[] signed = a.sign(data, Instant.now()).encode();
+        String items = "{\"items\":[{\"certificate\":\"" + b64(signed) + "\",\"data\":\"" + b64(data) + "\"},"
+                + "{\"certificate\":\"" + b64(b.sign(data, Instant.now()).encode()) + "\",\"data\":\""
+                + b64("t=99".getBytes(StandardCharsets.UTF_8)) + "\"},"
+                + "{\"certificate\":\"" + b64(signed) + "\",\"data\":\"" + b64(data) + "\"},"
+                + "{\"certificate\":\"%%%\",\"data\":\"\"},"
+                + "null,"
+                + "{\"certificate\":\"" + b64(a.authenticate(Instant.now()).encode()) + "\",\"data\":\"\"}]}";
+        HttpResponse<String> r = client.postJson(node.url("/v1/verify/batch"), items, null);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode results = json(r).get("results");
+        assertEquals(1, json(r).get("accepted").asInt(), r.body());
+        assertEquals(List.of("ACCEPTED", "BAD_TAG", "REPLAY", "MALFORMED", "MALFORMED", "WRONG_TYPE"),
+                List.of(results.get(0).get("outcome").asText(), results.get(1).get("reason").asText(),
+                        results.get(2).get("reason").asText(), results.get(3).get("reason").asText(),
+                        results.get(4).get("reason").asText(), results.get(5).get("reason").asText()), r.body());
+        assertEquals(a.sensorId().toString(), results.get(0).get("sensorId").asText());
+
+        byte[] up = "from a".getBytes(StandardCharsets.UTF_8);
+        byte[] fromA = a.encrypt(up, Instant.now()).encode();
+        byte[] tampered = b.encrypt("from b".getBytes(StandardCharsets.UTF_8), Instant.now()).encode();
+        tampered[tampered.length - 1] ^= 1;
+        HttpResponse<String> d = client.postJson(node.url("/v1/decrypt/batch"), "{\"certificates\":[\"" + b64(fromA)
+                + "\",\"" + b64(tampered) + "\",\"" + b64(fromA) + "\"]}", null);
+        assertEquals(200, d.statusCode(), d.body());
+        JsonNode dr = json(d).get("results");
+        assertArrayEquals(up, Base64.getDecoder().decode(dr.get(0).get("plaintext").asText()));
+        assertEquals("BAD_TAG", dr.get(1).get("reason").asText(), d.body());
+        assertFalse(dr.get(1).has("plaintext"));
+        assertEquals("REPLAY", dr.get(2).get("reason").asText(), d.body());
+
+        assertError(client.postJson(node.url("/v1/decrypt/batch"), "{\"certificates\":[]}", null), 400, "BAD_JSON");
+        assertError(client.postJson(node.url("/v1/verify/batch"), "{\"certificates\":[]}", null), 400, "BAD_JSON");
+        StringBuilder big = new StringBuilder("{\"certificates\":[\"AAAA\"");
+        big.append(",\"AAAA\"".repeat(ApiLimits.MAX_BATCH));
+        assertError(client.postJson(node.url("/v1/decrypt/batch"), big.append("]}").toString(), null), 400,
+                "BATCH_TOO_LARGE");
+    }
+
+    @Test
     void batchAnswersEachCertificateInOrder() throws Exception {
         SensorChip a = provisioned();
         SensorChip b = provisioned();
