@@ -36,5 +36,11 @@ public interface ChipStore {
         public ChipStorageException(String message, Throwable cause) {
             super(message, cause);
         }
+
+        /** {@code e} as a storage failure: itself if it is one, else wrapped (its message may name a path: not kept). */
+        static ChipStorageException of(RuntimeException e) {
+            return e instanceof ChipStorageException c ? c
+                    : new ChipStorageException("the chip's store failed: " + e.getClass().getSimpleName(), e);
+        }
     }
 }

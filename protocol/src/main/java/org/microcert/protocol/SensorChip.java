@@ -5,10 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The device SDK: the secure chip of one sensor. It holds the key seed and never lets it out except
@@ -23,10 +21,9 @@ import java.util.Set;
  * {@link #activatePendingSeed()} switches to it once the center has it. A REVOKE command destroys
  * the seed for good.
  *
- * <p>COMMAND and ENC_DOWN certificates are accepted only within the clock-skew window and only once:
- * the chip remembers the (timestamp, random) of every one it accepted until it falls out of the
- * window (at most {@value #MAX_REMEMBERED}; beyond that the oldest are forgotten and everything not
- * newer than them is refused), so no order relation between center nodes' clocks is needed.
+ * <p>COMMAND and ENC_DOWN certificates are accepted only within the clock-skew window and only once
+ * ({@link ChipReplayMemory}, at most {@value #MAX_REMEMBERED} remembered), so no order relation
+ * between center nodes' clocks is needed.
  *
  * <p>Reboots: a chip made with a {@link ChipStore} persists its seed and its public state
  * ({@link ChipState}) before any change takes effect, and {@link #restore} brings it back; the
@@ -45,16 +42,11 @@ public final class SensorChip {
     private KeySeed pending;
     private SeedEnvelope pendingEnvelope;
     private boolean revoked;
-    /** Inbound certificates accepted within the skew window, for replay detection. */
-    private final Set<Seen> seen = new HashSet<>();
-    /** Inbound certificates with a timestamp below this are refused as replays. */
-    private long replayFloor;
+    /** Inbound certificates accepted, for replay detection. */
+    private ChipReplayMemory replays = new ChipReplayMemory();
 
     /** How many accepted inbound certificates the chip remembers. */
     public static final int MAX_REMEMBERED = 4096;
-
-    private record Seen(long timestamp, long random) {
-    }
 
     private SensorChip(SensorId sensorId, CipherSuite suite, KeySeed seed, SecureRandom rng, Duration maxSkew,
                        ChipStore store) {
@@ -92,7 +84,7 @@ public final class SensorChip {
             store.saveState(chip.state().toBytes());
         } catch (RuntimeException e) {
             seed.destroy();
-            throw storageFailed(e);
+            throw ChipStore.ChipStorageException.of(e);
         }
         return chip;
     }
@@ -143,8 +135,7 @@ public final class SensorChip {
         }
         SensorChip chip = new SensorChip(sensorId, suite, active, rng, maxSkew, store);
         chip.revoked = kept.revoked();
-        chip.replayFloor = kept.replayFloor();
-        kept.seen().forEach(x -> chip.seen.add(new Seen(x.timestamp(), x.random())));
+        chip.replays = ChipReplayMemory.of(kept);
         return chip;
     }
 
@@ -154,8 +145,7 @@ public final class SensorChip {
     }
 
     private ChipState stateAt(int version) {
-        return new ChipState(version, revoked, Math.min(replayFloor, CskDerivation.MAX_TIMESTAMP),
-                seen.stream().map(x -> new ChipState.Seen(x.timestamp(), x.random())).toList());
+        return new ChipState(version, revoked, replays.floor(), replays.pairs());
     }
 
     public SensorId sensorId() {
@@ -286,7 +276,7 @@ public final class SensorChip {
             try {
                 store.saveSeed(new byte[KeySeed.ENCODED_LENGTH]); // the stored seed goes too
             } catch (RuntimeException e) {
-                throw storageFailed(e);
+                throw ChipStore.ChipStorageException.of(e);
             }
         } else {
             rememberDurably(command);
@@ -335,7 +325,7 @@ public final class SensorChip {
         pending = null;
         pendingEnvelope = null;
         if (stateFailed != null) {
-            throw storageFailed(stateFailed);
+            throw ChipStore.ChipStorageException.of(stateFailed);
         }
     }
 
@@ -344,29 +334,21 @@ public final class SensorChip {
         try {
             store.saveSeed(encoded);
         } catch (RuntimeException e) {
-            throw storageFailed(e);
+            throw ChipStore.ChipStorageException.of(e);
         } finally {
             Arrays.fill(encoded, (byte) 0);
         }
     }
 
-    private static ChipStore.ChipStorageException storageFailed(RuntimeException e) {
-        return e instanceof ChipStore.ChipStorageException c ? c
-                : new ChipStore.ChipStorageException("the chip's store failed: " + e.getClass().getSimpleName(), e);
-    }
-
     /** Remembers {@code cert} and keeps the state; if the store fails, the chip is as it was before. */
     private void rememberDurably(MicroCertificate cert) {
-        Set<Seen> before = new HashSet<>(seen);
-        long floorBefore = replayFloor;
-        remember(cert);
+        ChipReplayMemory before = replays.copy();
+        replays.remember(cert);
         try {
             store.saveState(state().toBytes());
         } catch (RuntimeException e) {
-            seen.clear();
-            seen.addAll(before);
-            replayFloor = floorBefore;
-            throw storageFailed(e);
+            replays.restore(before);
+            throw ChipStore.ChipStorageException.of(e);
         }
     }
 
@@ -401,20 +383,7 @@ public final class SensorChip {
     }
 
     private void checkNotReplayed(MicroCertificate cert, Instant now) throws VerificationException {
-        long windowStart = now.getEpochSecond() - maxSkewSeconds;
-        seen.removeIf(s -> s.timestamp() < windowStart);
-        if (cert.timestamp() < replayFloor || seen.contains(new Seen(cert.timestamp(), cert.random()))) {
-            throw new VerificationException(RejectReason.REPLAY, cert.type() + " certificate was already accepted");
-        }
-    }
-
-    private void remember(MicroCertificate cert) {
-        if (seen.size() >= MAX_REMEMBERED) {
-            long oldest = seen.stream().mapToLong(Seen::timestamp).min().orElse(replayFloor);
-            replayFloor = Math.max(replayFloor, oldest + 1);
-            seen.removeIf(s -> s.timestamp() < replayFloor);
-        }
-        seen.add(new Seen(cert.timestamp(), cert.random()));
+        replays.check(cert, now.getEpochSecond() - maxSkewSeconds);
     }
 
     private void checkNotRevoked() {
