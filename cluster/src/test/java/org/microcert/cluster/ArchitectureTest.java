@@ -62,4 +62,30 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage("org.apache.pekko.http..")
                 .check(classes);
     }
+
+    /**
+     * No main source file of any Java module over 400 lines: a file that outgrows it holds more than
+     * one concept (docs/architecture.md). Tests run with the module as working directory.
+     */
+    @Test
+    void noMainSourceFileIsOver400Lines() throws java.io.IOException {
+        java.nio.file.Path project = java.nio.file.Path.of("").toAbsolutePath().getParent();
+        java.util.List<String> tooLong = new java.util.ArrayList<>();
+        for (String module : java.util.List.of("protocol", "persistence", "cluster", "simulator", "ops")) {
+            java.nio.file.Path sources = project.resolve(module).resolve("src/main/java");
+            org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.isDirectory(sources), "no " + sources);
+            try (var files = java.nio.file.Files.walk(sources)) {
+                for (java.nio.file.Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    long lines;
+                    try (var l = java.nio.file.Files.lines(f)) {
+                        lines = l.count();
+                    }
+                    if (lines > 400) {
+                        tooLong.add(project.relativize(f) + ": " + lines);
+                    }
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), tooLong);
+    }
 }
