@@ -44,7 +44,8 @@ import org.microcert.protocol.SensorChip;
 /**
  * A node whose card is a real SoftHSM2 token (opened from {@code --pkcs11}/{@code --pin-env}, as
  * {@code ops/bin/node} does), on the real Cassandra: it provisions (TRANSPORT envelopes opened with
- * K_trans on the token), authenticates, signs and completes a seed update, revokes; after the
+ * K_trans on the token), authenticates, verifies a SIGN certificate, decrypts an ENC_UP payload,
+ * signs (issues) an update command and completes the seed update, revokes; after the
  * ceremony rotates K_store on the token it rewraps the fleet to v2; its HTTP backup restores with
  * the token card and a node on the restored keyspaces authenticates the same sensors.
  */
@@ -102,6 +103,14 @@ class Pkcs11NodeCassandraTest {
                 assertEquals(1, json(p).get("keyVersion").asInt());
             }
             assertEquals(200, authenticate(node, chips.get(0)).statusCode());
+            // A signature over data and a payload to the center, both keyed from the seed the token opened.
+            byte[] data = "reading=42".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            HttpResponse<String> signed = client.postJson(node.url("/v1/verify"), "{\"certificate\":\""
+                    + b64(chips.get(0).sign(data, Instant.now()).encode()) + "\",\"data\":\"" + b64(data) + "\"}", null);
+            assertEquals("ACCEPTED", json(signed).get("outcome").asText(), signed.body());
+            HttpResponse<String> opened = client.send("POST", node.url("/v1/decrypt"), "application/octet-stream",
+                    chips.get(0).encrypt(data, Instant.now()).encode(), null);
+            assertEquals(b64(data), json(opened).get("plaintext").asText(), opened.body());
             // A seed update: the command the node signs with the sensor's key, the new seed sealed on the token.
             String sensor = updated.sensorId().toString();
             HttpResponse<String> start = client.send("POST", node.url("/v1/sensors/" + sensor + "/seed-update"), null, null, TOKEN);
