@@ -60,7 +60,12 @@ public final class SensorSharding {
         Metrics metrics = Metrics.get(system);
         RecoveryGate gate = RecoveryGate.fromConfig(config, metrics);
         if (provisionedIds != null && gate.permits() != null) {
-            learnProvisioned(system, gate, provisionedIds, config.getDuration(RecoveryGate.CONFIG + ".known-ids-reload"));
+            Duration reload = config.getDuration(RecoveryGate.CONFIG + ".known-ids-reload");
+            if (reload.isNegative()) {
+                throw new IllegalArgumentException(RecoveryGate.CONFIG + ".known-ids-reload must be 0 (only at start) or "
+                        + "above, not " + reload.toMillis() + "ms");
+            }
+            learnProvisioned(system, gate, provisionedIds, reload);
         }
         LongSupplier now = () -> settings.clock().instant().getEpochSecond();
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> {

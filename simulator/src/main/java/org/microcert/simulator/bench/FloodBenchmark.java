@@ -139,7 +139,7 @@ public final class FloodBenchmark {
             limit.put(result, delta(before, after, "microcert_unknown_recoveries_total{result=\"" + result + "\"}"));
         }
         limit.put("peakInFlight", after.getOrDefault("microcert_unknown_recovery_permits{state=\"peak\"}", 0.0));
-        w.put("rateLimited", delta(before, after, "microcert_rate_limited_total{route=\"authenticate\"}"));
+        w.put("rateLimited", delta(before, after, "microcert_rate_limited_total{route=\"/v1/authenticate\"}"));
         w.put("badTagDelayed", delta(before, after, "microcert_failed_verifications_delayed_total"));
         ObjectNode c = w.putObject("cpuCores");
         cores.forEach((process, v) -> c.put(process, BenchResults.round(v)));
