@@ -70,7 +70,7 @@ public final class FloodCommand implements Callable<Integer> {
     int floodConnections;
 
     @Option(names = "--flood-source", defaultValue = "127.0.0.2", paramLabel = "ADDRESS",
-            description = "Local address the flood connects from: another client than the good traffic for the "
+            description = "Local IP address the flood connects from: another client than the good traffic for the "
                     + "node's per-client rate limit (default: ${DEFAULT-VALUE}).")
     String floodSource;
 
@@ -107,9 +107,13 @@ public final class FloodCommand implements Callable<Integer> {
         require(gateway.uris().size() == 1, "--gateway: bench-flood measures one node; give one URL");
         InetAddress source;
         try {
+            // a literal only: a name would be looked up in the DNS
+            if (!floodSource.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                throw new UnknownHostException(floodSource);
+            }
             source = InetAddress.getByName(floodSource);
         } catch (UnknownHostException e) {
-            throw new ParameterException(spec.commandLine(), "--flood-source '" + floodSource + "' is not an address");
+            throw new ParameterException(spec.commandLine(), "--flood-source '" + floodSource + "' is not an IP address");
         }
         if (outFile != null) {
             OptionChecks.writableFile(spec, outFile, "--out");
