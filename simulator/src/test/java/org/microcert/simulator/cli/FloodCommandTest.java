@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.microcert.simulator.SimulatorMain;
 import org.microcert.simulator.report.ReportWriter;
-import picocli.CommandLine;
 
 /** {@code microcert-sim bench-flood} end to end against {@link ReferenceCenter}, and its option checks. */
 class FloodCommandTest {
@@ -30,13 +25,7 @@ class FloodCommandTest {
     }
 
     private static int flood(StringWriter err, String url, String... args) {
-        CommandLine cli = SimulatorMain.commandLine();
-        cli.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("bench-flood", "-g", url, "--transport-key",
-                dir.resolve("ktrans.mctk").toString(), "--transport-key-password-file", dir.resolve("ktrans.pw").toString(),
-                "--operator-token-file", dir.resolve("token").toString()));
-        all.addAll(Arrays.asList(args));
-        return cli.execute(all.toArray(String[]::new));
+        return ReferenceCenter.execute(err, dir, "bench-flood", url, Arrays.asList(args));
     }
 
     @Test
