@@ -91,7 +91,8 @@ public final class Metrics implements Extension {
     private volatile java.util.function.LongSupplier rateLimitClients = () -> 0;
     private final Counter unknownRecoveries = Counter.builder().name("microcert_unknown_recoveries_total")
             .help("Recoveries of sensor ids not known to this node to be provisioned, by result: started (a permit "
-                    + "at once), queued (waited for one), refused (the queue was full), gave_up (waited max-wait); "
+                    + "at once), queued (none free: a device call waits, an operator command goes ahead), refused (the "
+                    + "queue was full), gave_up (waited max-wait); "
                     + "refused and gave_up are answered UNAVAILABLE without a read")
             .labelNames("result").register(registry);
     private volatile IntSupplier unknownRecoveriesInFlight = () -> 0;
