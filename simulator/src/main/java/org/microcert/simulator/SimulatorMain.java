@@ -2,6 +2,7 @@ package org.microcert.simulator;
 
 import org.microcert.simulator.cli.BenchCommand;
 import org.microcert.simulator.cli.ExitCodes;
+import org.microcert.simulator.cli.FloodCommand;
 import org.microcert.simulator.cli.HelloWorldServer;
 import org.microcert.simulator.cli.RunCommand;
 import picocli.CommandLine;
@@ -10,10 +11,12 @@ import picocli.CommandLine.Command;
 /**
  * {@code microcert-sim}: the MicroCert load simulator and benchmark tools. Subcommands:
  * {@code run} (provision virtual sensors, drive open-loop traffic, report), {@code bench} (the
- * comparison set run by ops/bin/bench) and {@code hello-server} (the benchmark's Pekko HTTP baseline).
+ * comparison set run by ops/bin/bench), {@code bench-flood} (good traffic under a flood, run by
+ * ops/bin/bench-flood) and {@code hello-server} (the benchmark's Pekko HTTP baseline).
  */
 @Command(name = "microcert-sim", mixinStandardHelpOptions = true, version = "microcert-sim 0.1.0",
-        subcommands = {RunCommand.class, BenchCommand.class, HelloWorldServer.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, BenchCommand.class, FloodCommand.class, HelloWorldServer.class,
+            CommandLine.HelpCommand.class},
         description = {"Virtual sensors for MicroCert: load tests and proofs that every good certificate is accepted and "
                 + "every bad one rejected. Start with: microcert-sim run --help"})
 public final class SimulatorMain {

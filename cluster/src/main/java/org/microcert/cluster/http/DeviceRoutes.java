@@ -123,7 +123,10 @@ final class DeviceRoutes extends AllDirectives {
     private static HttpResponse verdictHttp(Verdict v) {
         ObjectNode body = verdictJson(v);
         StatusCode status = v.accepted() ? StatusCodes.OK : StatusMapping.verdict(v.reason());
-        return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(body));
+        HttpResponse r = HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(body));
+        // UNAVAILABLE (a shard that did not answer, or too many unknown ids being looked up): retry later
+        return status.equals(StatusCodes.SERVICE_UNAVAILABLE)
+                ? r.addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Retry-After", "2")) : r;
     }
 
     static String reasonName(Verdict v) {

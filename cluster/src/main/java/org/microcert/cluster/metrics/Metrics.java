@@ -89,8 +89,30 @@ public final class Metrics implements Extension {
             .help("Sensor entities recovered from the journal on this node (each reads a snapshot and the journal)")
             .register(registry);
     private volatile java.util.function.LongSupplier rateLimitClients = () -> 0;
+    private final Counter unknownRecoveries = Counter.builder().name("microcert_unknown_recoveries_total")
+            .help("Recoveries of sensor ids not known to this node to be provisioned, by result: started (a permit "
+                    + "at once), queued (none free: a device call waits, an operator command goes ahead), refused (the "
+                    + "queue was full), gave_up (waited max-wait); "
+                    + "refused and gave_up are answered UNAVAILABLE without a read")
+            .labelNames("result").register(registry);
+    private volatile IntSupplier unknownRecoveriesInFlight = () -> 0;
+    private volatile IntSupplier unknownRecoveriesWaiting = () -> 0;
+    private volatile IntSupplier unknownRecoveriesPeak = () -> 0;
+    private volatile long provisionedListed;
 
     private Metrics() {
+        GaugeWithCallback.builder().name("microcert_unknown_recovery_permits")
+                .help("Recoveries of ids not known to be provisioned: holding a permit (in_flight), waiting for one, "
+                        + "and the most ever in flight at once on this node (peak)")
+                .labelNames("state").callback(cb -> {
+                    cb.call(unknownRecoveriesInFlight.getAsInt(), "in_flight");
+                    cb.call(unknownRecoveriesWaiting.getAsInt(), "waiting");
+                    cb.call(unknownRecoveriesPeak.getAsInt(), "peak");
+                }).register(registry);
+        GaugeWithCallback.builder().name("microcert_provisioned_ids_listed")
+                .help("Sensor ids read from the journal's listing by this node's last complete load (their recoveries "
+                        + "skip the unknown-id limit)")
+                .callback(cb -> cb.call(provisionedListed)).register(registry);
         CounterWithCallback.builder().name("microcert_gateway_refusals_total")
                 .help("Gateways refused, by reason: untrusted (TLS handshake, certificate not of a gateway CA), "
                         + "not_allowed (handshake, CN not allow-listed), no_certificate (device request without one); "
@@ -198,6 +220,23 @@ public final class Metrics implements Extension {
     /** A BAD_TAG answer delayed: its sensor is over its failed-verification limit. */
     public void failedVerificationDelayed() {
         failedVerificationsDelayed.inc();
+    }
+
+    /** A recovery of an id not known to be provisioned: started, queued, refused or gave_up. */
+    public void unknownRecovery(String result) {
+        unknownRecoveries.labelValues(result).inc();
+    }
+
+    /** Where {@code microcert_unknown_recovery_permits} reads the node's permits. */
+    public void unknownRecoveries(IntSupplier inFlight, IntSupplier waiting, IntSupplier peak) {
+        unknownRecoveriesInFlight = inFlight;
+        unknownRecoveriesWaiting = waiting;
+        unknownRecoveriesPeak = peak;
+    }
+
+    /** A load of the journal's sensor listing completed with {@code ids} ids. */
+    public void provisionedListed(long ids) {
+        provisionedListed = ids;
     }
 
     /** Where {@code microcert_rate_limit_clients} reads the number of tracked clients. */

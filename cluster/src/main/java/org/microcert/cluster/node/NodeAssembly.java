@@ -36,7 +36,7 @@ import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.replay.CassandraReplayLedger;
 import org.microcert.cluster.replay.ReplayLedger;
 import org.microcert.cluster.sensor.SensorClient;
-import org.microcert.cluster.sensor.SensorEntity;
+import org.microcert.cluster.sensor.SensorSharding;
 import org.microcert.cluster.sensor.SensorSettings;
 import org.microcert.cluster.trail.AuditTrail;
 import org.microcert.cluster.trail.CassandraAuditTrail;
@@ -115,7 +115,8 @@ public final class NodeAssembly {
                         ledgerConfig.getBoolean("enabled") && !ahead.isZero(), renewEvery,
                         ledgerConfig.getDuration("timeout"), ledgerConfig.getDuration("session-ttl"),
                         ledgerConfig.getBoolean("tables-autocreate"), metrics);
-        SensorEntity.initSharding(system, card, settings, ledger);
+        // the journal's sensor listing lets known sensors' recoveries skip the unknown-id limit
+        SensorSharding.init(system, card, settings, ledger, cassandra ? sensorIds(system, true)::current : null);
         JournalProbe probe;
         if (session != null && http.getBoolean("journal-probe.enabled")) {
             probe = JournalProbe.start(system, session, http.getDuration("journal-probe.interval"),

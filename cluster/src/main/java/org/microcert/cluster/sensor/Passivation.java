@@ -65,7 +65,7 @@ final class Passivation {
     /** Before the entity handles {@code command}; {@code known}: the sensor is provisioned. */
     void arrived(Command command, boolean known) {
         if (command instanceof IdleCheck || command instanceof PassivateIfUnused
-                || command instanceof SensorMessages.LedgerFloor) {
+                || command instanceof SensorMessages.LedgerFloor || command instanceof SensorMessages.RecoveryPermit) {
             return;
         }
         lastCommandMillis = settings.clock().millis();

@@ -118,17 +118,27 @@ public final class SensorEntity
                 settings.newSeedCache(1), unknown);
     }
 
-    /**
-     * Hosted by {@code shard} (null outside sharding); see {@link Passivation} for {@code unusedAfterProvision}.
-     * {@code seeds}: the node's cache of opened seeds, shared by its entities. {@code unknown}: where
-     * the entity, stopping unprovisioned, records its id (null: nowhere).
-     */
+    /** As the full create below, telling its life to nobody. */
     static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
                                     SensorSettings settings, ReplayLedger ledger,
                                     ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
                                     SeedCache seeds, UnknownSensors unknown) {
+        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, seeds, unknown,
+                RecoveryListener.NONE);
+    }
+
+    /**
+     * Hosted by {@code shard} (null outside sharding); see {@link Passivation} for {@code unusedAfterProvision}.
+     * {@code seeds}: the node's cache of opened seeds, shared by its entities. {@code unknown}: where
+     * the entity, stopping unprovisioned, records its id (null: nowhere). {@code listener}: told of its
+     * recovery, provisioning and stop ({@link RecoveryGate}).
+     */
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ReplayLedger ledger,
+                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
+                                    SeedCache seeds, UnknownSensors unknown, RecoveryListener listener) {
         return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, ledger, shard,
-                unusedAfterProvision, seeds, unknown));
+                unusedAfterProvision, seeds, unknown, listener));
     }
 
     private final ActorContext<Command> context;
@@ -145,6 +155,7 @@ public final class SensorEntity
     private final FailedVerifications failures;
     private final ActorRef<ClusterSharding.ShardCommand> shard;
     private final UnknownSensors unknown;
+    private final RecoveryListener listener;
     private long accepted;
     private long rejected;
     private boolean counted;
@@ -152,7 +163,7 @@ public final class SensorEntity
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
                          EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
                          ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision, SeedCache seeds,
-                         UnknownSensors unknown) {
+                         UnknownSensors unknown, RecoveryListener listener) {
         super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
         this.context = context;
         this.sensorId = sensorId;
@@ -168,6 +179,7 @@ public final class SensorEntity
         this.passivation = new Passivation(context, shard, settings, unusedAfterProvision);
         this.shard = shard;
         this.unknown = unknown;
+        this.listener = listener;
         this.failures = new FailedVerifications(FailedVerifications.Settings.fromConfig(context.getSystem().settings().config()));
     }
 
@@ -191,6 +203,7 @@ public final class SensorEntity
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), state -> {
                     metrics.recovered();
+                    listener.recovered(state.status() != SensorRecord.Status.NOT_PROVISIONED);
                     replay.recovered(state, context.getSelf());
                     if (!counted) {
                         counted = true;
@@ -211,6 +224,7 @@ public final class SensorEntity
                         metrics.unknownSensorCache("stored");
                     }
                     passivation.stopped();
+                    listener.stopped();
                     if (counted) {
                         counted = false;
                         metrics.entityStopped();
@@ -275,6 +289,8 @@ public final class SensorEntity
         } else if (command instanceof IdleCheck) {
             passivation.idleCheck(known);
             return Effect().noReply();
+        } else if (command instanceof SensorMessages.RecoveryPermit) {
+            return Effect().noReply(); // meant for the stand-in before it (RecoveryGate), late: nothing to do
         }
         // Command is sealed and every kind is above: only a new kind not added here gets this
         throw new IllegalStateException("SensorEntity has no handler for " + command.getClass().getSimpleName());
@@ -330,6 +346,7 @@ public final class SensorEntity
                         outcome.afterPersist().run();
                     }
                     if (outcome.event() instanceof SensorEvent.Provisioned) {
+                        listener.provisioned();
                         passivation.provisioned();
                     }
                 })

@@ -88,6 +88,12 @@ public final class SensorMessages {
      */
     public record LedgerFloor(java.util.OptionalLong floor, boolean failed) implements Command {}
 
+    /**
+     * Sent to a sensor's stand-in by {@link RecoveryGate} (never across nodes): its recovery may start
+     * ({@code granted}), or it waited too long for a permit.
+     */
+    public record RecoveryPermit(boolean granted) implements Command {}
+
     public record GetStatus(ActorRef<OperatorReply> replyTo) implements Command {}
 
     /**

@@ -1,6 +1,11 @@
 package org.microcert.cluster.sensor;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -28,6 +33,8 @@ public final class SensorSharding {
     /** Sensor ids remembered as unknown per node (docs/security.md, "Abuse controls"). */
     static final String UNKNOWN_CACHE_SIZE = "microcert.sensor.unknown-cache-size";
 
+    private static final Logger LOG = LoggerFactory.getLogger(SensorSharding.class);
+
     private SensorSharding() {}
 
     /**
@@ -35,19 +42,64 @@ public final class SensorSharding {
      * Sharding stops an entity with {@link Stop}, so a graceful stop can release its reservation.
      */
     public static void init(ActorSystem<?> system, EncryptionCard card, SensorSettings settings, ReplayLedger ledger) {
+        init(system, card, settings, ledger, null);
+    }
+
+    /**
+     * As above; {@code provisionedIds} (null: none) lists the sensors in the journal: read at start
+     * and every {@code unknown-recoveries.known-ids-reload}, so that their recoveries need no permit
+     * of the {@link RecoveryGate}.
+     */
+    public static void init(ActorSystem<?> system, EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
+                            Supplier<Source<SensorId, ?>> provisionedIds) {
         SeedCache seeds = startSeedCache(system, settings);
         // one negative cache per node, for the shards this node hosts
         var config = system.settings().config();
         UnknownSensors unknown = new UnknownSensors(config.hasPath(UNKNOWN_CACHE_SIZE) ? config.getInt(UNKNOWN_CACHE_SIZE)
                 : 65536);
         Metrics metrics = Metrics.get(system);
+        RecoveryGate gate = RecoveryGate.fromConfig(config, metrics);
+        if (provisionedIds != null && gate.permits() != null) {
+            Duration reload = config.getDuration(RecoveryGate.CONFIG + ".known-ids-reload");
+            if (reload.isNegative()) {
+                throw new IllegalArgumentException(RecoveryGate.CONFIG + ".known-ids-reload must be 0 (only at start) or "
+                        + "above, not " + reload.toMillis() + "ms");
+            }
+            learnProvisioned(system, gate, provisionedIds, reload);
+        }
+        LongSupplier now = () -> settings.clock().instant().getEpochSecond();
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> {
             SensorId id = SensorId.parse(ctx.getEntityId());
-            return UnknownSensorGate.create(id, ctx.getShard(), unknown, metrics,
-                    () -> settings.clock().instant().getEpochSecond(),
-                    () -> SensorEntity.create(id, PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings,
-                            ledger, ctx.getShard(), Passivation.UNUSED_AFTER_PROVISION, seeds, unknown));
+            return UnknownSensorGate.create(id, ctx.getShard(), unknown, metrics, now,
+                    () -> gate.start(id, ctx.getShard(), now, listener -> SensorEntity.create(id,
+                            PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings, ledger, ctx.getShard(),
+                            Passivation.UNUSED_AFTER_PROVISION, seeds, unknown, listener)));
         }).withStopMessage(new Stop()));
+    }
+
+    /** Reads the journal's sensor ids into {@code gate} now and every {@code every} (0: only now). */
+    private static void learnProvisioned(ActorSystem<?> system, RecoveryGate gate,
+                                         Supplier<Source<SensorId, ?>> ids, Duration every) {
+        Runnable load = () -> {
+            long started = System.nanoTime();
+            ids.get().runFold(0L, (n, id) -> {
+                gate.knownProvisioned(id.value());
+                return n + 1;
+            }, system).whenCompleteAsync((n, failure) -> {
+                if (failure != null) {
+                    LOG.warn("could not list the provisioned sensors (their first recoveries may wait for a permit): {}",
+                            failure.toString());
+                } else {
+                    gate.metrics().provisionedListed(n);
+                    LOG.info("{} provisioned sensor ids listed in {} ms", n, (System.nanoTime() - started) / 1_000_000);
+                }
+            }, system.executionContext());
+        };
+        if (every.isZero()) {
+            system.scheduler().scheduleOnce(Duration.ZERO, load, system.executionContext());
+        } else {
+            system.scheduler().scheduleWithFixedDelay(Duration.ZERO, every, load, system.executionContext());
+        }
     }
 
     /** The node's seed cache: its metrics, its idle sweep, and a last wipe when the node stops. */

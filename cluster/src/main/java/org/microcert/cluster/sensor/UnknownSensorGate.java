@@ -31,18 +31,12 @@ final class UnknownSensorGate {
                 .onAnyMessage(c -> {
                     SensorMessages.Verdict v = SensorMessages.Verdict.rejected(sensor, VerdictReason.UNKNOWN_SENSOR,
                             "sensor " + sensor + " is not provisioned", nowSeconds.getAsLong());
-                    if (c instanceof SensorMessages.Authenticate a) {
-                        a.replyTo().tell(v);
-                    } else if (c instanceof SensorMessages.AuthenticateInBatch b) {
-                        b.replyTo().tell(new SensorMessages.BatchItemVerdict(b.index(), v));
-                    } else if (c instanceof SensorMessages.VerifySignature s) {
-                        s.replyTo().tell(v);
-                    } else if (c instanceof SensorMessages.Decrypt d) {
-                        d.replyTo().tell(v);
+                    if (RecoveryGate.isDeviceCall(c)) {
+                        RecoveryGate.answer(c, v);
                     } else if (c instanceof SensorMessages.Stop) {
                         return Behaviors.stopped();
                     } else if (c instanceof SensorMessages.IdleCheck || c instanceof SensorMessages.PassivateIfUnused
-                            || c instanceof SensorMessages.LedgerFloor) {
+                            || c instanceof SensorMessages.LedgerFloor || c instanceof SensorMessages.RecoveryPermit) {
                         return Behaviors.same(); // an earlier incarnation's timers: nothing to do
                     } else {
                         unknown.forget(id.value());

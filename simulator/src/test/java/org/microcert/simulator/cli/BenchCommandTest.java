@@ -32,12 +32,7 @@ class BenchCommandTest {
     }
 
     private static int bench(StringWriter err, String url, String... args) {
-        CommandLine cli = SimulatorMain.commandLine();
-        cli.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("bench", "-g", url, "--transport-key",
-                dir.resolve("ktrans.mctk").toString(), "--transport-key-password-file", dir.resolve("ktrans.pw").toString(),
-                "--operator-token-file", dir.resolve("token").toString()));
-        all.addAll(Arrays.asList(args));
+        List<String> all = new ArrayList<>(Arrays.asList(args));
         if (!all.contains("--hello")) {
             all.addAll(List.of("--hello", url));
         }
@@ -47,7 +42,7 @@ class BenchCommandTest {
         if (!all.contains("--probe-rate")) {
             all.addAll(List.of("--probe-rate", "0")); // 20 s of probing per test otherwise
         }
-        return cli.execute(all.toArray(String[]::new));
+        return ReferenceCenter.execute(err, dir, "bench", url, all);
     }
 
     @Test

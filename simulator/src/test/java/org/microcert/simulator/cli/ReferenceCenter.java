@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,6 +61,20 @@ final class ReferenceCenter implements AutoCloseable {
         java.nio.file.Files.writeString(dir.resolve("ktrans.pw"), "pw-123\n");
         java.nio.file.Files.writeString(dir.resolve("token"), token + "\n");
         return kTrans;
+    }
+
+    /**
+     * Runs {@code microcert-sim command -g url} with the client files {@link #writeClientFiles} wrote
+     * in {@code dir}, then {@code args}; its errors go to {@code err}. Returns the exit code.
+     */
+    static int execute(java.io.StringWriter err, java.nio.file.Path dir, String command, String url, List<String> args) {
+        picocli.CommandLine cli = org.microcert.simulator.SimulatorMain.commandLine();
+        cli.setErr(new java.io.PrintWriter(err, true));
+        List<String> all = new java.util.ArrayList<>(List.of(command, "-g", url, "--transport-key",
+                dir.resolve("ktrans.mctk").toString(), "--transport-key-password-file", dir.resolve("ktrans.pw").toString(),
+                "--operator-token-file", dir.resolve("token").toString()));
+        all.addAll(args);
+        return cli.execute(all.toArray(String[]::new));
     }
 
     /** @param broken accept every certificate that decodes (a center with a hole, for the failure path) */
