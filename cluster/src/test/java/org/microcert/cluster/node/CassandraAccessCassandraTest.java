@@ -35,6 +35,7 @@ import org.microcert.cluster.tls.ClusterCertificates;
 import org.microcert.ops.cassandra.CassandraExtension;
 import org.microcert.ops.cassandra.CassandraServer;
 import org.microcert.ops.cassandra.TestCassandra;
+import org.microcert.persistence.audit.AuditTool;
 import org.microcert.persistence.backup.BackupTool;
 import org.microcert.persistence.cassandra.CassandraAccess;
 import org.microcert.persistence.cassandra.CassandraAccessException;
@@ -55,6 +56,7 @@ class CassandraAccessCassandraTest {
     static final String STORE_PASSWORD = "throw-away test store password";
     static final String NODE_PASSWORD = "node role password 5c1e";
     static final String WRONG_PASSWORD = "wrong password 93f7";
+    static final List<String> KEYSPACES = List.of("--journal-keyspace", "access_journal", "--snapshot-keyspace", "access_snapshot");
 
     @TempDir
     static Path dir;
@@ -103,17 +105,14 @@ class CassandraAccessCassandraTest {
         CassandraTarget admin = target(access("cassandra", superuserPassword, caPem));
         Poll.until(Duration.ofSeconds(90), "the default superuser cassandra/cassandra", refusedUntilAccepted(admin));
 
-        Result schema = run(() -> SchemaTool.run(args(access("cassandra", superuserPassword, caPem))));
+        Result schema = run(() -> SchemaTool.run(join(args(access("cassandra", superuserPassword, caPem)), KEYSPACES)));
         assertEquals(0, schema.status(), schema.err());
         assertTrue(schema.out().contains("schema applied: keyspaces access_journal and access_snapshot"), schema.out());
         try (CqlSession session = admin.openSession()) {
             // the role and grants of docs/security.md ("Cassandra authentication and TLS")
             session.execute("CREATE ROLE microcert WITH PASSWORD = '" + NODE_PASSWORD + "' AND LOGIN = true");
-            for (String keyspace : List.of("access_journal", "access_snapshot")) {
-                session.execute("GRANT SELECT ON KEYSPACE " + keyspace + " TO microcert");
-                session.execute("GRANT MODIFY ON KEYSPACE " + keyspace + " TO microcert");
-            }
         }
+        grantNodeRole("access_journal", "access_snapshot");
     }
 
     @AfterAll
@@ -166,24 +165,57 @@ class CassandraAccessCassandraTest {
             assertEquals(200, authenticated.statusCode(), authenticated.body());
         }
 
+        // the other tools as the same role: audit, backup, and restore into new keyspaces (through the journal plugin)
+        Map<String, String> env = Map.of("CARD_PW", new String(TestFleet.PASSWORD));
+        List<String> card = List.of("--card-keystore", fleet.keystore().toString(), "--card-password-env", "CARD_PW");
+        String nodeState = dir.resolve("fleet").resolve("access.state").toString();
+        Result audit = run(() -> AuditTool.run(join(card, List.of("--card-state", nodeState),
+                args(access("microcert", nodePassword, caPem)), KEYSPACES), env::get));
+        assertEquals(0, audit.status(), audit.out() + audit.err());
         Path backup = dir.resolve("fleet.backup");
-        List<String> backupArgs = new ArrayList<>(List.of("backup", "--file", backup.toString(),
-                "--card-keystore", fleet.keystore().toString(), "--card-password-env", "CARD_PW",
-                "--card-state", dir.resolve("fleet").resolve("access.state").toString()));
-        backupArgs.addAll(List.of(args(access("microcert", nodePassword, caPem))));
-        // this class path holds the cluster's application.conf (Artery on 2551); the tool's own has none
+        Result backedUp = withToolClassPathConfig(() -> BackupTool.run(join(List.of("backup", "--file", backup.toString()), card,
+                List.of("--card-state", nodeState), args(access("microcert", nodePassword, caPem)), KEYSPACES), env::get));
+        assertEquals(0, backedUp.status(), backedUp.err());
+        assertTrue(backedUp.out().contains("backup written: " + backup + ", 1 sensors"), backedUp.out());
+
+        List<String> superuser = args(access("cassandra", superuserPassword, caPem));
+        Result schema = run(() -> SchemaTool.run(join(superuser, List.of("--journal-keyspace", "restored_journal",
+                "--snapshot-keyspace", "restored_snapshot"))));
+        assertEquals(0, schema.status(), schema.err());
+        grantNodeRole("restored_journal", "restored_snapshot");
+        Result restored = withToolClassPathConfig(() -> BackupTool.run(join(List.of("restore", "--file", backup.toString()), card,
+                List.of("--card-state", dir.resolve("restored.state").toString()),
+                args(access("microcert", nodePassword, caPem)),
+                List.of("--journal-keyspace", "restored_journal", "--snapshot-keyspace", "restored_snapshot")), env::get));
+        assertEquals(0, restored.status(), restored.err());
+        // (the output also holds this class path's log lines)
+        assertTrue(restored.out().lines().anyMatch(l -> l.startsWith("restored 1 sensors from " + backup)), restored.out());
+    }
+
+    /** Runs a persistence tool as its own class path would: the cluster's application.conf here would bind Artery's 2551. */
+    static Result withToolClassPathConfig(Callable<Integer> tool) {
         System.setProperty("pekko.remote.artery.canonical.port", "0");
         ConfigFactory.invalidateCaches();
-        Result result;
         try {
-            result = run(() -> BackupTool.run(backupArgs.toArray(String[]::new),
-                    Map.of("CARD_PW", new String(TestFleet.PASSWORD))::get));
+            return run(tool);
         } finally {
             System.clearProperty("pekko.remote.artery.canonical.port");
             ConfigFactory.invalidateCaches();
         }
-        assertEquals(0, result.status(), result.err());
-        assertTrue(result.out().contains("backup written: " + backup + ", 1 sensors"), result.out());
+    }
+
+    @SafeVarargs
+    static String[] join(List<String>... parts) {
+        return java.util.Arrays.stream(parts).flatMap(List::stream).toArray(String[]::new);
+    }
+
+    static void grantNodeRole(String... keyspaces) {
+        try (CqlSession session = target(access("cassandra", superuserPassword, caPem)).openSession()) {
+            for (String keyspace : keyspaces) {
+                session.execute("GRANT SELECT ON KEYSPACE " + keyspace + " TO microcert");
+                session.execute("GRANT MODIFY ON KEYSPACE " + keyspace + " TO microcert");
+            }
+        }
     }
 
     /** A node process with a wrong password exits with the setup status and one line naming the user, not the password. */
@@ -224,7 +256,7 @@ class CassandraAccessCassandraTest {
 
     @Test
     void theSchemaToolWithAWrongPasswordExitsTwoNamingTheUserNotThePassword() {
-        Result r = run(() -> SchemaTool.run(args(access("microcert", wrongPassword, caPem))));
+        Result r = run(() -> SchemaTool.run(join(args(access("microcert", wrongPassword, caPem)), KEYSPACES)));
         assertEquals(2, r.status(), r.err());
         assertEquals("schema: Cassandra refused the credentials for user microcert\n", r.err());
         assertFalse(r.err().contains(WRONG_PASSWORD));
@@ -242,7 +274,7 @@ class CassandraAccessCassandraTest {
 
     @Test
     void aCassandraCertificateOfAnotherCaFailsTheHandshakeNamingTheTruststore() {
-        Result r = run(() -> SchemaTool.run(args(access("microcert", nodePassword, otherCaPem))));
+        Result r = run(() -> SchemaTool.run(join(args(access("microcert", nodePassword, otherCaPem)), KEYSPACES)));
         assertEquals(2, r.status(), r.err());
         assertTrue(r.err().startsWith("schema: TLS handshake with Cassandra failed ("), r.err());
         assertTrue(r.err().contains("check that the truststore " + otherCaPem + " holds the CA of Cassandra's certificate"),
@@ -286,12 +318,11 @@ class CassandraAccessCassandraTest {
                 "access_snapshot", access);
     }
 
-    /** The tools' flags for {@code access} and this Cassandra. */
-    static String[] args(CassandraAccess a) {
-        return new String[] {"--contact-point", cassandra.contactPointString(), "--journal-keyspace", "access_journal",
-            "--snapshot-keyspace", "access_snapshot", "--cassandra-user", a.username(),
-            "--cassandra-password-file", a.passwordFile(), "--cassandra-truststore", a.truststore(),
-            "--cassandra-keystore", a.keystore(), "--cassandra-keystore-password-file", a.keystorePasswordFile()};
+    /** The tools' flags for {@code access} and this Cassandra (the keyspaces: the defaults below, or given after). */
+    static List<String> args(CassandraAccess a) {
+        return List.of("--contact-point", cassandra.contactPointString(), "--cassandra-user", a.username(),
+                "--cassandra-password-file", a.passwordFile(), "--cassandra-truststore", a.truststore(),
+                "--cassandra-keystore", a.keystore(), "--cassandra-keystore-password-file", a.keystorePasswordFile());
     }
 
     static Callable<Boolean> refusedUntilAccepted(CassandraTarget admin) {

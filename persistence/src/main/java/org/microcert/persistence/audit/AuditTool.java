@@ -43,7 +43,7 @@ public final class AuditTool {
         System.exit(run(args, System::getenv));
     }
 
-    static int run(String[] args, Function<String, String> environment) {
+    public static int run(String[] args, Function<String, String> environment) {
         if (ToolOptions.wantsHelp(args)) {
             System.out.println(USAGE);
             return 0;
