@@ -137,14 +137,12 @@ class CassandraAccessCassandraTest {
                 microcert.http.tokens-file = "%s"
                 microcert.http.ask-timeout = 40s
                 microcert.http.journal-probe.interval = 200ms
-                pekko.remote.artery.canonical.port = 0
                 pekko.cluster.seed-nodes = []
                 pekko.coordinated-shutdown.exit-jvm = off
                 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                microcert.http.port = 0
-                microcert.http.interface = "127.0.0.1"
                 """.formatted(tokens));
-        Config config = NodeConfig.load(new String[] {"--config", conf.toString(),
+        Config config = NodeConfig.load(new String[] {"--config", conf.toString(), "--remote-port", "0", "--http-port", "0",
+            "--http-interface", "127.0.0.1",
             "--cassandra", cassandra.contactPointString(), "--cassandra-user", "microcert",
             "--cassandra-password-file", nodePassword.toString(), "--cassandra-truststore", caPem.toString(),
             "--cassandra-keystore", clientKeystore.toString(), "--cassandra-keystore-password-file", storePasswordFile.toString()},
@@ -218,33 +216,32 @@ class CassandraAccessCassandraTest {
         }
     }
 
-    /** A node process with a wrong password exits with the setup status and one line naming the user, not the password. */
+    /**
+     * A node process with a wrong password (here from MICROCERT_CASSANDRA_PASSWORD) exits with the
+     * setup status and one line naming the user, not the password.
+     */
     @Test
     void aWrongPasswordStopsANodeProcessInOneLineWithoutThePassword() throws Exception {
         TestFleet fleet = new TestFleet(dir.resolve("process-fleet"));
         Path cardPassword = Files.writeString(dir.resolve("process-card.pw"), new String(TestFleet.PASSWORD) + "\n");
         int remote = NodeProcess.freePort();
-        // only the user name in the config: the auth provider class follows from it
+        // the settings through the environment, the Cassandra access through the config file, where
+        // the user name alone names the auth provider class
+        Map<String, String> env = Map.of("MICROCERT_REMOTE_PORT", Integer.toString(remote),
+                "MICROCERT_SEED_NODES", "127.0.0.1:" + remote, "MICROCERT_HTTP_INTERFACE", "127.0.0.1",
+                "MICROCERT_HTTP_PORT", Integer.toString(NodeProcess.freePort()),
+                "MICROCERT_CARD_KEYSTORE", fleet.keystore().toString(), "MICROCERT_CARD_PASSWORD_FILE", cardPassword.toString(),
+                "MICROCERT_CASSANDRA", cassandra.contactPointString(), "MICROCERT_CASSANDRA_PASSWORD", WRONG_PASSWORD);
         String config = """
-                pekko.remote.artery.canonical.port = %d
-                pekko.cluster.seed-nodes = ["pekko://MicroCert@127.0.0.1:%d"]
-                microcert.http.interface = "127.0.0.1"
-                microcert.http.port = %d
-                microcert.card.keystore = "%s"
-                microcert.card.password-file = "%s"
                 microcert.card.state-file = "%s"
                 pekko.persistence.cassandra.journal.keyspace = access_journal
                 pekko.persistence.cassandra.snapshot.keyspace = access_snapshot
-                datastax-java-driver.basic.contact-points = ["%s"]
                 datastax-java-driver.advanced.auth-provider.username = microcert
-                datastax-java-driver.advanced.auth-provider.password-file = "%s"
                 datastax-java-driver.advanced.ssl-engine-factory.truststore-path = "%s"
                 datastax-java-driver.advanced.ssl-engine-factory.keystore-path = "%s"
                 datastax-java-driver.advanced.ssl-engine-factory.keystore-password-file = "%s"
-                """.formatted(remote, remote, NodeProcess.freePort(), fleet.keystore(), cardPassword,
-                dir.resolve("process.state"), cassandra.contactPointString(), wrongPassword, caPem, clientKeystore,
-                storePasswordFile);
-        try (NodeProcess node = NodeProcess.start("wrong-password", dir, config, 0, Map.of())) {
+                """.formatted(dir.resolve("process.state"), caPem, clientKeystore, storePasswordFile);
+        try (NodeProcess node = NodeProcess.start("wrong-password", dir, config, 0, env)) {
             assertEquals(NodeLauncher.EXIT_SETUP, node.awaitExit(Duration.ofSeconds(90)), node.logTail());
             String log = node.log();
             assertTrue(log.contains("microcert node: cannot start: Cassandra refused the credentials for user microcert\n"),
