@@ -65,7 +65,8 @@ public record CassandraAccess(String username, String passwordFile, String trust
                                           MICROCERT_CASSANDRA_TRUSTSTORE_PASSWORD)
               --cassandra-keystore F      PKCS#12 client keystore for mutual TLS (its password:
                                           --cassandra-keystore-password-file F or MICROCERT_CASSANDRA_KEYSTORE_PASSWORD)
-              --cassandra-no-hostname-validation   accept a server certificate not naming the contact point""";
+              --cassandra-no-hostname-validation   accept a server certificate not naming the contact point
+            """.stripTrailing();
 
     static final String AUTH = "advanced.auth-provider.";
     static final String SSL = "advanced.ssl-engine-factory.";
