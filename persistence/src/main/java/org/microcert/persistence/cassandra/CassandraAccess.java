@@ -191,11 +191,17 @@ public record CassandraAccess(String username, String passwordFile, String trust
                 .withValue("advanced.metadata.schema.enabled", ConfigValueFactory.fromAnyRef(false))
                 .withValue("advanced.metadata.token-map.enabled", ConfigValueFactory.fromAnyRef(false))
                 .withValue("basic.session-name", ConfigValueFactory.fromAnyRef("access-check"));
+        CassandraAccess access;
+        try {
+            access = fromDriverConfig(driver);
+        } catch (IllegalArgumentException e) { // a password file without a user
+            throw new CassandraAccessException(e.getMessage());
+        }
         try (CqlSession session = CqlSession.builder().withConfigLoader(new DefaultDriverConfigLoader(() -> driver, false))
                 .build()) {
             return Optional.empty();
         } catch (RuntimeException e) {
-            Optional<String> refused = explain(e, fromDriverConfig(driver));
+            Optional<String> refused = explain(e, access);
             if (refused.isPresent()) {
                 throw new CassandraAccessException(refused.get());
             }

@@ -74,6 +74,20 @@ class CassandraAccessTest {
         assertEquals("PlainTextAuthProvider", chosen.getString("datastax-java-driver.advanced.auth-provider.class"));
     }
 
+    /** The node's start-up check: a password file without a user is refused at once; an unreachable Cassandra only warns. */
+    @Test
+    void theStartUpCheckRefusesAPasswordFileWithoutAUserAndOnlyReportsAnUnreachableCassandra() {
+        CassandraAccessException e = assertThrows(CassandraAccessException.class, () -> CassandraAccess.check(
+                ConfigFactory.parseString("datastax-java-driver.advanced.auth-provider.password-file = \"/nowhere\"")
+                        .withFallback(ConfigFactory.defaultReference())));
+        assertEquals("--cassandra-password-file without --cassandra-user (MICROCERT_CASSANDRA_USER)", e.getMessage());
+        var unreachable = ConfigFactory.parseString("""
+                datastax-java-driver.basic.contact-points = ["127.0.0.1:1"]
+                datastax-java-driver.basic.load-balancing-policy.local-datacenter = dc1
+                """).withFallback(ConfigFactory.defaultReference());
+        assertTrue(CassandraAccess.check(unreachable).isPresent(), "a warning, not a refusal");
+    }
+
     @Test
     void theSchemaToolRefusesAUserWithoutPasswordAndHasNoPasswordFlag() {
         PrintStream saved = System.err;
