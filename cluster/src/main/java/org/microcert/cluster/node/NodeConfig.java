@@ -120,9 +120,7 @@ public final class NodeConfig {
             // A dev card means a single development node: let it create its keyspaces and tables too.
             Config dev = overrides.containsKey("microcert.card.dev-directory")
                     ? ConfigFactory.parseResources("persistence-dev.conf") : ConfigFactory.empty();
-            // a Cassandra user or truststore names MicroCert's driver classes unless the config chose others
-            return CassandraAccess.completeDriverConfig(
-                    layered(ConfigFactory.parseMap(overrides, "flags and environment").withFallback(fromFile).withFallback(dev)));
+            return layered(ConfigFactory.parseMap(overrides, "flags and environment").withFallback(fromFile).withFallback(dev));
         } catch (ConfigException.UnresolvedSubstitution e) { // a Parse too, but it quotes only the ${path}
             throw new UsageException("bad configuration: " + e.getMessage());
         } catch (ConfigException.Parse e) {
@@ -145,8 +143,10 @@ public final class NodeConfig {
         Config c = ConfigFactory.defaultOverrides().withFallback(overrides).withFallback(ConfigFactory.defaultApplication())
                 .withFallback(ConfigFactory.defaultReference()).resolve();
         // One switch for node-to-node TLS: Artery's transport follows it (cluster.conf, microcert.cluster-tls).
-        return c.getBoolean("microcert.cluster-tls.enabled")
+        Config transport = c.getBoolean("microcert.cluster-tls.enabled")
                 ? c.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp")) : c;
+        // A Cassandra user or truststore names MicroCert's driver classes unless the config chose others.
+        return CassandraAccess.completeDriverConfig(transport);
     }
 
     /** The usage text for {@code --help}. */
