@@ -289,6 +289,14 @@ class CassandraAccessCassandraTest {
         assertTrue(e.getMessage().endsWith("if Cassandra requires client certificates, set --cassandra-keystore"), e.getMessage());
     }
 
+    @Test
+    void aClientWithoutTlsIsToldToSetATruststore() {
+        CassandraAccess plain = new CassandraAccess("microcert", nodePassword.toString(), "", "", "", "", true);
+        CassandraAccessException e = assertThrows(CassandraAccessException.class, () -> target(plain).openSession().close());
+        assertEquals("Cassandra closed the connection at the first request: if it requires TLS (client_encryption_options),"
+                + " set --cassandra-truststore", e.getMessage());
+    }
+
     /** The certificate names 127.0.0.1 only: reached as "localhost" it fails hostname validation unless that is turned off. */
     @Test
     void hostnameValidationIsOnUnlessTurnedOff() throws Exception {

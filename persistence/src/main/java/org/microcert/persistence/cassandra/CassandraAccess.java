@@ -3,6 +3,8 @@ package org.microcert.persistence.cassandra;
 import com.datastax.oss.driver.api.core.AllNodesFailedException;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.auth.AuthenticationException;
+import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
+import com.datastax.oss.driver.api.core.connection.ConnectionInitException;
 import com.datastax.oss.driver.api.core.config.DriverOption;
 import com.datastax.oss.driver.api.core.config.ProgrammaticDriverConfigLoaderBuilder;
 import com.datastax.oss.driver.internal.core.config.typesafe.DefaultDriverConfigLoader;
@@ -228,6 +230,12 @@ public record CassandraAccess(String username, String passwordFile, String trust
                         : "Cassandra refused the credentials for user " + access.username);
             }
         }
+        if (!access.tls() && all.stream().anyMatch(t -> t instanceof ConnectionInitException)
+                && all.stream().anyMatch(t -> t instanceof ClosedConnectionException)) {
+            // a TLS-only port drops the plain-text first request without an answer
+            return Optional.of("Cassandra closed the connection at the first request: if it requires TLS"
+                    + " (client_encryption_options), set " + TRUSTSTORE_FLAG);
+        }
         for (Throwable t : all) {
             if (t instanceof SSLException s) {
                 String trust = access.truststore.isEmpty() ? "the JDK's default CAs (no " + TRUSTSTORE_FLAG + ")"
@@ -235,8 +243,10 @@ public record CassandraAccess(String username, String passwordFile, String trust
                 String client = access.keystore.isEmpty()
                         ? "; if Cassandra requires client certificates, set " + KEYSTORE_FLAG
                         : "; Cassandra must trust the client certificate in " + access.keystore;
+                String plain = String.valueOf(s.getMessage()).contains("Unsupported or unrecognized SSL message")
+                        ? "; does Cassandra speak TLS on this port (client_encryption_options)?" : "";
                 return Optional.of("TLS handshake with Cassandra failed (" + firstClause(s.getMessage()) + "): check that "
-                        + trust + " holds the CA of Cassandra's certificate" + client);
+                        + trust + " holds the CA of Cassandra's certificate" + client + plain);
             }
         }
         return Optional.empty();
