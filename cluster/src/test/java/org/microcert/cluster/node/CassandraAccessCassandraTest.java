@@ -289,6 +289,18 @@ class CassandraAccessCassandraTest {
         assertTrue(e.getMessage().endsWith("if Cassandra requires client certificates, set --cassandra-keystore"), e.getMessage());
     }
 
+    /** The node's start-up check, with a user but neither a password file nor MICROCERT_CASSANDRA_PASSWORD. */
+    @Test
+    void aNodeUserWithoutAPasswordIsToldWhereToPutIt() {
+        Config config = NodeConfig.load(new String[] {"--cassandra", cassandra.contactPointString(),
+            "--cassandra-user", "microcert", "--cassandra-truststore", caPem.toString(),
+            "--cassandra-keystore", clientKeystore.toString(), "--cassandra-keystore-password-file", storePasswordFile.toString()},
+                Map.of());
+        CassandraAccessException e = assertThrows(CassandraAccessException.class, () -> NodeLauncher.checkCassandraAccess(config));
+        assertEquals("no password for Cassandra user microcert: set MICROCERT_CASSANDRA_PASSWORD or --cassandra-password-file",
+                e.getMessage());
+    }
+
     @Test
     void aClientWithoutTlsIsToldToSetATruststore() {
         CassandraAccess plain = new CassandraAccess("microcert", nodePassword.toString(), "", "", "", "", true);
