@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.microcert.persistence.cassandra.CassandraAccess;
 
 /**
  * A node's configuration, layered (highest wins): command-line flags, environment variables, the
@@ -62,6 +63,22 @@ public final class NodeConfig {
                     "microcert.cluster-tls.password-file", s -> s, "file holding the cluster keystore password"),
             new Option("--cluster-tls-trust", "MICROCERT_CLUSTER_TLS_TRUST", "microcert.cluster-tls.trust", s -> s,
                     "PEM file of the cluster CA certificate(s)"),
+            new Option("--cassandra-user", "MICROCERT_CASSANDRA_USER", "datastax-java-driver.advanced.auth-provider.username",
+                    s -> s, "Cassandra role (PasswordAuthenticator)"),
+            new Option("--cassandra-password-file", "MICROCERT_CASSANDRA_PASSWORD_FILE",
+                    "datastax-java-driver.advanced.auth-provider.password-file", s -> s, "file holding the Cassandra password"),
+            new Option("--cassandra-truststore", "MICROCERT_CASSANDRA_TRUSTSTORE",
+                    "datastax-java-driver.advanced.ssl-engine-factory.truststore-path", s -> s,
+                    "PEM CA file or PKCS#12: enables Cassandra TLS"),
+            new Option("--cassandra-truststore-password-file", "MICROCERT_CASSANDRA_TRUSTSTORE_PASSWORD_FILE",
+                    "datastax-java-driver.advanced.ssl-engine-factory.truststore-password-file", s -> s,
+                    "file holding a PKCS#12 truststore's password"),
+            new Option("--cassandra-keystore", "MICROCERT_CASSANDRA_KEYSTORE",
+                    "datastax-java-driver.advanced.ssl-engine-factory.keystore-path", s -> s,
+                    "PKCS#12 client keystore: mutual TLS with Cassandra"),
+            new Option("--cassandra-keystore-password-file", "MICROCERT_CASSANDRA_KEYSTORE_PASSWORD_FILE",
+                    "datastax-java-driver.advanced.ssl-engine-factory.keystore-password-file", s -> s,
+                    "file holding the client keystore's password"),
             new Option("--dev-card", "MICROCERT_DEV_CARD", "microcert.card.dev-directory", s -> s,
                     "DEV ONLY: throwaway card made on first start; creates the schema"));
 
@@ -126,8 +143,10 @@ public final class NodeConfig {
         Config c = ConfigFactory.defaultOverrides().withFallback(overrides).withFallback(ConfigFactory.defaultApplication())
                 .withFallback(ConfigFactory.defaultReference()).resolve();
         // One switch for node-to-node TLS: Artery's transport follows it (cluster.conf, microcert.cluster-tls).
-        return c.getBoolean("microcert.cluster-tls.enabled")
+        Config transport = c.getBoolean("microcert.cluster-tls.enabled")
                 ? c.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp")) : c;
+        // A Cassandra user or truststore names MicroCert's driver classes unless the config chose others.
+        return CassandraAccess.completeDriverConfig(transport);
     }
 
     /** The usage text for {@code --help}. */
@@ -143,7 +162,10 @@ public final class NodeConfig {
                 Secrets never as flags: MICROCERT_CARD_PASSWORD or --card-password-file for the card,
                 the variable --pin-env names (default MICROCERT_CARD_PIN) for a PKCS#11 card's PIN,
                 MICROCERT_TLS_PASSWORD or --tls-password-file for the TLS keystore,
-                MICROCERT_CLUSTER_TLS_PASSWORD or --cluster-tls-password-file for the cluster keystore.
+                MICROCERT_CLUSTER_TLS_PASSWORD or --cluster-tls-password-file for the cluster keystore,
+                MICROCERT_CASSANDRA_PASSWORD or --cassandra-password-file for the Cassandra user, and
+                MICROCERT_CASSANDRA_TRUSTSTORE_PASSWORD / MICROCERT_CASSANDRA_KEYSTORE_PASSWORD (or the
+                *-password-file flags) for PKCS#12 Cassandra TLS stores.
                 """);
         return b.toString();
     }

@@ -23,6 +23,7 @@ import org.microcert.cluster.card.CardLoader;
 import org.microcert.cluster.http.HttpServer;
 import org.microcert.cluster.tls.ClusterTlsEngineProvider;
 import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.persistence.cassandra.CassandraAccess;
 import org.microcert.protocol.Failures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,7 @@ public final class NodeLauncher {
             https = HttpServer.https(config.getConfig("microcert.http"));
             String clusterTls = ClusterTlsEngineProvider.check(config);
             checkClusterPortFree(config);
+            checkCassandraAccess(config);
             if (clusterTls.isEmpty()) {
                 LOG.warn("cluster traffic in clear, unauthenticated: any host that reaches the cluster port can join "
                         + "(set --cluster-tls-keystore, docs/security.md)");
@@ -128,6 +130,18 @@ public final class NodeLauncher {
             throw new IllegalArgumentException("the cluster port " + where + " cannot be bound (" + e.getMessage() + "): "
                     + (isLocal(address) ? "another node on it? Choose another with " + portSetting
                             : host + " is not an address of this machine: set " + hostSetting));
+        }
+    }
+
+    /**
+     * Opens one Cassandra session before the actor system starts, so that refused or missing
+     * credentials and a failed TLS handshake stop the node in one line (the journal plugin would
+     * retry them for ever, reconnect-on-init). A Cassandra not up yet is only a warning: the node waits for it.
+     */
+    static void checkCassandraAccess(Config config) {
+        if (config.getString("pekko.persistence.journal.plugin").contains("cassandra")) {
+            CassandraAccess.check(config).ifPresent(problem ->
+                    LOG.warn("Cassandra does not answer yet ({}); the node keeps trying", problem));
         }
     }
 

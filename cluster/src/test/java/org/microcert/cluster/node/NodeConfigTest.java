@@ -37,6 +37,25 @@ class NodeConfigTest {
     }
 
     @Test
+    void cassandraAccessFlagsAndVariablesSetTheDriverWithMicroCertsClasses() {
+        Config c = NodeConfig.load(new String[] {"--cassandra-user", "microcert", "--cassandra-truststore", "/etc/ca.crt"},
+                Map.of("MICROCERT_CASSANDRA_PASSWORD_FILE", "/etc/cassandra.pw"));
+        assertEquals("microcert", c.getString("datastax-java-driver.advanced.auth-provider.username"));
+        assertEquals("/etc/cassandra.pw", c.getString("datastax-java-driver.advanced.auth-provider.password-file"));
+        assertEquals("org.microcert.persistence.cassandra.CassandraPasswordAuthProvider",
+                c.getString("datastax-java-driver.advanced.auth-provider.class"));
+        assertEquals("/etc/ca.crt", c.getString("datastax-java-driver.advanced.ssl-engine-factory.truststore-path"));
+        assertEquals("org.microcert.persistence.cassandra.CassandraSslEngineFactory",
+                c.getString("datastax-java-driver.advanced.ssl-engine-factory.class"));
+        Config none = NodeConfig.load(new String[0], Map.of());
+        assertTrue(!none.hasPath("datastax-java-driver.advanced.auth-provider.class")
+                && !none.hasPath("datastax-java-driver.advanced.ssl-engine-factory.class"), "off unless asked for");
+        // a password is never a flag
+        assertThrows(NodeConfig.UsageException.class,
+                () -> NodeConfig.load(new String[] {"--cassandra-password", "hunter2"}, Map.of()));
+    }
+
+    @Test
     void localConfigsNameThreeNodesOnLoopback() {
         for (int i = 1; i <= 3; i++) {
             Config c = NodeConfig.load(new String[] {"--config", "local" + i + ".conf"}, Map.of());

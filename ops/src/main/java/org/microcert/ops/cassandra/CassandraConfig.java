@@ -11,6 +11,36 @@ final class CassandraConfig {
     private CassandraConfig() {
     }
 
+    /** The yaml lines for authentication and client TLS; none for {@link CassandraServer.ClientSecurity#NONE}. */
+    static String security(CassandraServer.ClientSecurity security) {
+        StringBuilder out = new StringBuilder();
+        if (security.passwordAuthentication()) {
+            out.append("""
+                    authenticator: PasswordAuthenticator
+                    authorizer: CassandraAuthorizer
+                    role_manager: CassandraRoleManager
+                    """);
+        }
+        if (security.tls()) {
+            out.append("""
+                    client_encryption_options:
+                      enabled: true
+                      optional: false
+                      store_type: PKCS12
+                      keystore: %s
+                      keystore_password: "%s"
+                    """.formatted(security.keystore().toAbsolutePath(), security.keystorePassword()));
+            if (security.truststore() != null) {
+                out.append("""
+                          require_client_auth: true
+                          truststore: %s
+                          truststore_password: "%s"
+                        """.formatted(security.truststore().toAbsolutePath(), security.truststorePassword()));
+            }
+        }
+        return out.toString();
+    }
+
     /** Writes both files under the settings' directory (and the triggers directory Cassandra expects). */
     static void write(Settings s) throws IOException {
         Path conf = Files.createDirectories(s.directory().resolve("conf"));
@@ -43,7 +73,7 @@ final class CassandraConfig {
                 auto_snapshot: false
                 """.formatted(dir.resolve("commitlog"), dir.resolve("data"), dir.resolve("saved_caches"),
                 dir.resolve("hints"), dir.resolve("cdc_raw"), s.host(), s.storagePort(), s.host(), s.host(),
-                s.storagePort(), s.cqlPort());
+                s.storagePort(), s.cqlPort()) + security(s.clientSecurity());
         Files.writeString(conf.resolve("cassandra.yaml"), yaml);
         Files.writeString(conf.resolve("logback.xml"), """
                 <configuration>

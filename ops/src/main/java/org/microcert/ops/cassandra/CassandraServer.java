@@ -38,11 +38,20 @@ public final class CassandraServer implements AutoCloseable {
 
     /** Where and how to run Cassandra. */
     public record Settings(Path directory, String host, int cqlPort, int storagePort, int jmxPort,
-                           String heap, Duration startTimeout, boolean stopWithParent, List<String> extraJvmOptions) {
+                           String heap, Duration startTimeout, boolean stopWithParent, List<String> extraJvmOptions,
+                           ClientSecurity clientSecurity) {
+
+        /** Without client security: no authentication, no TLS. */
+        public Settings(Path directory, String host, int cqlPort, int storagePort, int jmxPort, String heap,
+                        Duration startTimeout, boolean stopWithParent, List<String> extraJvmOptions) {
+            this(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stopWithParent, extraJvmOptions,
+                    ClientSecurity.NONE);
+        }
 
         public Settings {
             directory = directory.toAbsolutePath().normalize();
             extraJvmOptions = List.copyOf(extraJvmOptions);
+            clientSecurity = clientSecurity == null ? ClientSecurity.NONE : clientSecurity;
             for (int port : new int[] {cqlPort, storagePort, jmxPort}) {
                 if (port < 1 || port > 65535) {
                     throw new CassandraException(Reason.BAD_SETTINGS, "port " + port + " is not in 1..65535");
@@ -62,25 +71,31 @@ public final class CassandraServer implements AutoCloseable {
         }
 
         public Settings withPorts(int cql, int storage, int jmx) {
-            return new Settings(directory, host, cql, storage, jmx, heap, startTimeout, stopWithParent, extraJvmOptions);
+            return new Settings(directory, host, cql, storage, jmx, heap, startTimeout, stopWithParent, extraJvmOptions, clientSecurity);
         }
 
         public Settings withHeap(String newHeap) {
-            return new Settings(directory, host, cqlPort, storagePort, jmxPort, newHeap, startTimeout, stopWithParent, extraJvmOptions);
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, newHeap, startTimeout, stopWithParent, extraJvmOptions, clientSecurity);
         }
 
         public Settings withStartTimeout(Duration timeout) {
-            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, timeout, stopWithParent, extraJvmOptions);
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, timeout, stopWithParent, extraJvmOptions, clientSecurity);
         }
 
         /** Whether the Cassandra JVM exits by itself when this JVM dies (tests: yes; the CLI: no). */
         public Settings withStopWithParent(boolean stop) {
-            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stop, extraJvmOptions);
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stop, extraJvmOptions, clientSecurity);
         }
 
         /** Extra JVM options for the Cassandra process, e.g. {@code -Dcassandra.unsafesystem=true} in tests. */
         public Settings withExtraJvmOptions(List<String> options) {
-            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stopWithParent, options);
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stopWithParent, options, clientSecurity);
+        }
+
+        /** Authentication and client TLS for this Cassandra (tests of MicroCert against a secured Cassandra). */
+        public Settings withClientSecurity(ClientSecurity security) {
+            return new Settings(directory, host, cqlPort, storagePort, jmxPort, heap, startTimeout, stopWithParent,
+                    extraJvmOptions, security);
         }
 
         Path logFile() {
@@ -89,6 +104,24 @@ public final class CassandraServer implements AutoCloseable {
 
         Path pidFile() {
             return directory.resolve("cassandra.pid");
+        }
+    }
+
+    /**
+     * What a client must bring: with {@code passwordAuthentication}, a role and its password
+     * ({@code PasswordAuthenticator}, {@code CassandraAuthorizer}; the default superuser
+     * cassandra/cassandra appears once Cassandra has set up its roles, shortly after CQL answers);
+     * with a {@code keystore} (PKCS#12: the server's key and certificate chain), TLS only on the CQL
+     * port; with a {@code truststore} too (PKCS#12 of CA certificates), client certificates signed by
+     * those CAs are required (mutual TLS). Passwords are of throw-away test stores, written to cassandra.yaml.
+     */
+    public record ClientSecurity(boolean passwordAuthentication, Path keystore, String keystorePassword,
+                                 Path truststore, String truststorePassword) {
+
+        public static final ClientSecurity NONE = new ClientSecurity(false, null, null, null, null);
+
+        public boolean tls() {
+            return keystore != null;
         }
     }
 
@@ -211,7 +244,7 @@ public final class CassandraServer implements AutoCloseable {
 
     /** Whether CQL answers right now. */
     public boolean cqlAnswers() {
-        return CqlProbe.answers(settings.host(), settings.cqlPort(), Duration.ofSeconds(2));
+        return CqlProbe.answers(settings.host(), settings.cqlPort(), settings.clientSecurity(), Duration.ofSeconds(2));
     }
 
     /**
@@ -278,7 +311,7 @@ public final class CassandraServer implements AutoCloseable {
                         + " before CQL answered on " + settings.host() + ":" + settings.cqlPort()
                         + "; last lines of " + settings.logFile() + ":\n" + tail(settings.logFile(), 15));
             }
-            if (CqlProbe.answers(settings.host(), settings.cqlPort(), Duration.ofSeconds(2))) {
+            if (cqlAnswers()) {
                 return;
             }
             if (System.nanoTime() > deadline) {

@@ -54,8 +54,21 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
                 .getOrComputeIfAbsent(Shared.class, k -> Shared.start(), Shared.class).cassandra;
     }
 
+    /**
+     * A Cassandra of its own, with authentication and/or client TLS, on free ports in {@code directory}
+     * (the shared one stays as it is): for the tests of MicroCert against a secured Cassandra. Close it
+     * (e.g. in {@code @AfterAll}); a shutdown hook and the parent watchdog stop it otherwise. Always
+     * started here, also when {@value #EXTERNAL_ENV} names an external Cassandra.
+     */
+    public static Shared startSecured(Path directory, CassandraServer.ClientSecurity security) {
+        CassandraServer server = Shared.startOnFreePorts(directory, security);
+        Thread hook = new Thread(() -> Shared.stopAndDelete(server), "cassandra-test-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return new Shared(new TestCassandra(server.host(), server.cqlPort(), server), hook);
+    }
+
     /** Lives in the root store: closed once, when the whole test run ends. */
-    static final class Shared implements AutoCloseable {
+    public static final class Shared implements AutoCloseable {
         final TestCassandra cassandra;
         private final Thread hook;
 
@@ -76,7 +89,7 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
             }
             Path directory = Path.of(System.getProperty("microcert.test.cassandra.dir",
                     "target/cassandra-it-" + ProcessHandle.current().pid()));
-            CassandraServer server = startOnFreePorts(directory);
+            CassandraServer server = startOnFreePorts(directory, CassandraServer.ClientSecurity.NONE);
             Thread hook = new Thread(() -> stopAndDelete(server), "cassandra-test-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             System.out.println("[CassandraExtension] Cassandra for tests on " + server.host() + ":" + server.cqlPort()
@@ -84,7 +97,11 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
             return new Shared(new TestCassandra(server.host(), server.cqlPort(), server), hook);
         }
 
-        private static CassandraServer startOnFreePorts(Path directory) {
+        public TestCassandra cassandra() {
+            return cassandra;
+        }
+
+        private static CassandraServer startOnFreePorts(Path directory, CassandraServer.ClientSecurity security) {
             CassandraException last = null;
             for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
                 int[] ports = freePorts(3);
@@ -95,7 +112,12 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
                         .withStopWithParent(true)
                         // no fsync of system tables: schema changes take a fraction of the time;
                         // test data is thrown away anyway
-                        .withExtraJvmOptions(List.of("-Dcassandra.unsafesystem=true"));
+                        .withExtraJvmOptions(security.passwordAuthentication()
+                                ? List.of("-Dcassandra.unsafesystem=true",
+                                        // the default superuser without the 10 s wait meant for multi-node clusters
+                                        "-Dcassandra.superuser_setup_delay_ms=0")
+                                : List.of("-Dcassandra.unsafesystem=true"))
+                        .withClientSecurity(security);
                 try {
                     return CassandraServer.start(settings);
                 } catch (CassandraException e) {

@@ -9,6 +9,8 @@ import java.util.function.Function;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.microcert.persistence.card.CardException;
+import org.microcert.persistence.cassandra.CassandraAccess;
+import org.microcert.persistence.cassandra.CassandraAccessException;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.schema.CassandraTarget;
 import org.microcert.persistence.schema.SchemaException;
@@ -26,7 +28,9 @@ public final class AuditTool {
                                  --card-state FILE [--state-files NODE1.state,NODE2.state,...]
             Recomputes the cards' set digest from the journal and reports records altered, removed, added
             or rolled back, plus journal problems. Exit 0 clean, 3 findings, 4 only unconfirmed records
-            (no tampering), 1 failed, 2 usage.""";
+            (no tampering), 1 failed, 2 usage or Cassandra refused the credentials or TLS settings.
+            CASSANDRA ACCESS:
+            """ + CassandraAccess.USAGE;
 
     static final int FINDINGS = 3;
     /** Only records the cards were not told about (a crash window), no tampering. */
@@ -39,7 +43,7 @@ public final class AuditTool {
         System.exit(run(args, System::getenv));
     }
 
-    static int run(String[] args, Function<String, String> environment) {
+    public static int run(String[] args, Function<String, String> environment) {
         if (ToolOptions.wantsHelp(args)) {
             System.out.println(USAGE);
             return 0;
@@ -49,8 +53,8 @@ public final class AuditTool {
         try {
             Set<String> known = new HashSet<>(CassandraTarget.OPTIONS);
             known.addAll(CardOptions.OPTIONS);
-            options = ToolOptions.parse(args, known, Set.of());
-            target = CassandraTarget.fromOptions(options);
+            options = ToolOptions.parse(args, known, CassandraTarget.FLAGS);
+            target = CassandraTarget.fromOptions(options, environment);
         } catch (IllegalArgumentException | SchemaException e) {
             System.err.println("audit: " + e.getMessage() + "\n" + USAGE);
             return 2;
@@ -60,7 +64,7 @@ public final class AuditTool {
         try (EncryptionCard card = CardOptions.open(options, environment)) {
             system = ActorSystem.create("audit", target.pekkoConfig(""));
             return audit(card, options, target, system);
-        } catch (IllegalArgumentException e) { // a card option: one line, the usage would bury it
+        } catch (IllegalArgumentException | CassandraAccessException e) { // one line, the usage would bury it
             System.err.println("audit: " + e.getMessage());
             return 2;
         } catch (CardException | DriverException e) {

@@ -14,6 +14,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.microcert.persistence.audit.CardOptions;
 import org.microcert.persistence.card.CardException;
 import org.microcert.persistence.card.EncryptionCard;
+import org.microcert.persistence.cassandra.CassandraAccess;
+import org.microcert.persistence.cassandra.CassandraAccessException;
 import org.microcert.persistence.schema.CassandraTarget;
 import org.microcert.persistence.schema.SchemaException;
 import org.microcert.persistence.schema.ToolOptions;
@@ -28,11 +30,14 @@ public final class BackupTool {
     static final String USAGE = """
             usage: ops/bin/backup  --file FILE [CASSANDRA] CARD
                    ops/bin/restore --file FILE [CASSANDRA] CARD [--snapshot-every N (at least 1, default 100)]
-            CASSANDRA: [--contact-point HOST:PORT] [--datacenter DC] [--journal-keyspace K] [--snapshot-keyspace K]
+            CASSANDRA: [--contact-point HOST:PORT] [--datacenter DC] [--journal-keyspace K] [--snapshot-keyspace K] [ACCESS]
             CARD: (--card-keystore FILE --card-password-env VAR | --pkcs11 CONFIG --pin-env VAR [--key-version N])
                   --card-state FILE [--state-files NODE1.state,...]
             backup refuses a journal that fails the audit; restore refuses a non-empty keyspace and any
-            file that does not verify completely, before writing anything.""";
+            file that does not verify completely, before writing anything. Exit 2 also when Cassandra
+            refused the credentials or TLS settings.
+            ACCESS:
+            """ + CassandraAccess.USAGE;
 
     private BackupTool() {
     }
@@ -61,8 +66,8 @@ public final class BackupTool {
             known.addAll(CardOptions.OPTIONS);
             known.add("--file");
             known.add("--snapshot-every");
-            options = ToolOptions.parse(Arrays.copyOfRange(args, 1, args.length), known, Set.of());
-            target = CassandraTarget.fromOptions(options);
+            options = ToolOptions.parse(Arrays.copyOfRange(args, 1, args.length), known, CassandraTarget.FLAGS);
+            target = CassandraTarget.fromOptions(options, environment);
             if (!options.containsKey("--file")) {
                 throw new IllegalArgumentException("missing --file");
             }
@@ -78,7 +83,7 @@ public final class BackupTool {
             system = ActorSystem.create(Behaviors.empty(), name, target.pekkoConfig(""));
             runWithCard(backup, card, options, target, system, file, snapshotEvery);
             return 0;
-        } catch (IllegalArgumentException e) { // a card option: one line, the usage would bury it
+        } catch (IllegalArgumentException | CassandraAccessException e) { // one line, the usage would bury it
             System.err.println(name + ": " + e.getMessage());
             return 2;
         } catch (BackupException | CardException | DriverException e) {

@@ -9,20 +9,33 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.microcert.persistence.cassandra.CassandraAccess;
+import org.microcert.persistence.cassandra.CassandraAccessException;
 
 /**
  * Where the command-line tools (schema, audit, backup, restore, benchmark) find Cassandra and the
  * keyspaces: {@code --contact-point host:port}, {@code --datacenter}, {@code --journal-keyspace},
- * {@code --snapshot-keyspace}. Defaults match {@code persistence.conf}.
+ * {@code --snapshot-keyspace}, and how to authenticate and encrypt ({@link CassandraAccess}: user,
+ * password file, truststore, client keystore). Defaults match {@code persistence.conf}.
  */
 public record CassandraTarget(String host, int port, String datacenter, String journalKeyspace,
-                              String snapshotKeyspace) {
+                              String snapshotKeyspace, CassandraAccess access) {
 
     public static final String DEFAULT_JOURNAL = "microcert_journal";
     public static final String DEFAULT_SNAPSHOT = "microcert_snapshot";
     /** The options {@link #fromOptions} reads. */
-    public static final Set<String> OPTIONS = Set.of("--contact-point", "--datacenter", "--journal-keyspace",
-            "--snapshot-keyspace");
+    public static final Set<String> OPTIONS = Stream.concat(Stream.of("--contact-point", "--datacenter",
+            "--journal-keyspace", "--snapshot-keyspace"), CassandraAccess.OPTIONS.stream()).collect(Collectors.toUnmodifiableSet());
+    /** The value-less flags {@link #fromOptions} reads. */
+    public static final Set<String> FLAGS = CassandraAccess.FLAGS;
+
+    /** Without authentication or TLS. */
+    public CassandraTarget(String host, int port, String datacenter, String journalKeyspace, String snapshotKeyspace) {
+        this(host, port, datacenter, journalKeyspace, snapshotKeyspace, CassandraAccess.NONE);
+    }
 
     public CassandraTarget {
         Schema.requireKeyspace(journalKeyspace);
@@ -32,8 +45,18 @@ public record CassandraTarget(String host, int port, String datacenter, String j
         }
     }
 
-    /** Reads the four options from {@code options} (absent ones take the defaults). */
+    /** {@link #fromOptions(Map, Function)} with the process environment. */
     public static CassandraTarget fromOptions(Map<String, String> options) {
+        return fromOptions(options, System::getenv);
+    }
+
+    /**
+     * Reads {@link #OPTIONS} from {@code options} (absent ones take the defaults), the Cassandra user
+     * and password variables from {@code environment}.
+     *
+     * @throws IllegalArgumentException for an access option that cannot be used (a usage error)
+     */
+    public static CassandraTarget fromOptions(Map<String, String> options, Function<String, String> environment) {
         String contact = options.getOrDefault("--contact-point", "127.0.0.1:9042");
         int colon = contact.lastIndexOf(':');
         if (colon <= 0) {
@@ -47,7 +70,7 @@ public record CassandraTarget(String host, int port, String datacenter, String j
         }
         return new CassandraTarget(contact.substring(0, colon), port, options.getOrDefault("--datacenter", "datacenter1"),
                 options.getOrDefault("--journal-keyspace", DEFAULT_JOURNAL),
-                options.getOrDefault("--snapshot-keyspace", DEFAULT_SNAPSHOT));
+                options.getOrDefault("--snapshot-keyspace", DEFAULT_SNAPSHOT), CassandraAccess.fromOptions(options, environment));
     }
 
     /**
@@ -56,6 +79,7 @@ public record CassandraTarget(String host, int port, String datacenter, String j
      */
     public Config pekkoConfig(String overrides) {
         return ConfigFactory.parseString(overrides)
+                .withFallback(access.driverConfig())
                 .withFallback(ConfigFactory.parseString("""
                         datastax-java-driver.basic.contact-points = ["%s:%d"]
                         datastax-java-driver.basic.load-balancing-policy.local-datacenter = "%s"
@@ -71,14 +95,24 @@ public record CassandraTarget(String host, int port, String datacenter, String j
                 .resolve();
     }
 
-    /** A session with generous timeouts (schema changes and full scans on a busy machine). */
+    /**
+     * A session with generous timeouts (schema changes and full scans on a busy machine).
+     *
+     * @throws CassandraAccessException when Cassandra refused the credentials or the TLS handshake failed
+     */
     public CqlSession openSession() {
-        DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+        DriverConfigLoader config = access.applyTo(DriverConfigLoader.programmaticBuilder()
                 .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
                 .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
                 .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(30))
+                // a tool fails at once, whatever an application.conf on its class path says
+                .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false))
                 .build();
-        return CqlSession.builder().withConfigLoader(config)
-                .addContactPoint(new InetSocketAddress(host, port)).withLocalDatacenter(datacenter).build();
+        try {
+            return CqlSession.builder().withConfigLoader(config)
+                    .addContactPoint(new InetSocketAddress(host, port)).withLocalDatacenter(datacenter).build();
+        } catch (RuntimeException e) {
+            throw CassandraAccess.explain(e, access).<RuntimeException>map(CassandraAccessException::new).orElse(e);
+        }
     }
 }

@@ -5,11 +5,14 @@ import com.datastax.oss.driver.api.core.DriverException;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.microcert.persistence.cassandra.CassandraAccess;
+import org.microcert.persistence.cassandra.CassandraAccessException;
 
 /**
  * {@code ops/bin/schema [--contact-point host:port] [--datacenter dc] [--journal-keyspace k]
  * [--snapshot-keyspace k] [--replication simple:1|dc1:3,dc2:3] [--print]}: creates the journal and
- * snapshot keyspaces and tables (or prints the CQL). Exit 0 done, 1 failed, 2 usage error.
+ * snapshot keyspaces and tables (or prints the CQL). Exit 0 done, 1 failed, 2 usage error or Cassandra
+ * refused the credentials or TLS settings.
  */
 public final class SchemaTool {
 
@@ -21,7 +24,8 @@ public final class SchemaTool {
               --snapshot-keyspace NAME    default microcert_snapshot
               --replication SPEC          simple:N (local) or DC:N[,DC:N] for NetworkTopologyStrategy
                                           (default simple:1)
-              --print                     print the CQL instead of applying it""";
+              --print                     print the CQL instead of applying it
+            """ + CassandraAccess.USAGE;
 
     private SchemaTool() {
     }
@@ -30,7 +34,7 @@ public final class SchemaTool {
         System.exit(run(args));
     }
 
-    static int run(String[] args) {
+    public static int run(String[] args) {
         if (ToolOptions.wantsHelp(args)) {
             System.out.println(USAGE);
             return 0;
@@ -41,7 +45,9 @@ public final class SchemaTool {
         try {
             Set<String> withValue = new HashSet<>(CassandraTarget.OPTIONS);
             withValue.add("--replication");
-            options = ToolOptions.parse(args, withValue, Set.of("--print"));
+            Set<String> flags = new HashSet<>(CassandraTarget.FLAGS);
+            flags.add("--print");
+            options = ToolOptions.parse(args, withValue, flags);
             target = CassandraTarget.fromOptions(options);
             replication = Replication.parse(options.getOrDefault("--replication", "simple:1"));
         } catch (SchemaException | IllegalArgumentException e) {
@@ -58,6 +64,9 @@ public final class SchemaTool {
             System.out.printf("schema applied: keyspaces %s and %s with %s%n", target.journalKeyspace(),
                     target.snapshotKeyspace(), replication.toCql());
             return 0;
+        } catch (CassandraAccessException e) {
+            System.err.println("schema: " + e.getMessage());
+            return 2;
         } catch (SchemaException | DriverException e) {
             System.err.println("schema: " + e.getMessage());
             return 1;
