@@ -85,7 +85,8 @@ cass_start() {
     opts+=("--add-opens=java.base/$p=ALL-UNNAMED")
   done
   opts+=("--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED")
-  lab_in "$n" setsid nohup "${JAVA_HOME:+$JAVA_HOME/bin/}java" "-Xms$cass_heap" "-Xmx$cass_heap" -Xss256k \
+  : > "$d/cassandra.log"
+  lab_spawn "$n" "$d/cassandra.log" "$d/cassandra.pid" "${JAVA_HOME:+$JAVA_HOME/bin/}java" "-Xms$cass_heap" "-Xmx$cass_heap" -Xss256k \
     -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:ActiveProcessorCount=2 \
     -Djava.net.preferIPv4Stack=true \
     "-Dcassandra.config=file://$d/conf/cassandra.yaml" \
@@ -94,9 +95,7 @@ cass_start() {
     "-Dcassandra.logdir=$d/logs" -Dcassandra-foreground=yes "-Dcassandra.storagedir=$d" \
     "-Dcassandra.triggers_dir=$d/triggers" -Dcassandra.jmx.local.port=7199 \
     -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.ring_delay_ms=5000 \
-    "${opts[@]}" -cp "$cp" org.apache.cassandra.service.CassandraDaemon \
-    > "$d/cassandra.log" 2>&1 < /dev/null &
-  echo $! > "$d/cassandra.pid"
+    "${opts[@]}" -cp "$cp" org.apache.cassandra.service.CassandraDaemon
 }
 
 # cass_up N: true when host N's CQL port accepts connections

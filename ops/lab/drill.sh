@@ -69,7 +69,9 @@ probe() {
 
 drill() {
   local kind="${1:-}"; shift || true
-  local h=3 sensors=500 rate=40 duration=200s keep=0 probe_sensors=150
+  # h and keep are global: the EXIT trap reads them after drill has returned
+  h=3 keep=0
+  local sensors=500 rate=40 duration=200s probe_sensors=150
   case "$kind" in partition|kill) ;; *) drill_usage ;; esac
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -154,8 +156,11 @@ drill() {
     net_heal "$h"
     event heal "link $(lab_link "$h") up"
   else
-    kill -KILL "$(cat "$(hostdir "$h")/node.pid")"
-    event fault "node $h SIGKILLed"
+    local victim; victim="$(cat "$(hostdir "$h")/node.pid")"
+    kill -KILL "$victim"
+    for _ in $(seq 1 40); do kill -0 "$victim" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$victim" 2>/dev/null && die "node $h (pid $victim) survived SIGKILL"
+    event fault "node $h (pid $victim) SIGKILLed"
   fi
   node_start "$h"
   event restart "node $h restarting"
@@ -209,7 +214,7 @@ load_checks() {
   bad="$(jq '[.outcomes[] | select(.expected == "reject") | .accepted] | add' "$r")"
   mismatch="$(jq '[.outcomes[] | select(.expected == "accept") | .wrong - .rejected] | add' "$r")"
   if [ "$bad" = 0 ] && [ "$mismatch" = 0 ]; then
-    check load-no-bad-accepted ok "0 of $(jq '[.outcomes[] | select(.expected == "reject") | .items] | add' "$r") bad items accepted (replays across gateways included), 0 wrong plaintexts"
+    check load-no-bad-accepted ok "0 of $(jq '[.outcomes[] | select(.expected == "reject") | .items] | add' "$r") bad items accepted (replays of accepted certificates included), 0 wrong plaintexts"
   else
     check load-no-bad-accepted failed "$bad bad items accepted, $mismatch wrong plaintexts (load console $rep/load.log)"
   fi

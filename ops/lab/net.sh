@@ -19,6 +19,15 @@ lab_link() { echo "$lab_prefix-h$1"; }
 # lab_in N COMMAND...: runs COMMAND inside host N's namespace
 lab_in() { local n="$1"; shift; ip netns exec "$(lab_ns "$n")" "$@"; }
 
+# lab_spawn N LOG PIDFILE COMMAND...: COMMAND in host N's namespace in the background, in its own
+# session (stop_pidfile signals its group), output appended to LOG. ip, setsid and the launchers
+# all exec, so the pid recorded is the JVM's own (a drill SIGKILLs exactly it).
+lab_spawn() {
+  local n="$1" log="$2" pidfile="$3"; shift 3
+  ip netns exec "$(lab_ns "$n")" setsid "$@" >> "$log" 2>&1 < /dev/null &
+  echo $! > "$pidfile"
+}
+
 net_up() {
   local n ns
   [ "$(id -u)" = 0 ] || die "the lab needs root (ip netns, veth, bridge)"
