@@ -28,9 +28,9 @@ import org.microcert.protocol.SensorChip;
 
 /**
  * Sharding with leases on the real Cassandra, as a production node runs it (fencing auto = on with
- * the Cassandra journal): the node holds its sensor's shard lease and authenticates; once another
- * owner takes the lease row the node stops serving that sensor (503, retry) until the row is free
- * again, then holds it and serves again.
+ * the Cassandra journal): the node holds its sensor's shard lease under its term and authenticates;
+ * once its term expired and another node's term took the shard, it stops serving that sensor (503,
+ * retry) until the other term expires, then holds it under a new term and serves again.
  */
 @ExtendWith(CassandraExtension.class)
 class FencingCassandraTest {
@@ -67,9 +67,12 @@ class FencingCassandraTest {
             String self = Cluster.get(node.system()).selfMember().address().hostPort();
             assertTrue(owner(session, lease).orElseThrow().startsWith(self + " "), "the node holds its sensor's shard");
 
-            // another owner takes the row, as a node that acquired it after this one's TTL would
-            session.executeWrite(SimpleStatement.newInstance("UPDATE fencing_journal.shard_leases USING TTL 8 "
-                    + "SET owner = 'intruder' WHERE name = ?", lease)).toCompletableFuture().join();
+            // the node's term expires in Cassandra and another node's live term takes the shard, as
+            // after a pause longer than the term's TTL
+            String term = owner(session, lease).orElseThrow();
+            execute(session, "INSERT INTO fencing_journal.lease_terms (term, node) VALUES ('intruder', 'x') USING TTL 8");
+            execute(session, "UPDATE fencing_journal.shard_leases SET owner = 'intruder' WHERE name = '" + lease + "'");
+            execute(session, "DELETE FROM fencing_journal.lease_terms WHERE term = '" + term + "'");
             Poll.until(Duration.ofSeconds(90), "the sensor refused (503) while another node holds its shard",
                     () -> authenticate(client, node, chip).statusCode() == 503);
             // the intruder's row expires; the node's shard acquires it again and serves
@@ -82,6 +85,10 @@ class FencingCassandraTest {
     static HttpResponse<String> authenticate(TestNode.Client client, TestNode node, SensorChip chip) throws Exception {
         return client.send("POST", node.url("/v1/authenticate"), "application/octet-stream",
                 chip.authenticate(Instant.now()).encode(), null);
+    }
+
+    static void execute(CassandraSession session, String cql) {
+        session.executeWrite(SimpleStatement.newInstance(cql)).toCompletableFuture().join();
     }
 
     static Optional<String> owner(CassandraSession session, String lease) {

@@ -368,7 +368,7 @@ public final class SensorEntity
             return Effect().reply(replyTo, outcome.reply().apply(state));
         }
         if (!fence.held()) {
-            return Effect().reply(replyTo, FENCED_OPERATION);
+            return Effect().reply(replyTo, ShardFence.REFUSED);
         }
         return Effect().persist(outcome.event())
                 .thenRun(s -> {
@@ -381,16 +381,11 @@ public final class SensorEntity
                     }
                 })
                 // done only if written while the lease held (a new owner then recovers it), else retry
-                .thenReply(replyTo, s -> fence.held() ? outcome.reply().apply(s) : FENCED_OPERATION);
+                .thenReply(replyTo, s -> fence.held() ? outcome.reply().apply(s) : ShardFence.REFUSED);
     }
 
-    private static final SensorMessages.Refused FENCED_OPERATION = new SensorMessages.Refused(RefusalCode.UNAVAILABLE,
-            "this node no longer holds the sensor's shard; retry");
-
-    /** The answer of a node whose lease on the sensor's shard lapsed: retry (another node takes the shard over). */
     private Verdict fenced() {
-        return Verdict.rejected(sensorId.toString(), VerdictReason.UNAVAILABLE,
-                "this node no longer holds the sensor's shard; retry", clock.now().getEpochSecond());
+        return ShardFence.unavailable(sensorId, clock.now().getEpochSecond());
     }
 
     private SensorStatus status(SensorRecord s) {

@@ -21,6 +21,16 @@ interface ShardFence {
 
     boolean held();
 
+    /** What an operator command gets from a node without the lease (503, retry). */
+    SensorMessages.Refused REFUSED = new SensorMessages.Refused(RefusalCode.UNAVAILABLE,
+            "this node no longer holds the sensor's shard; retry");
+
+    /** What a device call gets from a node without the lease (503, retry: another node takes the shard over). */
+    static SensorMessages.Verdict unavailable(org.microcert.protocol.SensorId sensor, long nowSeconds) {
+        return SensorMessages.Verdict.rejected(sensor.toString(), VerdictReason.UNAVAILABLE,
+                "this node no longer holds the sensor's shard; retry", nowSeconds);
+    }
+
     /**
      * The fence of each entity id under sharding on {@code system}: the lease sharding's shard
      * acquired before starting it, found through Pekko's lease provider (which hands out one lease

@@ -52,7 +52,9 @@ class CassandraLeaseTest {
         CassandraSession s = CassandraSessionRegistry.get(system).sessionFor("pekko.connectors.cassandra");
         s.executeDDL("CREATE KEYSPACE IF NOT EXISTS " + KEYSPACE
                 + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}").toCompletableFuture().join();
-        s.executeDDL(CassandraLease.createTable(KEYSPACE)).toCompletableFuture().join();
+        for (String ddl : CassandraLease.createTables(KEYSPACE)) {
+            s.executeDDL(ddl).toCompletableFuture().join();
+        }
         session = CompletableFuture.completedFuture(s);
     }
 
@@ -61,15 +63,19 @@ class CassandraLeaseTest {
         system.terminate();
     }
 
-    /** A lease on {@code name}: TTL {@code ttl} s, 1 s margin, renewed every {@code heartbeat} (ZERO: never). */
-    static CassandraLease lease(String name, String node, int ttl, Duration heartbeat, LongSupplier ticker) {
+    /** A node's term: TTL {@code ttl} s, 1 s margin, renewed every {@code heartbeat} (ZERO: only when asked). */
+    static NodeTerm node(String name, int ttl, Duration heartbeat, LongSupplier ticker) {
+        FencingSettings fencing = new FencingSettings(KEYSPACE, Duration.ofSeconds(ttl),
+                heartbeat.isZero() ? Duration.ofHours(1) : heartbeat, Duration.ofSeconds(20), Duration.ofSeconds(1));
+        return new NodeTerm((ExtendedActorSystem) system.classicSystem(), name, session, fencing, ticker);
+    }
+
+    /** The lease of shard {@code name} held under {@code node}'s terms. */
+    static CassandraLease lease(String name, NodeTerm node) {
         var config = ConfigFactory.parseString("lease-class = \"" + CassandraLease.class.getName() + "\"")
                 .withFallback(system.settings().config().getConfig("microcert.fencing.lease"))
                 .withFallback(system.settings().config().getConfig("pekko.coordination.lease"));
-        LeaseSettings settings = LeaseSettings.apply(config, name, node);
-        FencingSettings fencing = new FencingSettings(KEYSPACE, Duration.ofSeconds(ttl),
-                heartbeat.isZero() ? Duration.ofHours(1) : heartbeat, Duration.ofSeconds(20), Duration.ofSeconds(1));
-        return new CassandraLease(settings, (ExtendedActorSystem) system.classicSystem(), ticker, session, fencing);
+        return new CassandraLease(LeaseSettings.apply(config, name, "node"), node, KEYSPACE);
     }
 
     static String newName() {
@@ -83,8 +89,8 @@ class CassandraLeaseTest {
     @Test
     void ofTwoNodesAcquiringAtOnceExactlyOneHoldsTheLeaseUntilItReleasesIt() throws Exception {
         String name = newName();
-        CassandraLease a = lease(name, "node-a", 6, Duration.ofMillis(500), System::nanoTime);
-        CassandraLease b = lease(name, "node-b", 6, Duration.ofMillis(500), System::nanoTime);
+        CassandraLease a = lease(name, node("node-a", 6, Duration.ofMillis(500), System::nanoTime));
+        CassandraLease b = lease(name, node("node-b", 6, Duration.ofMillis(500), System::nanoTime));
         var fromA = a.acquire();
         var fromB = b.acquire();
         boolean gotA = join(fromA);
@@ -101,7 +107,7 @@ class CassandraLeaseTest {
         assertFalse(holder.checkLease(), "released: no longer held");
         assertTrue(join(other.acquire()), "released: the other acquires at once");
         assertTrue(other.checkLease());
-        assertFalse(join(holder.release()), "a release of a row no longer ours deletes nothing");
+        assertFalse(join(holder.release()), "a release of a lease not held deletes nothing");
         assertTrue(other.checkLease());
         join(other.release());
     }
@@ -109,9 +115,10 @@ class CassandraLeaseTest {
     @Test
     void aHolderThatStopsRenewingStopsHoldingBeforeAnotherNodeCanAcquire() throws Exception {
         String name = newName();
-        CassandraLease a = lease(name, "node-a", 2, Duration.ZERO, System::nanoTime); // never renews
+        CassandraLease a = lease(name, node("node-a", 2, Duration.ZERO, System::nanoTime)); // never renews
         assertTrue(join(a.acquire()));
-        CassandraLease b = lease(name, "node-b", 2, Duration.ZERO, System::nanoTime);
+        long aValid = a.validUntil();
+        CassandraLease b = lease(name, node("node-b", 2, Duration.ZERO, System::nanoTime));
         long sent = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (sent == 0) {
@@ -124,7 +131,7 @@ class CassandraLeaseTest {
             }
         }
         // the safety property itself: b's winning write was sent after a's own validity had ended
-        assertTrue(sent - a.validUntil() > 0, "b acquired " + (a.validUntil() - sent) / 1_000_000
+        assertTrue(sent - aValid > 0, "b acquired " + (aValid - sent) / 1_000_000
                 + " ms before a stopped counting the lease as its own");
         assertFalse(a.checkLease());
         assertTrue(b.checkLease());
@@ -135,38 +142,51 @@ class CassandraLeaseTest {
     void validityEndsOnTheHoldersOwnClockAndEachRenewalExtendsItFromWhenItWasSent() throws Exception {
         AtomicLong ticker = new AtomicLong(0);
         List<Optional<Throwable>> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
-        CassandraLease a = lease(newName(), "node-a", 6, Duration.ZERO, ticker::get);
+        NodeTerm node = node("node-a", 6, Duration.ZERO, ticker::get);
+        CassandraLease a = lease(newName(), node);
         assertTrue(join(a.acquire(lost::add)));
         long second = 1_000_000_000L;
         ticker.set(5 * second - 1); // TTL 6 s - margin 1 s
         assertTrue(a.checkLease());
         ticker.set(3 * second);
         long before = a.validUntil();
-        a.renewNow();
+        node.renewNow();
         Poll.until(Duration.ofSeconds(30), "the renewal acknowledged", () -> a.validUntil() != before);
         assertEquals(8 * second, a.validUntil(), "renewed at 3 s: valid until 3 + 6 - 1 s");
         ticker.set(8 * second);
         assertFalse(a.checkLease(), "fails closed at its own deadline, with no I/O");
         assertTrue(lost.isEmpty());
-        a.renewNow(); // the next heartbeat finds it lapsed
+        node.renewNow(); // the next heartbeat finds it lapsed
         Poll.until(Duration.ofSeconds(30), "the lease-lost callback", () -> !lost.isEmpty());
         assertInstanceOf(LeaseException.class, lost.get(0).orElseThrow());
-        join(a.release());
+        assertFalse(join(a.release()), "lost: nothing to release");
     }
 
     @Test
-    void aHolderWhoseRowWasTakenIsToldAndStopsHoldingAtOnce() throws Exception {
-        String name = newName();
+    void aNodeWhoseTermExpiredLosesEveryShardAndTheyGoOnlyToALiveTerm() throws Exception {
         List<Optional<Throwable>> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
-        CassandraLease a = lease(name, "node-a", 6, Duration.ZERO, System::nanoTime);
-        assertTrue(join(a.acquire(lost::add)));
+        NodeTerm nodeA = node("node-a", 6, Duration.ZERO, System::nanoTime);
+        CassandraLease first = lease(newName(), nodeA);
+        CassandraLease second = lease(newName(), nodeA);
+        assertTrue(join(first.acquire(lost::add)));
+        assertTrue(join(second.acquire(lost::add)));
+        NodeTerm nodeB = node("node-b", 6, Duration.ZERO, System::nanoTime);
+        CassandraLease taker = lease(first.getSettings().leaseName(), nodeB);
+        assertFalse(join(taker.acquire()), "node a's term is alive");
+        String term = join(session.thenCompose(s -> s.selectOne(SimpleStatement.newInstance("SELECT owner FROM "
+                + KEYSPACE + "." + CassandraLease.TABLE + " WHERE name = ?", first.getSettings().leaseName()))))
+                .orElseThrow().getString("owner");
+        // the term's row gone, as when it expired in Cassandra
         join(session.thenCompose(s -> s.executeWrite(SimpleStatement.newInstance(
-                "UPDATE " + KEYSPACE + "." + CassandraLease.TABLE + " USING TTL 60 SET owner = 'intruder' WHERE name = ?",
-                name))));
-        assertTrue(a.checkLease(), "it cannot know before its next renewal");
-        a.renewNow();
-        Poll.until(Duration.ofSeconds(30), "the lease-lost callback", () -> !lost.isEmpty());
-        assertFalse(a.checkLease());
-        assertFalse(join(a.acquire()), "the intruder holds it");
+                "DELETE FROM " + KEYSPACE + "." + NodeTerm.TABLE + " WHERE term = ?", term))));
+        assertTrue(first.checkLease(), "it cannot know before its next renewal");
+        nodeA.renewNow();
+        Poll.until(Duration.ofSeconds(30), "both lease-lost callbacks", () -> lost.size() == 2);
+        assertFalse(first.checkLease());
+        assertFalse(second.checkLease());
+        assertTrue(join(taker.acquire()), "the expired term's shard goes to a live term");
+        assertTrue(taker.checkLease());
+        assertFalse(join(first.acquire()), "node a's new term finds it held by node b's live one");
+        join(taker.release());
     }
 }
