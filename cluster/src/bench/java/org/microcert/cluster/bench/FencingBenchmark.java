@@ -22,7 +22,7 @@ import org.microcert.protocol.SensorChip;
 /**
  * Benchmark, not a test: what fencing (docs/cluster.md "Fencing") costs on the authenticate path.
  * In one JVM and one run, against one Cassandra started here: a node with the Cassandra journal and
- * fencing off, then one with it on (every held shard renewing its lease row once a second), in
+ * fencing off, then one with it on (its shards held under one node term, renewed once a second), in
  * alternating rounds (off, on, off, on, ...), each a fresh node and fleet in keyspaces of its own;
  * the same fleet's certificates (round robin) through sharding (no HTTP). Prints each rate, the ratio
  * on/off, the shards the "on" node held, and the cost of one lease check (a held lease's
@@ -83,7 +83,7 @@ public final class FencingBenchmark {
         }
     }
 
-    /** The shards held (one lease row renewed per second each) and the nanoseconds of one lease check. */
+    /** The shards held (all under the node's one term) and the nanoseconds of one lease check. */
     private static void leaseFigures(TestNode node, List<SensorChip> chips) {
         var classic = node.system().classicSystem();
         HashCodeMessageExtractor<Object> shards = new HashCodeMessageExtractor<>(
@@ -107,7 +107,7 @@ public final class FencingBenchmark {
             all &= lease.checkLease();
         }
         double ns = (System.nanoTime() - start) / (double) n;
-        System.out.printf("lease: %d shards held (as many lease renewals per second), one checkLease() %.1f ns%s%n",
+        System.out.printf("lease: %d shards held under one term (one renewal per second), one checkLease() %.1f ns%s%n",
                 held.size(), ns, all ? "" : " (the lease lapsed during the loop!)");
     }
 }

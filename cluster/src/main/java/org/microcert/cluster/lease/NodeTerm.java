@@ -15,6 +15,7 @@ import java.util.function.LongSupplier;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
+import org.microcert.cluster.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * transaction per node per heartbeat, whatever the number of shards. A term whose row expired
  * never comes back (renewals are {@code UPDATE ... IF EXISTS}); the node then starts a new one.
  * The node counts a term as alive until {@code start + ttl - safety-margin} of its last
- * acknowledged write on its own monotonic clock ({@link #held}).
+ * acknowledged write on its own monotonic clock, and on its wall clock too: Linux's monotonic clock
+ * stands still while the machine is suspended, the wall clock is set forward on resume.
  */
 final class NodeTerm {
 
@@ -38,7 +40,7 @@ final class NodeTerm {
                        FencingSettings settings) {
         return NODES.computeIfAbsent(system, s -> {
             s.registerOnTermination(() -> NODES.remove(s));
-            return new NodeTerm(s, owner, session, settings, System::nanoTime);
+            return new NodeTerm(s, owner, session, settings, System::nanoTime, System::currentTimeMillis);
         });
     }
 
@@ -46,16 +48,27 @@ final class NodeTerm {
     final class Term {
         final String id;
         private volatile long validUntil;
+        private volatile long wallValidUntil;
         private volatile boolean alive = true;
         private final List<Runnable> onLost = new CopyOnWriteArrayList<>();
 
-        private Term(String id, long validUntil) {
+        private Term(String id, long start, long wallStart) {
             this.id = id;
-            this.validUntil = validUntil;
+            this.validUntil = start + validNanos;
+            this.wallValidUntil = wallStart + validNanos / 1_000_000;
         }
 
+        /** Alive by both clocks: a local read, no I/O. */
         boolean held() {
-            return alive && ticker.getAsLong() - validUntil < 0;
+            return alive && ticker.getAsLong() - validUntil < 0 && wallMillis.getAsLong() < wallValidUntil;
+        }
+
+        /** Renewed by a write sent at {@code start} (ticker) / {@code wallStart} (wall clock). */
+        private void extend(long start, long wallStart) {
+            if (start + validNanos - validUntil > 0) {
+                validUntil = start + validNanos;
+            }
+            wallValidUntil = Math.max(wallValidUntil, wallStart + validNanos / 1_000_000);
         }
 
         long validUntil() {
@@ -80,6 +93,8 @@ final class NodeTerm {
     private final CompletionStage<CassandraSession> session;
     private final FencingSettings settings;
     private final LongSupplier ticker;
+    private final LongSupplier wallMillis;
+    private final Metrics metrics;
     private final String table;
     private final int ttlSeconds;
     private final long validNanos;
@@ -89,12 +104,14 @@ final class NodeTerm {
     private boolean renewing; // guarded by this
 
     NodeTerm(ExtendedActorSystem system, String owner, CompletionStage<CassandraSession> session,
-             FencingSettings settings, LongSupplier ticker) {
+             FencingSettings settings, LongSupplier ticker, LongSupplier wallMillis) {
         this.system = system;
         this.owner = owner;
         this.session = session;
         this.settings = settings;
         this.ticker = ticker;
+        this.wallMillis = wallMillis;
+        this.metrics = Metrics.get(org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(system));
         this.table = settings.keyspace() + "." + TABLE;
         this.ttlSeconds = (int) settings.ttl().toSeconds();
         this.validNanos = settings.ttl().minus(settings.safetyMargin()).toNanos();
@@ -116,6 +133,7 @@ final class NodeTerm {
             return starting;
         }
         long start = ticker.getAsLong();
+        long wallStart = wallMillis.getAsLong();
         String id = owner + " " + UUID.randomUUID();
         CompletionStage<Term> s = execute(SimpleStatement.newInstance("INSERT INTO " + table
                 + " (term, node) VALUES (?, ?) IF NOT EXISTS USING TTL ?", id, owner, ttlSeconds))
@@ -123,7 +141,7 @@ final class NodeTerm {
                     if (!rs.wasApplied()) {
                         throw new IllegalStateException("lease term " + id + " already exists"); // a random id: never
                     }
-                    return started(new Term(id, start + validNanos));
+                    return started(new Term(id, start, wallStart));
                 });
         starting = s;
         s.whenComplete((t, failure) -> {
@@ -141,6 +159,7 @@ final class NodeTerm {
             renewal = system.scheduler().scheduleWithFixedDelay(every, every, this::renewNow, system.dispatcher());
         }
         LOG.info("lease term {} started: shard leases held under it", t.id);
+        metrics.leaseTerm("started");
         return t;
     }
 
@@ -162,19 +181,22 @@ final class NodeTerm {
             renewing = true;
         }
         long start = ticker.getAsLong();
+        long wallStart = wallMillis.getAsLong();
         execute(SimpleStatement.newInstance("UPDATE " + table + " USING TTL ? SET node = ? WHERE term = ? IF EXISTS",
                 ttlSeconds, owner, t.id)).whenComplete((rs, failure) -> {
                     synchronized (this) {
                         renewing = false;
                         if (failure != null) {
                             // the row may still be there: held() lapses by itself, the next heartbeat tries again
+                            metrics.leaseTerm("failed");
                             LOG.warn("lease term {} not renewed ({}); shards fail closed in {} ms unless renewed", t.id,
                                     failure.getClass().getSimpleName(),
                                     Math.max(0, (t.validUntil - ticker.getAsLong()) / 1_000_000));
                         } else if (!rs.wasApplied()) {
                             lose(t, "expired in Cassandra");
-                        } else if (t.alive && start + validNanos - t.validUntil > 0) {
-                            t.validUntil = start + validNanos;
+                        } else if (t.alive) {
+                            metrics.leaseTerm("ok");
+                            t.extend(start, wallStart);
                         }
                     }
                 });
@@ -189,6 +211,7 @@ final class NodeTerm {
         if (current == t) {
             current = null;
         }
+        metrics.leaseTerm("lost");
         LOG.warn("lease term {} lost ({}): this node stops serving the shards it held under it", t.id, why);
         for (Runnable r : t.onLost) {
             system.dispatcher().execute(r);
