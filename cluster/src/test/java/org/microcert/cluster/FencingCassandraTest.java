@@ -68,9 +68,10 @@ class FencingCassandraTest {
             assertTrue(owner(session, lease).orElseThrow().startsWith(self + " "), "the node holds its sensor's shard");
 
             // the node's term expires in Cassandra and another node's live term takes the shard, as
-            // after a pause longer than the term's TTL
+            // after a pause longer than the term's TTL; the other term lives longer than an ask
+            // (15 s), so a request waiting for the shard's lease times out (503)
             String term = owner(session, lease).orElseThrow();
-            execute(session, "INSERT INTO fencing_journal.lease_terms (term, node) VALUES ('intruder', 'x') USING TTL 8");
+            execute(session, "INSERT INTO fencing_journal.lease_terms (term, node) VALUES ('intruder', 'x') USING TTL 40");
             execute(session, "UPDATE fencing_journal.shard_leases SET owner = 'intruder' WHERE name = '" + lease + "'");
             execute(session, "DELETE FROM fencing_journal.lease_terms WHERE term = '" + term + "'");
             Poll.until(Duration.ofSeconds(90), "the sensor refused (503) while another node holds its shard",
