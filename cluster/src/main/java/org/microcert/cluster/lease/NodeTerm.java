@@ -190,7 +190,7 @@ final class NodeTerm {
                             // the row may still be there: held() lapses by itself, the next heartbeat tries again
                             metrics.leaseTerm("failed");
                             LOG.warn("lease term {} not renewed ({}); shards fail closed in {} ms unless renewed", t.id,
-                                    failure.getClass().getSimpleName(),
+                                    (failure.getCause() == null ? failure : failure.getCause()).getClass().getSimpleName(),
                                     Math.max(0, (t.validUntil - ticker.getAsLong()) / 1_000_000));
                         } else if (!rs.wasApplied()) {
                             lose(t, "expired in Cassandra");
