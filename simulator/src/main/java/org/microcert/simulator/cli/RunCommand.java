@@ -105,7 +105,7 @@ public final class RunCommand implements Callable<Integer> {
             + "the time each sensor waits between requests, or they passivate again. A rejection fails the run."})
     boolean wake;
 
-    @Option(names = "--wake-settle", defaultValue = "31s", converter = DurationConverter.class, paramLabel = "DURATION",
+    @Option(names = "--wake-settle", defaultValue = "6s", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "Wait between the wake's two rounds: the nodes' microcert.sensor.reservation-ahead and a "
                     + "second (default: ${DEFAULT-VALUE}); 0s sends no second round.")
     Duration wakeSettle;
