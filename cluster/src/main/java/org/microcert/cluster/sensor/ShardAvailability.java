@@ -131,9 +131,18 @@ public final class ShardAvailability {
             unreachable.remove(node);
         }
 
+        /**
+         * A node left the cluster. Downed while unreachable (a crash, a partition): the coordinator
+         * lets go of its shards only after the removal margin, so they stay blocked for the hand-off.
+         * Left gracefully: it handed its shards off before leaving, so they pass at once (the next
+         * poll names their new homes).
+         */
         void removed(Address node, long nowNanos) {
-            unreachable.remove(node);
-            removedAt.put(node, nowNanos);
+            if (unreachable.remove(node)) {
+                removedAt.put(node, nowNanos);
+            } else {
+                shardHome.values().removeIf(node::equals);
+            }
         }
 
         /** Shards that cannot answer at {@code nowNanos}; forgets removed nodes once their hand-off is over. */
@@ -210,8 +219,9 @@ public final class ShardAvailability {
                         } else if (m.event() instanceof ClusterEvent.ReachableMember r) {
                             state.reachable(r.member().address());
                         } else if (m.event() instanceof ClusterEvent.MemberRemoved r) {
-                            lost = r.member().address();
-                            state.removed(lost, System.nanoTime());
+                            // no watcher fires: one that crashed was lost when unreachable; one that
+                            // left gracefully handed its shards off, and their answers still come
+                            state.removed(r.member().address(), System.nanoTime());
                         }
                         publish.run();
                         if (lost != null) {

@@ -76,6 +76,15 @@ class ShardAvailabilityTest {
     }
 
     @Test
+    void aNodeThatLeftGracefullyHandedItsShardsOffSoNothingIsBlocked() {
+        ShardAvailability.Homes homes = new ShardAvailability.Homes();
+        homes.reported(Map.of(A, Set.of("1"), B, Set.of("2")));
+        homes.removed(B, 0);
+        assertEquals(Set.of(), homes.blocked(0, 2 * SECOND), "a rolling restart or scale-in refuses nothing");
+        assertNull(homes.homes().get("2"));
+    }
+
+    @Test
     void aShardReportedByItsNewHomeMovesAndIsAvailableAgain() {
         ShardAvailability.Homes homes = new ShardAvailability.Homes();
         homes.reported(Map.of(A, Set.of("1"), B, Set.of("2")));
