@@ -183,11 +183,13 @@ public final class RunCommand implements Callable<Integer> {
             FleetLoader.Loaded loaded = setup.loaded();
             TrafficFactory factory = new TrafficFactory(trafficMix, loaded.fleet(), setup.client(),
                     WallClock::nowSeconds, batchSize, payloadBytes);
-            Simulation sim = new Simulation(schedule, gateway.connections,
+            boolean asFleet = gatewayFleet || killAt != null;
+            // as a fleet the client holds the connection budget itself, per try: a retry's wait holds none
+            Simulation sim = new Simulation(schedule, asFleet ? OpenLoopDriver.MAX_WAITING : gateway.connections,
                     new Simulation.Limits(maxFailureRatio, gateway.timeout.plusSeconds(5)), setup.io(), out, progressInterval);
             NodeLossDrill drill = null;
-            if (gatewayFleet || killAt != null) {
-                setup.client().asFleet();
+            if (asFleet) {
+                setup.client().asFleet(gateway.connections);
             }
             if (killAt != null) {
                 drill = new NodeLossDrill(setup.client(), ramp.toMillis() / 1000.0 + killAt.toMillis() / 1000.0,

@@ -49,6 +49,7 @@ public final class GatewayClient {
     private final long[] downUntil;
     private volatile boolean fleet;
     private final LongAdder retries = new LongAdder();
+    private final LongAdder unavailableRetries = new LongAdder();
     private final LongAdder acceptedBefore = new LongAdder();
     private final LongAdder freshAfterReset = new LongAdder();
     // requests answered in full at their first try, microseconds from send to answer (fleet behaviour)
@@ -82,14 +83,60 @@ public final class GatewayClient {
      * REPLAY_WINDOW_RESET on a retry is replaced by a fresh certificate of its sensor, as a gateway
      * would ask the sensor for one. Off: every item is sent once (benchmarks).
      */
-    public GatewayClient asFleet() {
+    public GatewayClient asFleet(int connections) {
+        this.connections = new Permits(connections);
         fleet = true;
         return this;
+    }
+
+    /**
+     * At most this many requests on the wire at once (fleet behaviour): an item waiting for its
+     * Retry-After holds no connection, so the sensors a failure did not touch are not held up by
+     * those it did (the driver's own budget would count the wait). Requests beyond it wait here, in
+     * order; their latency still counts from their due time.
+     */
+    private Permits connections;
+
+    /** A counting permit whose waiters are futures: no thread blocks. */
+    static final class Permits {
+        private final java.util.ArrayDeque<CompletableFuture<Void>> waiting = new java.util.ArrayDeque<>();
+        private int free;
+
+        Permits(int n) {
+            free = n;
+        }
+
+        synchronized CompletableFuture<Void> acquire() {
+            if (free > 0) {
+                free--;
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            waiting.add(f);
+            return f;
+        }
+
+        void release() {
+            CompletableFuture<Void> next;
+            synchronized (this) {
+                next = waiting.poll();
+                if (next == null) {
+                    free++;
+                    return;
+                }
+            }
+            next.complete(null); // outside the lock: it sends the next request
+        }
     }
 
     /** Items sent again (fleet behaviour). */
     public long retries() {
         return retries.sum();
+    }
+
+    /** Items sent again because the center answered none (503, UNAVAILABLE), not for a gateway's refused connection. */
+    public long unavailableRetries() {
+        return unavailableRetries.sum();
     }
 
     /** Good items answered REPLAY on a retry after an answer that may have been their acceptance. */
@@ -110,7 +157,9 @@ public final class GatewayClient {
         return firstTry.getIntervalHistogram();
     }
 
-    static final int MAX_ATTEMPTS = 10;
+    static final int MAX_ATTEMPTS = 20;
+    /** How long an item is retried at most: a node's sensors move in about 8 s, and a gateway keeps a message that long. */
+    static final long RETRY_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final long DEAD_GATEWAY_PAUSE_MS = 5_000;
 
     public List<URI> gateways() {
@@ -237,7 +286,7 @@ public final class GatewayClient {
         // the first try sends the request as prepared; later ones what is left, to the next gateway
         return rounds((g, pending) -> g == null ? sendBatch(batch.request(), batch.size())
                         : sendBatch(batchRequest(g, pending.stream().map(Pending::certificate).toList()), pending.size()),
-                items, out, true, null, 1, System.nanoTime() + timeout.toNanos(), 0)
+                items, out, true, null, 1, System.nanoTime() + Math.max(timeout.toNanos(), RETRY_WINDOW_NANOS), 0)
                 .thenApply(done -> List.of(out));
     }
 
@@ -296,7 +345,7 @@ public final class GatewayClient {
             });
         };
         return rounds(once, List.of(new Pending(0, certificate, fresh, false, false)), out, good, expected, 1,
-                System.nanoTime() + timeout.toNanos(), 0).thenApply(done -> out[0]);
+                System.nanoTime() + Math.max(timeout.toNanos(), RETRY_WINDOW_NANOS), 0).thenApply(done -> out[0]);
     }
 
     /**
@@ -312,7 +361,8 @@ public final class GatewayClient {
                     sent[0] = System.nanoTime();
                     return round == 1 ? null : gateway();
                 }, after)
-                .thenCompose(g -> attempt.send(g, pending))
+                .thenCompose(g -> connections.acquire().thenCompose(x -> attempt.send(g, pending))
+                        .whenComplete((a, e) -> connections.release()))
                 .thenCompose(a -> {
                     List<Pending> again = new ArrayList<>();
                     boolean mayRetry = round < MAX_ATTEMPTS && System.nanoTime() < deadline;
@@ -324,6 +374,9 @@ public final class GatewayClient {
                             retries.increment();
                             // refused before any gateway took it: it cannot have been accepted
                             boolean maybeAccepted = !f.error().startsWith("connect");
+                            if (maybeAccepted) {
+                                unavailableRetries.increment();
+                            }
                             again.add(new Pending(p.index(), p.certificate(), p.fresh(), p.inDoubt() || maybeAccepted, true));
                         } else if (good && p.inDoubt() && reason.equals("REPLAY")) {
                             // only our own earlier try can have been accepted: a good certificate is sent by nobody else

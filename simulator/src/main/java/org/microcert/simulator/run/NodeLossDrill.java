@@ -23,7 +23,7 @@ import org.microcert.simulator.report.IntervalSample;
  */
 public final class NodeLossDrill implements Consumer<IntervalSample> {
 
-    /** One second of the drive. */
+    /** One second of the drive ({@code retried}: items the center answered none for at their try). */
     record Row(double t, double items, long noVerdict, long retried, long refusedGood, Histogram firstTry) {}
 
     private final GatewayClient client;
@@ -44,7 +44,7 @@ public final class NodeLossDrill implements Consumer<IntervalSample> {
 
     @Override
     public void accept(IntervalSample s) {
-        long retries = client.retries();
+        long retries = client.unavailableRetries();
         rows.add(new Row(s.t(), s.itemsPerSecond(), s.failures(), retries - lastRetries, s.wrong(),
                 client.takeFirstTryLatencies()));
         lastRetries = retries;

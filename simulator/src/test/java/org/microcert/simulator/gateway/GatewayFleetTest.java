@@ -62,7 +62,7 @@ class GatewayFleetTest {
         executor = Executors.newFixedThreadPool(2);
         client = new GatewayClient(List.of(URI.create("http://127.0.0.1:" + dead),
                 URI.create("http://127.0.0.1:" + server.getAddress().getPort())), Duration.ofSeconds(10), executor, null)
-                .asFleet();
+                .asFleet(4);
     }
 
     @AfterEach
