@@ -79,8 +79,8 @@ public final class GatewayClient {
      * ms; an item without a verdict (503 UNAVAILABLE, a transport error) is sent again after the
      * answer's Retry-After to another gateway, up to {@value #MAX_ATTEMPTS} attempts within the
      * request timeout; a good item retried after an answer that may have been an acceptance and then
-     * answered REPLAY counts as accepted before; a good authenticate item refused
-     * REPLAY_WINDOW_RESET on a retry is replaced by a fresh certificate of its sensor, as a gateway
+     * answered REPLAY counts as accepted before; a good item refused REPLAY_WINDOW_RESET on a retry
+     * is replaced by a fresh certificate of its sensor, as a gateway
      * would ask the sensor for one. Off: every item is sent once (benchmarks).
      */
     public GatewayClient asFleet(int connections) {
@@ -224,8 +224,13 @@ public final class GatewayClient {
 
     /** {@code POST /v1/verify}: a SIGN certificate over {@code data}. */
     public CompletableFuture<Verdict> verify(byte[] certificate, byte[] data) {
+        return verify(certificate, data, null);
+    }
+
+    /** As above; {@code fresh}: a new SIGN certificate of the same sensor over the same data (fleet behaviour). */
+    public CompletableFuture<Verdict> verify(byte[] certificate, byte[] data, Supplier<byte[]> fresh) {
         if (fleet) {
-            return single((g, c) -> jsonPost(g.resolve("/v1/verify"), verifyBody(c, data)), certificate, null, true, null);
+            return single((g, c) -> jsonPost(g.resolve("/v1/verify"), verifyBody(c, data)), certificate, fresh, true, null);
         }
         return verdictOf(jsonPost("/v1/verify", verifyBody(certificate, data)), null);
     }
@@ -241,8 +246,13 @@ public final class GatewayClient {
      * {@code PLAINTEXT_MISMATCH} (a wrong outcome).
      */
     public CompletableFuture<Verdict> decrypt(byte[] encUpCertificate, byte[] expected) {
+        return decrypt(encUpCertificate, expected, null);
+    }
+
+    /** As above; {@code fresh}: a new ENC_UP certificate of the same sensor and plaintext (fleet behaviour). */
+    public CompletableFuture<Verdict> decrypt(byte[] encUpCertificate, byte[] expected, Supplier<byte[]> fresh) {
         if (fleet) {
-            return single((g, c) -> binaryPost(g.resolve("/v1/decrypt"), c), encUpCertificate, null, true, expected);
+            return single((g, c) -> binaryPost(g.resolve("/v1/decrypt"), c), encUpCertificate, fresh, true, expected);
         }
         return verdictOf(binaryPost("/v1/decrypt", encUpCertificate), expected);
     }

@@ -75,11 +75,13 @@ public final class TrafficFactory implements Operation.Source {
             });
             case SIGN -> single(kind, () -> {
                 byte[] data = payload(rnd);
-                return gateway.verify(pick(fleet.active(), rnd).sign(now, data), data);
+                Device d = pick(fleet.active(), rnd);
+                return gateway.verify(d.sign(now, data), data, () -> d.sign(epochSeconds.getAsLong(), data));
             });
             case ENCRYPT -> single(kind, () -> {
                 byte[] plain = payload(rnd);
-                return gateway.decrypt(pick(fleet.active(), rnd).encrypt(now, plain), plain);
+                Device d = pick(fleet.active(), rnd);
+                return gateway.decrypt(d.encrypt(now, plain), plain, () -> d.encrypt(epochSeconds.getAsLong(), plain));
             });
             case BATCH -> batch(rnd, now);
             case REPLAYED -> single(kind, () -> gateway.authenticate(replayable(rnd)));
