@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.microcert.cluster.http.BearerTokens;
@@ -25,13 +28,16 @@ import org.microcert.ops.cassandra.TestCassandra;
 import org.microcert.protocol.SensorChip;
 
 /**
- * Two nodes in separate JVMs on the real Cassandra; the second is SIGKILLed and, with a long
+ * Nodes in separate JVMs on the real Cassandra. First a third node joins and leaves gracefully under
+ * traffic: its sensors move both ways with no request failed or refused (the fail-fast path must
+ * not block a graceful move). Then the second is SIGKILLed and, with a long
  * {@code stable-after}, stays an unreachable member. The gateway of the first answers the dead
  * node's sensors {@code 503 UNAVAILABLE} with {@code Retry-After} (alone and per batch item) while
  * its own sensors are accepted, also for a request sent before the failure detector noticed. The
  * ask timeout (120 s) is beyond the HTTP client's (30 s): an answer at all is the fail-fast one.
  */
 @ExtendWith(CassandraExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodeLossFailFastTest {
 
     static final int SENSORS = 16;
@@ -40,6 +46,7 @@ class NodeLossFailFastTest {
     static Path dir;
     static final NodeProcess[] nodes = new NodeProcess[2];
     static final int[] remotePorts = new int[2];
+    static final int[] httpPorts = new int[2];
     static final List<SensorChip> chips = new ArrayList<>();
     static final TestNode.Client client = ClusterFailoverTest.client;
 
@@ -50,7 +57,6 @@ class NodeLossFailFastTest {
         Files.writeString(tokens, BearerTokens.sha256Hex(ClusterFailoverTest.TOKEN) + " operator otto\n");
         Path password = dir.resolve("card.pw");
         Files.writeString(password, new String(TestFleet.PASSWORD) + "\n");
-        int[] httpPorts = new int[2];
         for (int i = 0; i < 2; i++) {
             remotePorts[i] = NodeProcess.freePort();
             httpPorts[i] = NodeProcess.freePort();
@@ -123,7 +129,57 @@ class NodeLossFailFastTest {
         return 0;
     }
 
+    /** The node hosting each chip, as the first node sees it. */
+    static Map<SensorChip, String> hosts() throws Exception {
+        Map<SensorChip, String> out = new java.util.HashMap<>();
+        for (SensorChip chip : chips) {
+            out.put(chip, ClusterFailoverTest.hostOf(chip, nodes[0]));
+        }
+        return out;
+    }
+
     @Test
+    @Order(1)
+    void aNodeJoiningAndLeavingGracefullyMovesItsSensorsWithNoRequestFailedOrRefused() throws Exception {
+        int remote = NodeProcess.freePort();
+        int http = NodeProcess.freePort();
+        String config = Files.readString(dir.resolve("node2.conf"))
+                .replace("canonical.port = " + remotePorts[1], "canonical.port = " + remote)
+                .replace("microcert.http.port = " + httpPorts[1], "microcert.http.port = " + http)
+                .replace("node2.state", "node3.state");
+        NodeProcess third = NodeProcess.start("node3", dir, config, http, Map.of());
+        try {
+            ClusterFailoverTest.awaitReady(third, 3);
+            String address = "127.0.0.1:" + remote;
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (!hosts().containsValue(address)) { // scale-out: the coordinator rebalances shards to it
+                assertTrue(System.nanoTime() < deadline, "sharding moved no sensor to the third node");
+                Thread.sleep(1000);
+            }
+            // scale-in: it leaves (SIGTERM: coordinated shutdown hands its shards off) under traffic
+            java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread leaving = new Thread(() -> {
+                third.close();
+                stopped.set(true);
+            });
+            leaving.start();
+            int answered = 0;
+            while (!stopped.get() || answered < 3 * SENSORS) {
+                for (SensorChip chip : chips) {
+                    HttpResponse<String> r = authenticate(chip);
+                    assertEquals(200, r.statusCode(), "a graceful move failed or refused a good request: " + r.body());
+                    answered++;
+                }
+            }
+            leaving.join();
+            assertFalse(hosts().containsValue(address));
+        } finally {
+            third.close();
+        }
+    }
+
+    @Test
+    @Order(2)
     void theDeadNodesSensorsAre503AtOnceWhileTheOthersAreAccepted() throws Exception {
         // Shards allocated before the second node joined move to it when the coordinator rebalances.
         SensorChip onDead = null;
