@@ -19,14 +19,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 import org.microcert.simulator.traffic.Verdict;
 
 /**
@@ -43,17 +38,8 @@ public final class GatewayClient {
     private final HttpClient http;
     private final Duration timeout;
     private final OperatorToken operatorToken;
-    private final AtomicInteger roundRobin = new AtomicInteger();
-    private final Executor executor;
-    // Gateway fleet behaviour (asFleet): a gateway that refused a connection is skipped until then (nanos)
-    private final long[] downUntil;
-    private volatile boolean fleet;
-    private final LongAdder retries = new LongAdder();
-    private final LongAdder unavailableRetries = new LongAdder();
-    private final LongAdder acceptedBefore = new LongAdder();
-    private final LongAdder freshAfterReset = new LongAdder();
-    // requests answered in full at their first try, microseconds from send to answer (fleet behaviour)
-    private final Recorder firstTry = new Recorder(TimeUnit.HOURS.toMicros(1), 3);
+    // gateway choice, and the fleet behaviour when switched on (asFleet)
+    private final GatewayFleet fleet;
 
     /**
      * @param executor      runs the client's callbacks (explicit: on 2 cores the default would be
@@ -69,134 +55,34 @@ public final class GatewayClient {
         this.operatorToken = new OperatorToken(operatorToken);
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor)
                 .connectTimeout(Duration.ofSeconds(5)).build();
-        this.executor = executor;
-        this.downUntil = new long[this.gateways.size()];
+        this.fleet = new GatewayFleet(this.gateways, executor);
     }
 
     /**
-     * Behaves like a fleet of gateways behind a load balancer (docs/http-api.md "When a node is
-     * lost"): a gateway that refuses connections is left alone for {@value #DEAD_GATEWAY_PAUSE_MS}
-     * ms; an item without a verdict (503 UNAVAILABLE, a transport error) is sent again after the
-     * answer's Retry-After to another gateway, up to {@value #MAX_ATTEMPTS} attempts within the
-     * request timeout; a good item retried after an answer that may have been an acceptance and then
-     * answered REPLAY counts as accepted before; a good item refused REPLAY_WINDOW_RESET on a retry
-     * is replaced by a fresh certificate of its sensor, as a gateway
-     * would ask the sensor for one. Off: every item is sent once (benchmarks).
+     * Behaves like a fleet of gateways behind a load balancer ({@link GatewayFleet}) with at most
+     * {@code connections} requests on the wire. Off: every item is sent once (benchmarks).
      */
     public GatewayClient asFleet(int connections) {
-        this.connections = new Permits(connections);
-        fleet = true;
+        fleet.start(connections);
         return this;
     }
 
-    /**
-     * At most this many requests on the wire at once (fleet behaviour): an item waiting for its
-     * Retry-After holds no connection, so the sensors a failure did not touch are not held up by
-     * those it did (the driver's own budget would count the wait). Requests beyond it wait here, in
-     * order; their latency still counts from their due time.
-     */
-    private Permits connections;
-
-    /** A counting permit whose waiters are futures: no thread blocks. */
-    static final class Permits {
-        private final java.util.ArrayDeque<CompletableFuture<Void>> waiting = new java.util.ArrayDeque<>();
-        private int free;
-
-        Permits(int n) {
-            free = n;
-        }
-
-        synchronized CompletableFuture<Void> acquire() {
-            if (free > 0) {
-                free--;
-                return CompletableFuture.completedFuture(null);
-            }
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            waiting.add(f);
-            return f;
-        }
-
-        void release() {
-            CompletableFuture<Void> next;
-            synchronized (this) {
-                next = waiting.poll();
-                if (next == null) {
-                    free++;
-                    return;
-                }
-            }
-            next.complete(null); // outside the lock: it sends the next request
-        }
+    /** The fleet behaviour's counters. */
+    public GatewayFleet fleet() {
+        return fleet;
     }
-
-    /** Items sent again (fleet behaviour). */
-    public long retries() {
-        return retries.sum();
-    }
-
-    /** Items sent again because the center answered none (503, UNAVAILABLE), not for a gateway's refused connection. */
-    public long unavailableRetries() {
-        return unavailableRetries.sum();
-    }
-
-    /** Good items answered REPLAY on a retry after an answer that may have been their acceptance. */
-    public long acceptedBefore() {
-        return acceptedBefore.sum();
-    }
-
-    /** Retried items refused REPLAY_WINDOW_RESET and sent again as a fresh certificate of their sensor. */
-    public long freshAfterReset() {
-        return freshAfterReset.sum();
-    }
-
-    /**
-     * Latencies (microseconds, send to answer) of the requests answered in full at their first try
-     * since the previous call: the traffic a failure did not touch (fleet behaviour).
-     */
-    public Histogram takeFirstTryLatencies() {
-        return firstTry.getIntervalHistogram();
-    }
-
-    static final int MAX_ATTEMPTS = 20;
-    /** How long an item is retried at most: a node's sensors move in about 8 s, and a gateway keeps a message that long. */
-    static final long RETRY_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
-    static final long DEAD_GATEWAY_PAUSE_MS = 5_000;
 
     public List<URI> gateways() {
         return gateways;
     }
 
     private URI next(String path) {
-        return gateway().resolve(path);
-    }
-
-    /** The next gateway round-robin, skipping those that refused connections lately (all down: any). */
-    private URI gateway() {
-        long now = System.nanoTime();
-        for (int i = 0; i < gateways.size(); i++) {
-            int k = Math.floorMod(roundRobin.getAndIncrement(), gateways.size());
-            if (!fleet || downUntil[k] - now <= 0) {
-                return gateways.get(k);
-            }
-        }
-        return gateways.get(Math.floorMod(roundRobin.getAndIncrement(), gateways.size()));
-    }
-
-    /** A transport error at {@code uri}'s gateway: connection refused or impossible, it is down for a while. */
-    private void noted(URI uri, String error) {
-        if (fleet && error != null && (error.startsWith("connect") || error.equals("io"))) {
-            for (int k = 0; k < gateways.size(); k++) {
-                URI g = gateways.get(k);
-                if (g.getHost().equals(uri.getHost()) && g.getPort() == uri.getPort()) {
-                    downUntil[k] = System.nanoTime() + DEAD_GATEWAY_PAUSE_MS * 1_000_000;
-                }
-            }
-        }
+        return fleet.gateway().resolve(path);
     }
 
     /** {@code POST /v1/authenticate} with the raw certificate bytes. */
     public CompletableFuture<Verdict> authenticate(byte[] certificate) {
-        if (fleet) { // retried, but never counted as accepted before: it may be anybody's certificate
+        if (fleet.active()) { // retried, but never counted as accepted before: it may be anybody's certificate
             return single((g, c) -> binaryPost(g.resolve("/v1/authenticate"), c), certificate, null, false, null);
         }
         return verdictOf(binaryPost("/v1/authenticate", certificate), null);
@@ -207,7 +93,7 @@ public final class GatewayClient {
      * sensor, sent instead when a retry is refused REPLAY_WINDOW_RESET (fleet behaviour).
      */
     public CompletableFuture<Verdict> authenticate(byte[] certificate, Supplier<byte[]> fresh) {
-        if (!fleet) {
+        if (!fleet.active()) {
             return authenticate(certificate);
         }
         return single((g, c) -> binaryPost(g.resolve("/v1/authenticate"), c), certificate, fresh, true, null);
@@ -229,7 +115,7 @@ public final class GatewayClient {
 
     /** As above; {@code fresh}: a new SIGN certificate of the same sensor over the same data (fleet behaviour). */
     public CompletableFuture<Verdict> verify(byte[] certificate, byte[] data, Supplier<byte[]> fresh) {
-        if (fleet) {
+        if (fleet.active()) {
             return single((g, c) -> jsonPost(g.resolve("/v1/verify"), verifyBody(c, data)), certificate, fresh, true, null);
         }
         return verdictOf(jsonPost("/v1/verify", verifyBody(certificate, data)), null);
@@ -251,7 +137,7 @@ public final class GatewayClient {
 
     /** As above; {@code fresh}: a new ENC_UP certificate of the same sensor and plaintext (fleet behaviour). */
     public CompletableFuture<Verdict> decrypt(byte[] encUpCertificate, byte[] expected, Supplier<byte[]> fresh) {
-        if (fleet) {
+        if (fleet.active()) {
             return single((g, c) -> binaryPost(g.resolve("/v1/decrypt"), c), encUpCertificate, fresh, true, expected);
         }
         return verdictOf(binaryPost("/v1/decrypt", encUpCertificate), expected);
@@ -273,7 +159,7 @@ public final class GatewayClient {
     }
 
     public PreparedBatch prepareBatch(List<byte[]> certificates, List<Supplier<byte[]>> fresh) {
-        return new PreparedBatch(batchRequest(gateway(), certificates), certificates.size(), certificates, fresh);
+        return new PreparedBatch(batchRequest(fleet.gateway(), certificates), certificates.size(), certificates, fresh);
     }
 
     private HttpRequest batchRequest(URI gateway, List<byte[]> certificates) {
@@ -284,32 +170,32 @@ public final class GatewayClient {
     }
 
     public CompletableFuture<List<Verdict>> send(PreparedBatch batch) {
-        if (!fleet) {
-            return sendBatch(batch.request(), batch.size()).thenApply(Attempt::verdicts);
+        if (!fleet.active()) {
+            return sendBatch(batch.request(), batch.size()).thenApply(GatewayFleet.Attempt::verdicts);
         }
-        List<Pending> items = new ArrayList<>(batch.size());
+        List<GatewayFleet.Pending> items = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            items.add(new Pending(i, batch.certificates().get(i), batch.fresh() == null ? null : batch.fresh().get(i),
+            items.add(new GatewayFleet.Pending(i, batch.certificates().get(i), batch.fresh() == null ? null : batch.fresh().get(i),
                     false, false));
         }
         Verdict[] out = new Verdict[batch.size()];
         // the first try sends the request as prepared; later ones what is left, to the next gateway
-        return rounds((g, pending) -> g == null ? sendBatch(batch.request(), batch.size())
-                        : sendBatch(batchRequest(g, pending.stream().map(Pending::certificate).toList()), pending.size()),
-                items, out, true, null, 1, System.nanoTime() + Math.max(timeout.toNanos(), RETRY_WINDOW_NANOS), 0)
+        return fleet.rounds((g, pending) -> g == null ? sendBatch(batch.request(), batch.size())
+                        : sendBatch(batchRequest(g, pending.stream().map(GatewayFleet.Pending::certificate).toList()), pending.size()),
+                items, out, true, null, 1, System.nanoTime() + fleet.deadline(timeout), 0)
                 .thenApply(done -> List.of(out));
     }
 
-    private CompletableFuture<Attempt> sendBatch(HttpRequest request, int n) {
+    private CompletableFuture<GatewayFleet.Attempt> sendBatch(HttpRequest request, int n) {
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((resp, error) -> {
                     if (error != null) {
                         String e = Answers.transportError(error);
-                        noted(request.uri(), e);
-                        return new Attempt(Answers.repeat(Verdict.failed(e), n), 0);
+                        fleet.noted(request.uri(), e);
+                        return new GatewayFleet.Attempt(Answers.repeat(Verdict.failed(e), n), 0);
                     }
                     if (resp.statusCode() != 200) {
-                        return new Attempt(Answers.repeat(Verdict.failed(Answers.httpError(resp)), n), retryAfterMillis(resp));
+                        return new GatewayFleet.Attempt(Answers.repeat(Verdict.failed(Answers.httpError(resp)), n), GatewayFleet.retryAfterMillis(resp));
                     }
                     try {
                         JsonNode results = JSON.readTree(resp.body()).path("results");
@@ -318,109 +204,28 @@ public final class GatewayClient {
                             JsonNode item = results.path(i);
                             out.add(item.isMissingNode() ? Verdict.failed("missing-batch-item") : Answers.verdictOf(item, null));
                         }
-                        return new Attempt(out, RETRY_UNAVAILABLE_ITEM_MS);
+                        return new GatewayFleet.Attempt(out, GatewayFleet.RETRY_UNAVAILABLE_ITEM_MS);
                     } catch (IOException e) {
-                        return new Attempt(Answers.repeat(Verdict.failed("unreadable-answer"), n), 0);
+                        return new GatewayFleet.Attempt(Answers.repeat(Verdict.failed("unreadable-answer"), n), 0);
                     }
                 });
     }
-
-    // ---- fleet behaviour: retries ----
-
-    /** An item still to be answered: its position, its certificate, and whether an earlier try may have been accepted. */
-    private record Pending(int index, byte[] certificate, Supplier<byte[]> fresh, boolean inDoubt, boolean retried) {}
-
-    /** The verdicts of one try, and how long to wait before the next (the answer's Retry-After). */
-    private record Attempt(List<Verdict> verdicts, long retryAfterMillis) {}
-
-    /** Sends {@code pending} to a gateway (null: the request as first prepared). */
-    private interface Try {
-        CompletableFuture<Attempt> send(URI gateway, List<Pending> pending);
-    }
-
-    /** A batch item without a verdict: its shard was moving; the batch answer carries no Retry-After. */
-    static final long RETRY_UNAVAILABLE_ITEM_MS = 1_000;
 
     private CompletableFuture<Verdict> single(BiFunction<URI, byte[], HttpRequest> request,
                                               byte[] certificate, Supplier<byte[]> fresh, boolean good, byte[] expected) {
         Verdict[] out = new Verdict[1];
-        Try once = (g, pending) -> {
-            HttpRequest req = request.apply(g == null ? gateway() : g, pending.get(0).certificate());
+        GatewayFleet.Try once = (g, pending) -> {
+            HttpRequest req = request.apply(g == null ? fleet.gateway() : g, pending.get(0).certificate());
             return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, error) -> {
-                Verdict v = readVerdict(resp, error, expected);
+                Verdict v = Answers.readVerdict(resp, error, expected);
                 if (error != null) {
-                    noted(req.uri(), ((Verdict.Failed) v).error());
+                    fleet.noted(req.uri(), ((Verdict.Failed) v).error());
                 }
-                return new Attempt(List.of(v), resp == null ? 0 : retryAfterMillis(resp));
+                return new GatewayFleet.Attempt(List.of(v), resp == null ? 0 : GatewayFleet.retryAfterMillis(resp));
             });
         };
-        return rounds(once, List.of(new Pending(0, certificate, fresh, false, false)), out, good, expected, 1,
-                System.nanoTime() + Math.max(timeout.toNanos(), RETRY_WINDOW_NANOS), 0).thenApply(done -> out[0]);
-    }
-
-    /**
-     * One round of tries after {@code delayMillis}, then another for what got no verdict, until
-     * every item has one, {@link #MAX_ATTEMPTS} or the deadline.
-     */
-    private CompletableFuture<Void> rounds(Try attempt, List<Pending> pending, Verdict[] out, boolean good, byte[] expected,
-                                           int round, long deadline, long delayMillis) {
-        Executor after = delayMillis > 0 ? CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS, executor)
-                : executor;
-        long[] sent = new long[1];
-        return CompletableFuture.supplyAsync(() -> {
-                    sent[0] = System.nanoTime();
-                    return round == 1 ? null : gateway();
-                }, after)
-                .thenCompose(g -> connections.acquire().thenCompose(x -> attempt.send(g, pending))
-                        .whenComplete((a, e) -> connections.release()))
-                .thenCompose(a -> {
-                    List<Pending> again = new ArrayList<>();
-                    boolean mayRetry = round < MAX_ATTEMPTS && System.nanoTime() < deadline;
-                    for (int k = 0; k < pending.size(); k++) {
-                        Pending p = pending.get(k);
-                        Verdict v = a.verdicts().get(k);
-                        String reason = v instanceof Verdict.Rejected r ? r.reason() : "";
-                        if (v instanceof Verdict.Failed f && mayRetry) {
-                            retries.increment();
-                            // refused before any gateway took it: it cannot have been accepted
-                            boolean maybeAccepted = !f.error().startsWith("connect");
-                            if (maybeAccepted) {
-                                unavailableRetries.increment();
-                            }
-                            again.add(new Pending(p.index(), p.certificate(), p.fresh(), p.inDoubt() || maybeAccepted, true));
-                        } else if (good && p.inDoubt() && reason.equals("REPLAY")) {
-                            // only our own earlier try can have been accepted: a good certificate is sent by nobody else
-                            acceptedBefore.increment();
-                            out[p.index()] = Verdict.ACCEPTED;
-                        } else if (good && p.retried() && p.fresh() != null && mayRetry
-                                && reason.equals("REPLAY_WINDOW_RESET")) {
-                            freshAfterReset.increment();
-                            again.add(new Pending(p.index(), p.fresh().get(), null, false, true));
-                        } else {
-                            out[p.index()] = v;
-                        }
-                    }
-                    if (again.isEmpty()) {
-                        if (round == 1) {
-                            firstTry.recordValue(Math.min(TimeUnit.HOURS.toMicros(1), (System.nanoTime() - sent[0]) / 1000));
-                        }
-                        return CompletableFuture.completedFuture(null);
-                    }
-                    return rounds(attempt, again, out, good, expected, round + 1, deadline,
-                            Math.max(MIN_RETRY_MS, a.retryAfterMillis()));
-                });
-    }
-
-    static final long MIN_RETRY_MS = 100;
-
-    /** The answer's Retry-After in milliseconds (seconds form only), else 1 s for a 503, else 0. */
-    private static long retryAfterMillis(HttpResponse<byte[]> resp) {
-        try {
-            return resp.headers().firstValue("Retry-After").map(v -> Long.parseLong(v.trim()) * 1000)
-                    .orElse(resp.statusCode() == 503 ? 1000L : 0L);
-        } catch (NumberFormatException httpDate) {
-            return 1000;
-        }
+        return fleet.rounds(once, List.of(new GatewayFleet.Pending(0, certificate, fresh, false, false)), out, good, expected, 1,
+                System.nanoTime() + fleet.deadline(timeout), 0).thenApply(done -> out[0]);
     }
 
     private HttpRequest jsonPost(String path, JsonNode body) {
@@ -438,26 +243,7 @@ public final class GatewayClient {
 
     private CompletableFuture<Verdict> verdictOf(HttpRequest req, byte[] expectedPlaintext) {
         return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
-                .handle((resp, error) -> readVerdict(resp, error, expectedPlaintext));
-    }
-
-    private static Verdict readVerdict(HttpResponse<byte[]> resp, Throwable error, byte[] expectedPlaintext) {
-        if (error != null) {
-            return Verdict.failed(Answers.transportError(error));
-        }
-        if (resp.statusCode() >= 500) {
-            return Verdict.failed(Answers.httpError(resp));
-        }
-        try {
-            JsonNode node = JSON.readTree(resp.body());
-            if (!node.has("outcome")) {
-                // a 4xx that is not a verdict (BAD_JSON, UNSUPPORTED_MEDIA_TYPE...): the simulator's fault
-                return Verdict.failed(Answers.httpError(resp));
-            }
-            return Answers.verdictOf(node, expectedPlaintext);
-        } catch (IOException e) {
-            return Verdict.failed("unreadable-answer-" + resp.statusCode());
-        }
+                .handle((resp, error) -> Answers.readVerdict(resp, error, expectedPlaintext));
     }
 
 

@@ -44,9 +44,9 @@ public final class NodeLossDrill implements Consumer<IntervalSample> {
 
     @Override
     public void accept(IntervalSample s) {
-        long retries = client.unavailableRetries();
+        long retries = client.fleet().unavailableRetries();
         rows.add(new Row(s.t(), s.itemsPerSecond(), s.failures(), retries - lastRetries, s.wrong(),
-                client.takeFirstTryLatencies()));
+                client.fleet().takeFirstTryLatencies()));
         lastRetries = retries;
         if (killedAt == null && s.t() >= killAtSeconds) {
             killedAt = s.t();
@@ -134,7 +134,7 @@ public final class NodeLossDrill implements Consumer<IntervalSample> {
                 + "%.1f ms from the kill to full service (%.1fx; target <= 5x)%n", p99Before, p99During,
                 p99Before == 0 ? 0 : p99During / p99Before);
         out.printf(Locale.ROOT, "drill: gateway fleet: %,d items sent again, %,d good items accepted before (REPLAY on a "
-                + "retry), %,d sent again as a fresh certificate after REPLAY_WINDOW_RESET%n", client.retries(),
-                client.acceptedBefore(), client.freshAfterReset());
+                + "retry), %,d sent again as a fresh certificate after REPLAY_WINDOW_RESET%n", client.fleet().retries(),
+                client.fleet().acceptedBefore(), client.fleet().freshAfterReset());
     }
 }

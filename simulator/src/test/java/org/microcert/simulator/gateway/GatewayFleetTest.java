@@ -80,12 +80,12 @@ class GatewayFleetTest {
         script.add(new String[] {"403", REPLAY});
         // the dead gateway first (round-robin), then the live one twice
         assertEquals(Verdict.ACCEPTED, client.authenticate(new byte[] {1}, () -> new byte[] {2}).get());
-        assertEquals(1, client.acceptedBefore());
-        assertEquals(2, client.retries(), "the refused connection and the 503");
+        assertEquals(1, client.fleet().acceptedBefore());
+        assertEquals(2, client.fleet().retries(), "the refused connection and the 503");
         // the dead gateway is left alone now: the next request goes to the live one at once
         script.add(new String[] {"200", "{\"outcome\":\"ACCEPTED\"}"});
         assertEquals(Verdict.ACCEPTED, client.authenticate(new byte[] {3}, () -> new byte[] {4}).get());
-        assertEquals(2, client.retries());
+        assertEquals(2, client.fleet().retries());
     }
 
     @Test
@@ -93,7 +93,7 @@ class GatewayFleetTest {
         script.add(new String[] {"503", UNAVAILABLE});
         script.add(new String[] {"403", REPLAY});
         assertEquals(Verdict.rejected("REPLAY"), client.authenticate(new byte[] {1}).get());
-        assertEquals(0, client.acceptedBefore());
+        assertEquals(0, client.fleet().acceptedBefore());
     }
 
     @Test
@@ -108,7 +108,7 @@ class GatewayFleetTest {
         GatewayClient.PreparedBatch batch = client.prepareBatch(List.of(new byte[] {10}, new byte[] {11}), fresh);
         // prepared for the dead gateway (round-robin): refused, then sent whole to the live one
         assertEquals(List.of(Verdict.ACCEPTED, Verdict.ACCEPTED), client.send(batch).get());
-        assertEquals(1, client.freshAfterReset());
+        assertEquals(1, client.fleet().freshAfterReset());
         synchronized (received) {
             assertEquals(3, received.size(), received.toString());
             assertEquals("/v1/authenticate/batch {\"certificates\":[\"" + b64a + "\",\"" + b64b + "\"]}", received.get(0));
