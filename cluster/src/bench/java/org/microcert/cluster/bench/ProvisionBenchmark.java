@@ -22,7 +22,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.microcert.cluster.TestFleet;
 import org.microcert.cluster.TestNode;
-import org.microcert.cluster.http.BearerTokens;
 import org.microcert.ops.cassandra.CassandraExtension;
 import org.microcert.ops.cassandra.CassandraServer;
 import org.microcert.ops.cassandra.TestCassandra;
@@ -33,10 +32,12 @@ import org.microcert.ops.cassandra.TestCassandra;
  * in the same run: raw java-driver inserts of one row per sensor (a journal-sized blob), at most
  * 256 in flight. Prints sensors/s for each import round (each a fresh manifest of new sensors) and
  * the ratio import / raw inserts. The node runs in this JVM with the software card; its card state
- * file (the ledger, fsync'd per group commit) lives in a temporary directory.
+ * file (the ledger, fsync'd per group commit) lives in a temporary directory. One node per import
+ * parallelism given ({@code microcert.http.import-parallelism}, default 8 and 256), one after the
+ * other on the same Cassandra, each with a card state file of its own.
  *
  * <pre>bash -c 'source ops/lib/launcher.sh && mc_exec test cluster org.microcert.cluster.bench.ProvisionBenchmark \
- *   -Xmx1g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 -- [SENSORS=20000] [ROUNDS=2]'</pre>
+ *   -Xmx1g -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 -- [SENSORS=20000] [ROUNDS=2] [PARALLELISM...]'</pre>
  */
 public final class ProvisionBenchmark {
 
@@ -48,6 +49,8 @@ public final class ProvisionBenchmark {
     public static void main(String[] args) throws Exception {
         int sensors = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int[] parallelisms = args.length > 2
+                ? java.util.Arrays.stream(args, 2, args.length).mapToInt(Integer::parseInt).toArray() : new int[] {8, 256};
         Path dir = Files.createTempDirectory("bench-provision");
         System.out.printf("bench provisioning: %d sensors per import round, %d rounds (the first warms the JIT), %d cores%n",
                 sensors, rounds, Runtime.getRuntime().availableProcessors());
@@ -55,28 +58,35 @@ public final class ProvisionBenchmark {
                 CassandraServer.ClientSecurity.NONE)) {
             TestCassandra cassandra = shared.cassandra();
             TestFleet fleet = new TestFleet(dir.resolve("card"));
-            Path tokens = dir.resolve("tokens");
-            Files.writeString(tokens, BearerTokens.sha256Hex(TOKEN) + " operator bench\n");
-            Config config = ConfigFactory.parseString("""
-                    microcert.http.tokens-file = "%s"
-                    microcert.http.ask-timeout = 40s
-                    """.formatted(tokens)).withFallback(TestNode.cassandraJournal(cassandra, "bench"));
+            Config config = TestNode.cassandraWithOperator(cassandra, "bench", dir, TOKEN, "bench", "");
             double raw = rawInserts(cassandra, sensors);
             System.out.printf("RESULT raw java-driver inserts (one row per sensor, 256 in flight): %,.0f rows/s%n", raw);
-            try (TestNode node = new TestNode("ProvisionBench", config, fleet.openCard("bench"))) {
-                awaitReady(node);
-                long nextId = 0x0B0000000000L;
-                for (int round = 1; round <= rounds; round++) {
-                    byte[] manifest = manifest(fleet, nextId, sensors);
-                    nextId += sensors;
-                    long start = System.nanoTime();
-                    JsonNode summary = importManifest(node, manifest);
-                    double seconds = (System.nanoTime() - start) / 1e9;
-                    long provisioned = summary.get("provisioned").asLong();
-                    double rate = provisioned / seconds;
-                    System.out.printf("RESULT import round %d: %,d of %d provisioned in %.1f s: %,.0f sensors/s, "
-                                    + "ratio to raw inserts %.3f (failed %d)%n", round, provisioned, sensors, seconds, rate,
-                            rate / raw, summary.get("failed").asLong());
+            long cassandraPid = shared.cassandra().server().orElseThrow().pid();
+            long nextId = 0x0B0000000000L;
+            for (int parallelism : parallelisms) {
+                Config nodeConfig = ConfigFactory.parseString("microcert.http.import-parallelism = " + parallelism)
+                        .withFallback(config);
+                try (TestNode node = new TestNode("ProvisionBench" + parallelism, nodeConfig,
+                        fleet.openCard("bench-" + parallelism))) {
+                    awaitReady(node);
+                    for (int round = 1; round <= rounds; round++) {
+                        byte[] manifest = manifest(fleet, nextId, sensors);
+                        nextId += sensors;
+                        double nodeCpu = cpuSeconds(ProcessHandle.current().pid());
+                        double dbCpu = cpuSeconds(cassandraPid);
+                        long start = System.nanoTime();
+                        JsonNode summary = importManifest(node, manifest);
+                        double seconds = (System.nanoTime() - start) / 1e9;
+                        nodeCpu = cpuSeconds(ProcessHandle.current().pid()) - nodeCpu;
+                        dbCpu = cpuSeconds(cassandraPid) - dbCpu;
+                        long provisioned = summary.get("provisioned").asLong();
+                        double rate = provisioned / seconds;
+                        System.out.printf("RESULT import-parallelism %d, round %d: %,d of %d provisioned in %.1f s: "
+                                        + "%,.0f sensors/s, ratio to raw inserts %.3f (failed %d); CPU per sensor: "
+                                        + "node (this JVM) %.2f ms, Cassandra %.2f ms%n", parallelism, round,
+                                provisioned, sensors, seconds, rate, rate / raw, summary.get("failed").asLong(),
+                                1000 * nodeCpu / provisioned, 1000 * dbCpu / provisioned);
+                    }
                 }
             }
         }
@@ -112,6 +122,13 @@ public final class ProvisionBenchmark {
             }
             return best;
         }
+    }
+
+    /** User and system CPU of a process so far (Linux /proc), in seconds. */
+    static double cpuSeconds(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // fields from the 3rd on
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime: clock ticks (USER_HZ 100)
     }
 
     static byte[] manifest(TestFleet fleet, long firstId, int sensors) {

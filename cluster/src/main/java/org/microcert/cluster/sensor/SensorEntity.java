@@ -1,6 +1,7 @@
 package org.microcert.cluster.sensor;
 
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -340,17 +341,43 @@ public final class SensorEntity
         if (outcome.event() == null) {
             return Effect().reply(replyTo, outcome.reply().apply(state));
         }
+        if (outcome.ledger() != null) {
+            // The card's group commit (many sensors per fsync) runs off this dispatcher: the entity
+            // takes its next command at once, the answer goes out once the ledger holds the change.
+            return Effect().persist(outcome.event()).thenRun(s -> {
+                afterPersist(outcome);
+                OperatorReply reply = outcome.reply().apply(s);
+                Runnable failed = () -> context.getLog().error("sensor {}: the card's ledger could not record {}; "
+                        + "not answered", sensorId, outcome.event().getClass().getSimpleName());
+                CompletionStage<Void> durable;
+                try {
+                    durable = outcome.ledger().get();
+                } catch (RuntimeException e) {
+                    failed.run();
+                    return;
+                }
+                durable.whenComplete((ok, failure) -> {
+                    if (failure == null) {
+                        replyTo.tell(reply);
+                    } else {
+                        failed.run();
+                    }
+                });
+            }).thenNoReply();
+        }
         return Effect().persist(outcome.event())
-                .thenRun(s -> {
-                    if (outcome.afterPersist() != null) {
-                        outcome.afterPersist().run();
-                    }
-                    if (outcome.event() instanceof SensorEvent.Provisioned) {
-                        listener.provisioned();
-                        passivation.provisioned();
-                    }
-                })
+                .thenRun(s -> afterPersist(outcome))
                 .thenReply(replyTo, s -> outcome.reply().apply(s));
+    }
+
+    private void afterPersist(KeyLifecycle.Outcome outcome) {
+        if (outcome.afterPersist() != null) {
+            outcome.afterPersist().run();
+        }
+        if (outcome.event() instanceof SensorEvent.Provisioned) {
+            listener.provisioned();
+            passivation.provisioned();
+        }
     }
 
     private SensorStatus status(SensorRecord s) {
