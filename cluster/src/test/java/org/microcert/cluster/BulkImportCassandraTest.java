@@ -30,7 +30,8 @@ import org.microcert.protocol.SensorChip;
  * The bulk import with many sensors in flight on the real Cassandra: every line answered
  * PROVISIONED is in the journal and in the card's ledger (the group-committed state file and
  * reference log, read back from disk), the tamper audit is exact sensor by sensor, and the same
- * manifest again is ALREADY_PROVISIONED line by line (the journal decides, not the node's memory).
+ * manifest again is ALREADY_PROVISIONED line by line (the journal decides, not the node's memory);
+ * the audit trail, written in batches under that load, holds every line's intent and outcome.
  */
 @ExtendWith(CassandraExtension.class)
 class BulkImportCassandraTest {
@@ -74,6 +75,22 @@ class BulkImportCassandraTest {
                 JournalAudit.Report report = JournalAudit.audit(auditCard, auditCard.readStateFile(state), refs, scan);
                 assertTrue(report.clean(), String.join("\n", report.lines()));
                 assertEquals(SENSORS, report.sealedRecords());
+
+                // the audit trail (group-committed in batches): each line's intent and outcome, twice
+                java.util.Map<String, List<String>> audited = new java.util.TreeMap<>();
+                java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+                for (var row : session.execute("SELECT action, result, sensor_id FROM import_it_journal.audit_trail "
+                        + "WHERE day IN (?, ?)", today.minusDays(1), today)) {
+                    if (row.getString("action").equals("IMPORT")) {
+                        audited.computeIfAbsent(row.getString("sensor_id"), k -> new ArrayList<>()).add(row.getString("result"));
+                    }
+                }
+                assertEquals(new java.util.TreeSet<>(ids), audited.keySet());
+                for (var e : audited.entrySet()) {
+                    List<String> results = new ArrayList<>(e.getValue());
+                    java.util.Collections.sort(results);
+                    assertEquals(List.of("ALREADY_PROVISIONED", "OK", "REQUESTED", "REQUESTED"), results, e.getKey());
+                }
             }
         }
     }
