@@ -1,7 +1,9 @@
 package org.microcert.cluster.bench;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
@@ -94,12 +96,14 @@ public final class ProvisionBenchmark {
 
     /** The key database's speed here: one row of a journal event's size per sensor, as fast as the driver goes. */
     static double rawInserts(TestCassandra cassandra, int rows) throws Exception {
-        try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
-                .withLocalDatacenter(TestCassandra.LOCAL_DATACENTER).build()) {
-            session.execute("CREATE KEYSPACE IF NOT EXISTS bench_raw WITH replication = "
-                    + "{'class': 'SimpleStrategy', 'replication_factor': 1}");
-            session.execute("CREATE TABLE IF NOT EXISTS bench_raw.rows (id text, seq bigint, event blob, "
-                    + "PRIMARY KEY (id, seq))");
+        // the configured contact point only (addContactPoint would add to the driver's default 127.0.0.1:9042)
+        try (CqlSession session = CqlSession.builder().withConfigLoader(DriverConfigLoader.fromString(cassandra.driverConfig()))
+                .build()) {
+            // schema changes take seconds on a busy machine: more than the driver's 2 s default
+            session.execute(SimpleStatement.newInstance("CREATE KEYSPACE IF NOT EXISTS bench_raw WITH replication = "
+                    + "{'class': 'SimpleStrategy', 'replication_factor': 1}").setTimeout(Duration.ofMinutes(1)));
+            session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS bench_raw.rows (id text, seq bigint, "
+                    + "event blob, PRIMARY KEY (id, seq))").setTimeout(Duration.ofMinutes(1)));
             PreparedStatement insert = session.prepare("INSERT INTO bench_raw.rows (id, seq, event) VALUES (?, 1, ?)");
             byte[] event = new byte[200];
             double best = 0;
