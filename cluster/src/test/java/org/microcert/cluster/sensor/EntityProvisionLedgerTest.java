@@ -44,22 +44,27 @@ class EntityProvisionLedgerTest extends SensorEntityFixture {
                 });
     }
 
-    ActorRef<Command> spawn(long id, EncryptionCard c) {
+    /**
+     * Spawns sensor {@code id} on a card whose ledger answers with {@code durable}, asks it to provision
+     * (answer to {@code provisioned}), then its status: answered after the provisioning's event
+     * (commands are handled in order), while the provisioning's ledger write is still pending.
+     */
+    Done provisionPending(long id, CompletableFuture<Void> durable, TestProbe<OperatorReply> provisioned) {
         SensorId sensor = new SensorId(id);
-        return testKit.spawn(SensorEntity.create(sensor, PersistenceId.of("Sensor", sensor.toString()), c, settings(true)));
+        SensorChip c = TestFleet.chip(id, START);
+        ActorRef<Command> entity = testKit.spawn(SensorEntity.create(sensor, PersistenceId.of("Sensor", sensor.toString()),
+                holdingLedger(durable), settings(true)));
+        entity.tell(new Provision(fleet.transportEnvelope(c), "olga", provisioned.ref()));
+        TestProbe<OperatorReply> status = testKit.createTestProbe();
+        entity.tell(new GetStatus(status.ref()));
+        return assertInstanceOf(Done.class, status.receiveMessage());
     }
 
     @Test
     void theAnswerWaitsForTheLedgerWhileTheEntityGoesOn() {
         CompletableFuture<Void> durable = new CompletableFuture<>();
-        SensorChip c = TestFleet.chip(0x5EED01L, START);
-        ActorRef<Command> entity = spawn(0x5EED01L, holdingLedger(durable));
         TestProbe<OperatorReply> provisioned = testKit.createTestProbe();
-        entity.tell(new Provision(fleet.transportEnvelope(c), "olga", provisioned.ref()));
-        TestProbe<OperatorReply> status = testKit.createTestProbe();
-        entity.tell(new GetStatus(status.ref()));
-        // answered after the provisioning's event (commands are handled in order), before its ledger write
-        assertEquals("ACTIVE", assertInstanceOf(Done.class, status.receiveMessage()).status().status());
+        assertEquals("ACTIVE", provisionPending(0x5EED01L, durable, provisioned).status().status());
         provisioned.expectNoMessage(Duration.ofMillis(300));
         durable.complete(null);
         assertEquals("ACTIVE", assertInstanceOf(Done.class, provisioned.receiveMessage()).status().status());
@@ -68,13 +73,8 @@ class EntityProvisionLedgerTest extends SensorEntityFixture {
     @Test
     void aFailedLedgerWriteIsNeverAcknowledged() {
         CompletableFuture<Void> durable = new CompletableFuture<>();
-        SensorChip c = TestFleet.chip(0x5EED02L, START);
-        ActorRef<Command> entity = spawn(0x5EED02L, holdingLedger(durable));
         TestProbe<OperatorReply> provisioned = testKit.createTestProbe();
-        entity.tell(new Provision(fleet.transportEnvelope(c), "olga", provisioned.ref()));
-        TestProbe<OperatorReply> status = testKit.createTestProbe();
-        entity.tell(new GetStatus(status.ref()));
-        status.receiveMessage(); // the provisioning's event is persisted, its ledger write pending
+        assertEquals("ACTIVE", provisionPending(0x5EED02L, durable, provisioned).status().status());
         durable.completeExceptionally(new CardException(CardException.Reason.IO, "disk full"));
         provisioned.expectNoMessage(Duration.ofMillis(500));
     }
