@@ -34,6 +34,25 @@ public final class TestNode implements AutoCloseable {
                 .withFallback(ConfigFactory.parseResources("persistence-dev.conf"));
     }
 
+    /**
+     * A node on the test Cassandra ({@link #cassandraJournal}) that accepts {@code token} as operator
+     * {@code operator} (its tokens file written in {@code dir}), with a 40 s ask timeout (the first
+     * write creates the keyspaces: slow on a busy machine); {@code extra}: more settings (HOCON).
+     */
+    public static Config cassandraWithOperator(TestCassandra cassandra, String prefix, java.nio.file.Path dir,
+                                               String token, String operator, String extra) {
+        java.nio.file.Path tokens = dir.resolve("tokens");
+        try {
+            java.nio.file.Files.writeString(tokens,
+                    org.microcert.cluster.http.BearerTokens.sha256Hex(token) + " operator " + operator + "\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return ConfigFactory.parseString("microcert.http.tokens-file = \"" + tokens + "\"\n"
+                        + "microcert.http.ask-timeout = 40s\n" + extra)
+                .withFallback(cassandraJournal(cassandra, prefix));
+    }
+
     /** An in-memory journal and snapshot store (Pekko's persistence testkit). */
     public static Config inMemoryJournal() {
         return PersistenceTestKitPlugin.getInstance().config()

@@ -66,20 +66,30 @@ public final class ManifestImport {
 
         List<Line> feed(ByteString chunk, int maxLine) {
             List<Line> out = new ArrayList<>();
-            for (int i = 0; i < chunk.length(); i++) {
-                byte b = chunk.apply(i);
-                if (b == '\n') {
+            // whole runs between newlines, not byte by byte: a ByteString's apply(i) walks its parts
+            byte[] bytes = chunk.toArrayUnsafe();
+            int start = 0;
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == '\n') {
+                    append(bytes, start, i, maxLine);
                     finish(out);
-                } else if (!oversize) {
-                    if (current.size() >= maxLine) {
-                        oversize = true;
-                        current.reset();
-                    } else {
-                        current.write(b);
-                    }
+                    start = i + 1;
                 }
             }
+            append(bytes, start, bytes.length, maxLine);
             return out;
+        }
+
+        private void append(byte[] bytes, int from, int to, int maxLine) {
+            if (oversize || from == to) {
+                return;
+            }
+            if (to - from > maxLine - current.size()) {
+                oversize = true;
+                current.reset();
+            } else {
+                current.write(bytes, from, to - from);
+            }
         }
 
         void finish(List<Line> out) {

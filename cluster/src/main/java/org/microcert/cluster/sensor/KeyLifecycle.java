@@ -1,6 +1,7 @@
 package org.microcert.cluster.sensor;
 
 import java.time.Instant;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.microcert.cluster.sensor.SensorMessages.Done;
@@ -36,8 +37,15 @@ final class KeyLifecycle {
      * What an operation decided. {@code event}: to persist, or null (answer at once).
      * {@code reply}: the answer, from the state after the event. {@code afterPersist}: the card's
      * set-digest bookkeeping and the wipe of a replaced seed, run once the event is durable (null: none).
+     * {@code ledger}: instead of {@code afterPersist}, card bookkeeping that does not block the
+     * entity: started once the event is durable, the reply goes out when its stage completes (null: none).
      */
-    record Outcome(SensorEvent event, Function<SensorRecord, OperatorReply> reply, Runnable afterPersist) {
+    record Outcome(SensorEvent event, Function<SensorRecord, OperatorReply> reply, Runnable afterPersist,
+                   Supplier<CompletionStage<Void>> ledger) {
+
+        Outcome(SensorEvent event, Function<SensorRecord, OperatorReply> reply, Runnable afterPersist) {
+            this(event, reply, afterPersist, null);
+        }
 
         static Outcome answer(OperatorReply reply) {
             return new Outcome(null, s -> reply, null);
@@ -101,8 +109,9 @@ final class KeyLifecycle {
             return cardRefusal(e);
         }
         String digest = card.digest(sealed).toString();
+        // the card's ledger write joins a group commit; the entity goes on meanwhile (SensorEntity#apply)
         return new Outcome(new SensorEvent.Provisioned(sealed, digest, clock.get(), actor),
-                s -> new Done(status.apply(s), null), () -> card.recordStored(sealed));
+                s -> new Done(status.apply(s), null), null, () -> card.recordStoredAsync(sealed));
     }
 
     /**

@@ -4,12 +4,10 @@ import java.time.Duration;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -79,81 +77,6 @@ public final class SensorEntity
         SensorSharding.init(system, card, settings, ledger);
     }
 
-    /** The behavior of one sensor, outside sharding too (entity tests). */
-    public static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                           SensorSettings settings) {
-        return create(sensorId, persistenceId, card, settings, ReplayLedger.NONE, null,
-                Passivation.UNUSED_AFTER_PROVISION, settings.newSeedCache(1));
-    }
-
-    /** As {@link #create(SensorId, PersistenceId, EncryptionCard, SensorSettings)}, with a replay ledger (tests). */
-    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                    SensorSettings settings, ReplayLedger ledger) {
-        return create(sensorId, persistenceId, card, settings, ledger, null, Passivation.UNUSED_AFTER_PROVISION,
-                settings.newSeedCache(1));
-    }
-
-    /** As the create below, with a seed cache of its own (tests). */
-    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                    SensorSettings settings, ReplayLedger ledger,
-                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision) {
-        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, settings.newSeedCache(1),
-                null);
-    }
-
-    /** As the full create below, recording unknown ids nowhere. */
-    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                    SensorSettings settings, ReplayLedger ledger,
-                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
-                                    SeedCache seeds) {
-        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, seeds, null);
-    }
-
-    /** As the full create below, with a seed cache of its own (tests). */
-    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                    SensorSettings settings, ReplayLedger ledger,
-                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
-                                    UnknownSensors unknown) {
-        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision,
-                settings.newSeedCache(1), unknown);
-    }
-
-    /** As the full create below, telling its life to nobody. */
-    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                    SensorSettings settings, ReplayLedger ledger,
-                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
-                                    SeedCache seeds, UnknownSensors unknown) {
-        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, seeds, unknown,
-                RecoveryListener.NONE);
-    }
-
-    /**
-     * Hosted by {@code shard} (null outside sharding); see {@link Passivation} for {@code unusedAfterProvision}.
-     * {@code seeds}: the node's cache of opened seeds, shared by its entities. {@code unknown}: where
-     * the entity, stopping unprovisioned, records its id (null: nowhere). {@code listener}: told of its
-     * recovery, provisioning and stop ({@link RecoveryGate}).
-     */
-    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                    SensorSettings settings, ReplayLedger ledger,
-                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
-                                    SeedCache seeds, UnknownSensors unknown, RecoveryListener listener) {
-        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, seeds, unknown,
-                listener, ShardFence.NONE);
-    }
-
-    /**
-     * As above, fenced by {@code fence}: this node's hold on the sensor's shard lease, checked before
-     * any accept or journal write (docs/cluster.md "Fencing").
-     */
-    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
-                                    SensorSettings settings, ReplayLedger ledger,
-                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
-                                    SeedCache seeds, UnknownSensors unknown, RecoveryListener listener,
-                                    ShardFence fence) {
-        return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, ledger, shard,
-                unusedAfterProvision, seeds, unknown, listener, fence));
-    }
-
     private final ActorContext<Command> context;
     private final SensorId sensorId;
     private final SensorSettings settings;
@@ -174,7 +97,7 @@ public final class SensorEntity
     private long rejected;
     private boolean counted;
 
-    private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
+    SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
                          EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
                          ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision, SeedCache seeds,
                          UnknownSensors unknown, RecoveryListener listener, ShardFence fence) {
@@ -370,22 +293,35 @@ public final class SensorEntity
         if (!fence.held()) {
             return Effect().reply(replyTo, ShardFence.REFUSED);
         }
+        if (outcome.ledger() != null) {
+            // The card's group commit (many sensors per fsync) runs off this dispatcher: the entity
+            // takes its next command at once, the answer goes out once the ledger holds the change.
+            return Effect().persist(outcome.event()).thenRun(s -> {
+                afterPersist(outcome);
+                OperatorReply reply = outcome.reply().apply(s);
+                LedgerReply.whenDurable(outcome.ledger(), () -> replyTo.tell(fence.held() ? reply : ShardFence.REFUSED),
+                        () -> context.getLog().error("sensor {}: the card's ledger could not record {}; not answered",
+                                sensorId, outcome.event().getClass().getSimpleName()));
+            }).thenNoReply();
+        }
         return Effect().persist(outcome.event())
-                .thenRun(s -> {
-                    if (outcome.afterPersist() != null) {
-                        outcome.afterPersist().run();
-                    }
-                    if (outcome.event() instanceof SensorEvent.Provisioned) {
-                        listener.provisioned();
-                        passivation.provisioned();
-                    }
-                })
+                .thenRun(s -> afterPersist(outcome))
                 // done only if written while the lease held (a new owner then recovers it), else retry
                 .thenReply(replyTo, s -> fence.held() ? outcome.reply().apply(s) : ShardFence.REFUSED);
     }
 
     private Verdict fenced() {
         return ShardFence.unavailable(sensorId, clock.now().getEpochSecond());
+    }
+
+    private void afterPersist(KeyLifecycle.Outcome outcome) {
+        if (outcome.afterPersist() != null) {
+            outcome.afterPersist().run();
+        }
+        if (outcome.event() instanceof SensorEvent.Provisioned) {
+            listener.provisioned();
+            passivation.provisioned();
+        }
     }
 
     private SensorStatus status(SensorRecord s) {

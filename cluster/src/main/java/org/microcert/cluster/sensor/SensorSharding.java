@@ -72,7 +72,7 @@ public final class SensorSharding {
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> {
             SensorId id = SensorId.parse(ctx.getEntityId());
             return UnknownSensorGate.create(id, ctx.getShard(), unknown, metrics, now,
-                    () -> gate.start(id, ctx.getShard(), now, listener -> SensorEntity.create(id,
+                    () -> gate.start(id, ctx.getShard(), now, listener -> SensorEntities.create(id,
                             PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings, ledger, ctx.getShard(),
                             Passivation.UNUSED_AFTER_PROVISION, seeds, unknown, listener, fences.apply(ctx.getEntityId()))));
         }).withStopMessage(new Stop()));

@@ -1,5 +1,10 @@
 package org.microcert.cluster.trail;
 
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchableStatement;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import java.time.Instant;
@@ -53,24 +58,91 @@ public final class CassandraAuditTrail implements AuditTrail {
                 .thenApply(d -> null);
     }
 
+    /**
+     * Records are group-committed: one goes out at once while fewer than {@value #MAX_WRITES_IN_FLIGHT}
+     * writes are in flight; the ones that arrive meanwhile wait and go together, up to
+     * {@value #MAX_BATCH} of one day in an unlogged batch. A batch within one partition is a single
+     * mutation (and no batch-size warning), so a bulk import's two records per sensor cost the key
+     * database a fraction of a write each. Each record's stage still completes only once its own
+     * row is stored, and fails when its batch's write fails.
+     */
     @Override
     public CompletionStage<Void> record(AuditRecord r) {
         AUDIT_LOG.info(r.toLogLine());
-        return session.executeWrite("INSERT INTO " + table
-                                + " (day, time, id, actor, role, action, sensor_id, result, detail, request_id)"
-                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        day(r.time()), r.time(), Uuids.random(), r.actor(), r.role(), r.action(), r.sensorId(),
-                        r.result(), r.detail(), r.requestId())
-                .handleAsync((done, failure) -> {
-                    if (failure != null) {
-                        // The log line above already holds the record; the store is caught up by nobody,
-                        // so say it loudly.
-                        LOG.error("audit record not stored in Cassandra (kept in the audit log): {} {}",
-                                r.action(), failure.toString());
-                        throw new IllegalStateException("audit store unavailable");
+        Pending p = new Pending(r, Uuids.random(), new CompletableFuture<>());
+        synchronized (queued) {
+            queued.add(p);
+        }
+        drain();
+        return p.stored();
+    }
+
+    static final int MAX_BATCH = 100;
+    static final int MAX_WRITES_IN_FLIGHT = 4;
+
+    private record Pending(AuditRecord record, java.util.UUID id, CompletableFuture<Void> stored) {}
+
+    private final java.util.ArrayDeque<Pending> queued = new java.util.ArrayDeque<>();
+    private int writing; // guarded by queued
+    private volatile CompletionStage<PreparedStatement> insert;
+
+    private void drain() {
+        while (true) {
+            List<Pending> batch = new ArrayList<>();
+            synchronized (queued) {
+                if (writing >= MAX_WRITES_IN_FLIGHT || queued.isEmpty()) {
+                    return;
+                }
+                writing++;
+                LocalDate day = day(queued.peek().record().time());
+                while (!queued.isEmpty() && batch.size() < MAX_BATCH && day(queued.peek().record().time()).equals(day)) {
+                    batch.add(queued.poll());
+                }
+            }
+            write(batch).whenCompleteAsync((done, failure) -> {
+                synchronized (queued) {
+                    writing--;
+                }
+                if (failure != null) {
+                    // The log lines above already hold the records; the store is caught up by nobody,
+                    // so say it loudly.
+                    LOG.error("{} audit record(s) not stored in Cassandra (kept in the audit log), the first {}: {}",
+                            batch.size(), batch.get(0).record().action(), failure.toString());
+                }
+                for (Pending p : batch) {
+                    if (failure == null) {
+                        p.stored().complete(null);
+                    } else {
+                        p.stored().completeExceptionally(new IllegalStateException("audit store unavailable"));
                     }
-                    return null;
-                }, executor);
+                }
+                drain();
+            }, executor);
+        }
+    }
+
+    private CompletionStage<?> write(List<Pending> batch) {
+        CompletionStage<PreparedStatement> prepared = insert;
+        if (prepared == null) {
+            prepared = session.prepare("INSERT INTO " + table
+                    + " (day, time, id, actor, role, action, sensor_id, result, detail, request_id)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            insert = prepared;
+        }
+        return prepared.thenComposeAsync(ps -> {
+            List<BatchableStatement<?>> rows = new ArrayList<>(batch.size());
+            for (Pending p : batch) {
+                AuditRecord r = p.record();
+                rows.add(ps.bind(day(r.time()), r.time(), p.id(), r.actor(), r.role(), r.action(), r.sensorId(),
+                        r.result(), r.detail(), r.requestId()));
+            }
+            return session.executeWrite(rows.size() == 1 ? (BoundStatement) rows.get(0)
+                    : BatchStatement.newInstance(DefaultBatchType.UNLOGGED, rows));
+        }, executor).whenComplete((d, failure) -> {
+            if (failure != null) {
+                insert = null; // prepared again next time (e.g. the table was created since)
+            }
+        });
     }
 
     @Override

@@ -31,7 +31,7 @@ class EntityFencingTest extends SensorEntityFixture {
     EventSourcedBehaviorTestKit<Command, SensorEvent, SensorRecord> fencedEntity() {
         SensorId id = new SensorId(SENSOR);
         SensorSettings settings = settings(true);
-        return EventSourcedBehaviorTestKit.create(testKit.system(), SensorEntity.create(id,
+        return EventSourcedBehaviorTestKit.create(testKit.system(), SensorEntities.create(id,
                 PersistenceId.of("Sensor", id.toString()), card, settings, ReplayLedger.NONE, null,
                 Passivation.UNUSED_AFTER_PROVISION, settings.newSeedCache(1), null, RecoveryListener.NONE,
                 () -> remaining.getAndDecrement() > 0));
@@ -98,7 +98,7 @@ class EntityFencingTest extends SensorEntityFixture {
         provision();
         SensorId id = new SensorId(SENSOR);
         SensorSettings settings = settings(true);
-        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings,
+        var entity = testKit.spawn(SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card, settings,
                 ReplayLedger.NONE, null, Passivation.UNUSED_AFTER_PROVISION, settings.newSeedCache(1), null,
                 RecoveryListener.NONE, () -> remaining.getAndDecrement() > 0));
         assertTrue(authenticate(entity, auth()).accepted()); // reserves up to START + 10

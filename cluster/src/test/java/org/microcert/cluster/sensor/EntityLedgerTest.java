@@ -61,7 +61,7 @@ class EntityLedgerTest extends SensorEntityFixture {
     EventSourcedBehaviorTestKit<Command, SensorEvent, SensorRecord> ledgerEntity(ReplayLedger ledger) {
         SensorId id = new SensorId(SENSOR);
         return EventSourcedBehaviorTestKit.create(testKit.system(),
-                SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true), ledger));
+                SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true), ledger));
     }
 
     /** Certificates every 2 s while the node renews its ledger 10 s ahead; the events they journaled. */
@@ -129,7 +129,7 @@ class EntityLedgerTest extends SensorEntityFixture {
         ledger.next = firstRead;
         ledger.lookups.set(0);
         SensorId id = new SensorId(SENSOR);
-        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card,
+        var entity = testKit.spawn(SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card,
                 settings(true), ledger));
         TestProbe<Verdict> probe = testKit.createTestProbe();
         entity.tell(new SensorMessages.Authenticate(answered.get(answered.size() - 1).encode(), probe.ref()));
@@ -168,7 +168,7 @@ class EntityLedgerTest extends SensorEntityFixture {
         FakeLedger ledger = new FakeLedger();
         provision();
         SensorId id = new SensorId(SENSOR);
-        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card,
+        var entity = testKit.spawn(SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card,
                 settings(true), ledger));
         java.util.List<MicroCertificate> answered = new java.util.ArrayList<>();
         for (int i = 0; i < 10; i++) { // joins at +10 (see above)

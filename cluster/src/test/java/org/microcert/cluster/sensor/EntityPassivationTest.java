@@ -69,7 +69,7 @@ class EntityPassivationTest extends SensorEntityFixture {
         TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
         SensorChip unknownChip = TestFleet.chip(0x9AC0L, START);
         SensorId id = unknownChip.sensorId();
-        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true),
+        var entity = testKit.spawn(SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true),
                 ReplayLedger.NONE, shard.ref(), Duration.ofMinutes(1)));
         assertEquals(VerdictReason.UNKNOWN_SENSOR, authenticate(entity, unknownChip.authenticate(clock.instant())).reason());
         assertEquals(entity, assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3))).entity());

@@ -58,7 +58,7 @@ class EntitySeedCacheTest extends SensorEntityFixture {
 
     ActorRef<Command> spawn(SensorChip chip, SensorSettings settings, SeedCache seeds) {
         var id = chip.sensorId();
-        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings,
+        var entity = testKit.spawn(SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card, settings,
                 ReplayLedger.NONE, null, Passivation.UNUSED_AFTER_PROVISION, seeds));
         TestProbe<OperatorReply> reply = testKit.createTestProbe();
         entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(chip), "alice", reply.ref()));

@@ -69,7 +69,7 @@ class FailedVerificationsTest {
         SensorId id = chip.sensorId();
         SensorSettings settings = new SensorSettings(Duration.ofSeconds(120), Duration.ofSeconds(10), 4096, true, 100, 2,
                 Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofMinutes(10), Clock.systemUTC());
-        ActorRef<Command> entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()),
+        ActorRef<Command> entity = testKit.spawn(SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()),
                 card, settings));
         TestProbe<OperatorReply> provisioned = testKit.createTestProbe();
         entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(chip), "alice", provisioned.ref()));

@@ -83,6 +83,9 @@ class KeyLifecycleTest {
         if (o.afterPersist() != null) {
             o.afterPersist().run();
         }
+        if (o.ledger() != null) {
+            o.ledger().get().toCompletableFuture().join(); // as the entity: answered once the card's ledger holds it
+        }
         return after;
     }
 

@@ -98,7 +98,7 @@ abstract class SensorEntityFixture {
     EventSourcedBehaviorTestKit<Command, SensorEvent, SensorRecord> entity(SensorSettings settings) {
         SensorId id = new SensorId(SENSOR);
         return EventSourcedBehaviorTestKit.create(testKit.system(),
-                SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings));
+                SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card, settings));
     }
 
     Done provision() {
@@ -132,7 +132,7 @@ abstract class SensorEntityFixture {
     /** A second incarnation of the kit's sensor, driven by messages so that it can be stopped as sharding stops it. */
     org.apache.pekko.actor.typed.ActorRef<Command> spawnIncarnation() {
         SensorId id = new SensorId(SENSOR);
-        return testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true)));
+        return testKit.spawn(SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true)));
     }
 
     static Verdict authenticate(org.apache.pekko.actor.typed.ActorRef<Command> entity, MicroCertificate cert) {
@@ -159,7 +159,7 @@ abstract class SensorEntityFixture {
                                                                    Duration unusedAfterProvision,
                                                                    SensorSettings settings) {
         SensorId id = chip.sensorId();
-        var entity = testKit.spawn(SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings,
+        var entity = testKit.spawn(SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card, settings,
                 ReplayLedger.NONE, shard.ref(), unusedAfterProvision));
         TestProbe<OperatorReply> reply = testKit.createTestProbe();
         entity.tell(new SensorMessages.Provision(fleet.transportEnvelope(chip), "alice", reply.ref()));

@@ -194,7 +194,7 @@ class SensorEntityTest extends SensorEntityFixture {
                             throw e.getCause();
                         }
                     });
-            kit = EventSourcedBehaviorTestKit.create(testKit.system(), SensorEntity.create(id, pid, swappable, settings(true)));
+            kit = EventSourcedBehaviorTestKit.create(testKit.system(), SensorEntities.create(id, pid, swappable, settings(true)));
             byte[] envelope = chip.transportEnvelope(transport).encode();
             Done provisioned = (Done) kit.<OperatorReply>runCommand(r -> new SensorMessages.Provision(envelope, "alice", r)).reply();
             assertEquals(1, provisioned.status().keyVersion());

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.UnaryOperator;
 
 /**
@@ -29,6 +31,10 @@ final class CardLedger {
     private long flushedGeneration;
     /** Reference-log entries made but not yet in a state file on disk (guarded by ledgerLock). */
     private final List<byte[]> pending = new ArrayList<>();
+    /** The callers of {@link #updateAsync} whose changes no write has covered yet (guarded by ledgerLock). */
+    private List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    private Thread writer;
+    private boolean closed;
     /** Entries the state file on disk counts; and the log (both guarded by flushLock). */
     private long flushedEntries;
     private ReferenceLog log;
@@ -66,39 +72,111 @@ final class CardLedger {
      * file with the next successful write; the caller sees the {@code IO} failure.
      */
     void update(UnaryOperator<SetDigest.Builder> change, byte[]... entries) {
-        long generation;
+        long generation = apply(change, entries, null);
+        synchronized (flushLock) {
+            if (flushedGeneration < generation) {
+                writePending();
+            }
+        }
+    }
+
+    /**
+     * As {@link #update}, without waiting: the change is applied in memory at once (in call order
+     * with every other change), and the stage completes once a state file holding it is on disk, or
+     * fails with the write's {@code IO} failure. The ledger's own writer thread writes everything
+     * applied while its previous write ran in one group (one log append, one state file), so the
+     * group grows with the load and no caller's thread waits for an fsync.
+     */
+    CompletionStage<Void> updateAsync(UnaryOperator<SetDigest.Builder> change, byte[]... entries) {
+        CompletableFuture<Void> durable = new CompletableFuture<>();
+        apply(change, entries, durable);
+        return durable;
+    }
+
+    /** Applies a change in memory; {@code durable} (if any) completes with the write that covers it. Returns its generation. */
+    private long apply(UnaryOperator<SetDigest.Builder> change, byte[][] entries, CompletableFuture<Void> durable) {
         synchronized (ledgerLock) {
+            if (closed && durable != null) {
+                throw new CardException(CardException.Reason.CLOSED, "the card's ledger is closed");
+            }
             ReferenceLog.Head head = state.references();
             for (byte[] e : entries) {
                 head = head.then(e);
                 pending.add(e);
             }
             state = new CardStateFile.State(state.generation() + 1, change.apply(state.digest().toBuilder()).build(), head);
-            generation = state.generation();
+            if (durable != null) {
+                waiting.add(durable);
+                startWriter();
+                ledgerLock.notifyAll();
+            }
+            return state.generation();
         }
-        synchronized (flushLock) {
-            if (flushedGeneration >= generation) {
-                return;
-            }
-            CardStateFile.State latest;
-            List<byte[]> batch;
-            synchronized (ledgerLock) {
-                latest = state;
-                batch = List.copyOf(pending);
-            }
+    }
+
+    /** Writes every change applied so far (the log first, then the state file); the caller holds flushLock. */
+    private void writePending() {
+        CardStateFile.State latest;
+        List<byte[]> batch;
+        List<CompletableFuture<Void>> covered;
+        synchronized (ledgerLock) {
+            latest = state;
+            batch = List.copyOf(pending);
+            covered = waiting;
+            waiting = new ArrayList<>();
+        }
+        try {
             // the log first: a crash in between leaves entries the state file does not count, cut off at the next open
             log.append(batch, flushedEntries);
             CardStateFile.write(stateFile, latest, hmac);
-            synchronized (ledgerLock) {
-                pending.subList(0, batch.size()).clear();
-            }
-            flushedEntries += batch.size();
-            flushedGeneration = latest.generation();
+        } catch (RuntimeException e) {
+            covered.forEach(f -> f.completeExceptionally(e)); // their changes stay pending for the next write
+            throw e;
         }
+        synchronized (ledgerLock) {
+            pending.subList(0, batch.size()).clear();
+        }
+        flushedEntries += batch.size();
+        flushedGeneration = latest.generation();
+        covered.forEach(f -> f.complete(null));
+    }
+
+    /** Starts the writer of {@link #updateAsync} at its first use (a card that only reads never has one); under ledgerLock. */
+    private void startWriter() {
+        if (writer != null) {
+            return;
+        }
+        writer = new Thread(() -> {
+            while (true) {
+                synchronized (ledgerLock) {
+                    while (waiting.isEmpty() && !closed) {
+                        try {
+                            ledgerLock.wait();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                    if (waiting.isEmpty()) {
+                        return; // closed, nothing left to write
+                    }
+                }
+                synchronized (flushLock) {
+                    try {
+                        writePending();
+                    } catch (RuntimeException e) {
+                        // its waiters have the failure; the changes go with the next write
+                    }
+                }
+            }
+        }, "card-ledger-writer");
+        writer.setDaemon(true);
+        writer.start();
     }
 
     /** Replaces the whole ledger: a new log epoch holding {@code refs}, and {@code digest}. */
     void resetTo(SetDigest digest, CardReferences.Builder refs) {
+        List<CompletableFuture<Void>> covered = List.of();
         synchronized (flushLock) {
             long epoch;
             synchronized (ledgerLock) {
@@ -109,15 +187,23 @@ final class CardLedger {
             synchronized (ledgerLock) {
                 state = new CardStateFile.State(state.generation() + 1, digest, head);
                 pending.clear();
+                covered = waiting; // their changes are replaced by the reset, which is durable below
+                waiting = new ArrayList<>();
                 latest = state;
             }
-            CardStateFile.write(stateFile, latest, hmac);
+            try {
+                CardStateFile.write(stateFile, latest, hmac);
+            } catch (RuntimeException e) {
+                covered.forEach(f -> f.completeExceptionally(e));
+                throw e;
+            }
             log.close();
             log = ReferenceLog.openForAppend(stateFile, head);
             flushedEntries = head.entries();
             flushedGeneration = latest.generation();
             ReferenceLog.deleteOtherEpochs(stateFile, epoch);
         }
+        covered.forEach(f -> f.complete(null));
     }
 
     /** The references as the files on disk hold them. */
@@ -127,7 +213,21 @@ final class CardLedger {
         }
     }
 
+    /** Writes what {@link #updateAsync} callers still wait for, stops the writer and closes the log. */
     void close() {
+        Thread w;
+        synchronized (ledgerLock) {
+            closed = true;
+            w = writer;
+            ledgerLock.notifyAll();
+        }
+        if (w != null && w != Thread.currentThread()) {
+            try {
+                w.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         synchronized (flushLock) {
             log.close();
         }

@@ -16,6 +16,8 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.UnaryOperator;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -223,6 +225,17 @@ abstract class JceCard implements EncryptionCard {
     public void recordStored(SealedSeed record) {
         RecordDigest d = digest(record);
         updateLedger(b -> b.add(record.sensorId(), d), ReferenceLog.entry(record, d, 1));
+    }
+
+    @Override
+    public CompletionStage<Void> recordStoredAsync(SealedSeed record) {
+        try {
+            checkOpen();
+            RecordDigest d = digest(record);
+            return ledger.updateAsync(b -> b.add(record.sensorId(), d), ReferenceLog.entry(record, d, 1));
+        } catch (CardException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

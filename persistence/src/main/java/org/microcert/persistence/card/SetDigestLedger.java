@@ -1,6 +1,8 @@
 package org.microcert.persistence.card;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The card's set-digest ledger: the running {@link SetDigest} and per-sensor references over every
@@ -17,6 +19,21 @@ public interface SetDigestLedger {
 
     /** Removes a revoked record from the set digest. */
     void recordRevoked(SealedSeed record);
+
+    /**
+     * As {@link #recordStored}, without waiting for the disk: the change is applied at once, in
+     * order with every other {@code record*} call, and the stage completes once the card's files
+     * hold it (group-committed with every change made meanwhile), or fails with the write's
+     * {@link CardException}. The caller answers only then. This default waits, in the caller's thread.
+     */
+    default CompletionStage<Void> recordStoredAsync(SealedSeed record) {
+        try {
+            recordStored(record);
+            return CompletableFuture.completedFuture(null);
+        } catch (CardException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /** This card's accumulated set digest (this node's share; nodes' shares {@link SetDigest#combine add up}). */
     SetDigest setDigest();

@@ -521,4 +521,69 @@ abstract class EncryptionCardContract {
         assertEquals(64, again.setDigest().count());
         assertEquals(List.of(), SetDigestAudit.compare(again, again.setDigest(), records));
     }
+
+    @Test
+    void asyncLedgerUpdatesAreOnDiskWhenTheyCompleteInCallOrderWithSyncOnes() throws Exception {
+        CardKeyMaterial keys = CardFixtures.ceremony();
+        EncryptionCard card = card("a", keys);
+        List<SealedSeed> kept = new ArrayList<>();
+        Map<SensorId, Integer> revokedAt = new TreeMap<>();
+        List<java.util.concurrent.CompletableFuture<Void>> stages = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            SealedSeed r = card.seal(new SensorId(i), CipherSuite.AES128, CardFixtures.seed(1));
+            stages.add(card.recordStoredAsync(r).toCompletableFuture());
+            if (i % 10 == 0) {
+                card.recordRevoked(r); // applied after its own async store, whatever the writer did meanwhile
+                revokedAt.put(r.sensorId(), 1);
+            } else {
+                kept.add(r);
+            }
+        }
+        for (var stage : stages) {
+            stage.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertEquals(kept.size(), card.setDigest().count());
+        // what the files on disk hold, read back through another card of the center
+        EncryptionCard reader = card("b", keys);
+        assertEquals(card.setDigest(), reader.readStateFile(stateFile("a")));
+        assertEquals(List.of(), SetDigestAudit.compare(reader, reader.readStateFile(stateFile("a")),
+                reader.readReferences(stateFile("a")), kept, revokedAt));
+        card.close();
+        EncryptionCard again = card("a", keys);
+        assertEquals(List.of(), SetDigestAudit.compare(again, again.setDigest(), kept));
+    }
+
+    @Test
+    void aFailedAsyncWriteFailsItsStageAndTheChangeGoesWithTheNextWrite() throws Exception {
+        CardKeyMaterial keys = CardFixtures.ceremony();
+        EncryptionCard card = card("a", keys);
+        SealedSeed first = card.seal(new SensorId(1), CipherSuite.AES128, CardFixtures.seed(1));
+        card.recordStored(first);
+        // a non-empty directory where the state file goes: the write's final move fails
+        Path state = stateFile("a");
+        Files.delete(state);
+        Files.createDirectories(state.resolve("blocker"));
+        SealedSeed second = card.seal(new SensorId(2), CipherSuite.AES128, CardFixtures.seed(1));
+        var failed = card.recordStoredAsync(second).toCompletableFuture();
+        var e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> failed.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(CardException.Reason.IO, ((CardException) e.getCause()).reason());
+        Files.delete(state.resolve("blocker"));
+        Files.delete(state);
+        SealedSeed third = card.seal(new SensorId(3), CipherSuite.AES128, CardFixtures.seed(1));
+        card.recordStoredAsync(third).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        card.close();
+        EncryptionCard again = card("a", keys);
+        assertEquals(List.of(), SetDigestAudit.compare(again, again.setDigest(), List.of(first, second, third)));
+    }
+
+    @Test
+    void aClosedCardFailsAnAsyncUpdateWithClosed() throws Exception {
+        EncryptionCard card = card("a", CardFixtures.ceremony());
+        SealedSeed r = card.seal(new SensorId(1), CipherSuite.AES128, CardFixtures.seed(1));
+        card.close();
+        var stage = card.recordStoredAsync(r).toCompletableFuture();
+        var e = assertThrows(java.util.concurrent.ExecutionException.class, stage::get);
+        assertEquals(CardException.Reason.CLOSED, ((CardException) e.getCause()).reason());
+    }
 }
