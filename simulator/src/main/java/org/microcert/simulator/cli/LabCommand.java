@@ -82,6 +82,10 @@ public final class LabCommand implements Runnable {
         @Option(names = "--max-in-flight", defaultValue = "64", paramLabel = "N")
         int maxInFlight;
 
+        @Option(names = "--stop-file", paramLabel = "FILE",
+                description = "The pairs end early once this file exists (then the final read runs).")
+        Path stopFile;
+
         @Option(names = "--history", required = true, paramLabel = "FILE", description = "Where the history goes (JSON lines).")
         Path history;
 
@@ -102,7 +106,7 @@ public final class LabCommand implements Runnable {
             PrintStream out = System.out; // the workload's progress lines, as run's console
             try (History.Writer w = new History.Writer(history)) {
                 LabWorkload.Summary s = new LabWorkload(new LabWorkload.Spec(uris, sensors, rate, duration, pair, revokeEvery,
-                        seed, gateway.timeout, readDeadline, maxInFlight), kTrans, token, w, out).run();
+                        seed, gateway.timeout, readDeadline, maxInFlight, stopFile), kTrans, token, w, out).run();
                 out.printf(Locale.ROOT, "lab run: %d sensors, %,d pairs, %,d ticks skipped, %d revoked, %d unsettled at the "
                         + "final read; history %s%n", s.provisioned(), s.pairs(), s.skippedTicks(), s.revoked(),
                         s.readUnsettled(), history);

@@ -48,9 +48,10 @@ public final class LabWorkload {
      *                     ones drawn at random per pair
      * @param revokeEvery  a revocation this often (zero: none)
      * @param readDeadline how long the final read may take
+     * @param stopFile     the pairs end early once this file exists (the lab's schedule is over), or null
      */
     public record Spec(List<URI> gateways, int sensors, double rate, Duration duration, int[] pair, Duration revokeEvery,
-                       long seed, Duration timeout, Duration readDeadline, int maxInFlight) {}
+                       long seed, Duration timeout, Duration readDeadline, int maxInFlight, java.nio.file.Path stopFile) {}
 
     /** What the run did, for the console. */
     public record Summary(int provisioned, long pairs, long skippedTicks, int revoked, int readUnsettled) {}
@@ -189,7 +190,7 @@ public final class LabWorkload {
         long end = start + spec.duration().toNanos();
         long next = start;
         long lastReport = start;
-        while (next < end) {
+        while (next < end && !stopped()) {
             long wait = next - System.nanoTime();
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
@@ -237,6 +238,17 @@ public final class LabWorkload {
         // the last pairs: each ends within its timeout
         slots.tryAcquire(spec.maxInFlight(), spec.timeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
         return new long[] {sent.get(), skipped};
+    }
+
+    private long stopCheckedAt;
+
+    /** At most once a second, whether the stop file has appeared. */
+    private boolean stopped() {
+        if (spec.stopFile() == null || System.nanoTime() - stopCheckedAt < 1_000_000_000L) {
+            return false;
+        }
+        stopCheckedAt = System.nanoTime();
+        return java.nio.file.Files.exists(spec.stopFile());
     }
 
     private CompletableFuture<Void> send(int gw, String sensor, byte[] cert, long pair, String op) {
