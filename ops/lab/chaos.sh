@@ -230,6 +230,8 @@ chaos() {
   kill -0 "$client" 2>/dev/null && { cevent end "the lab client still runs 400 s after the stop: stopped"; stop_pidfile "$var/labclient.pid"; }
   cp "$var/labclient.log" "$rep/client.log"
 
+  # the journal is read at ALL: every Cassandra must answer
+  for n in $(seq 1 $lab_hosts); do ( cass_wait "$n" "$(hostdir "$n")/cassandra" 180 ) || cevent end "Cassandra $n does not answer"; done
   local rc=0
   "$(sim_bin)" lab check --history "$rep/history.jsonl" --cassandra "$(lab_ip 1):9042" --report "$rep/check.json" \
     > "$rep/check.log" 2>&1 || rc=$?

@@ -67,6 +67,12 @@ public final class LabWorkload {
         t.setDaemon(true);
         return t;
     });
+    /** Blocking set-up calls (imports) run here: on the HTTP client's own threads they would wait for themselves. */
+    private final ExecutorService blocking = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "lab-import");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<GatewayClient> clients = new ArrayList<>();
     private final HttpClient health;
 
@@ -110,6 +116,7 @@ public final class LabWorkload {
             sampling.join(3000);
             history.flush();
             executor.shutdownNow();
+            blocking.shutdownNow();
         }
     }
 
@@ -137,7 +144,7 @@ public final class LabWorkload {
                 } finally {
                     parallel.release();
                 }
-            }, executor));
+            }, blocking));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
         console.printf(Locale.ROOT, "provisioned %d of %d sensors (acknowledged)%n", acked.size(), chips.size());
@@ -387,6 +394,11 @@ public final class LabWorkload {
                     }));
                 }
                 CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+                try {
+                    history.flush(); // a run cut short still leaves its record up to the last second
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
                 sleep(Math.max(0, 1000 - (System.currentTimeMillis() - t)));
             }
         }
