@@ -4,7 +4,9 @@ import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
-import java.net.InetSocketAddress;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -29,11 +31,15 @@ public final class JournalRows {
      */
     public static Map<String, List<Event>> read(String contactPoint, String datacenter, String keyspace,
                                                 Collection<String> sensors) {
-        int colon = contactPoint.lastIndexOf(':');
-        InetSocketAddress at = new InetSocketAddress(contactPoint.substring(0, colon),
-                Integer.parseInt(contactPoint.substring(colon + 1)));
+        // programmatic, so that an application.conf on the classpath (the distribution's lib/ holds the
+        // node's, with its own contact points) adds nothing: the builder's contact points add to those
+        DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+                .withStringList(DefaultDriverOption.CONTACT_POINTS, List.of(contactPoint))
+                .withString(DefaultDriverOption.LOAD_BALANCING_LOCAL_DATACENTER, datacenter)
+                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
+                .build();
         Map<String, List<Event>> out = new LinkedHashMap<>();
-        try (CqlSession session = CqlSession.builder().addContactPoint(at).withLocalDatacenter(datacenter).build()) {
+        try (CqlSession session = CqlSession.builder().withConfigLoader(config).build()) {
             PreparedStatement select = session.prepare("SELECT sequence_nr, writer_uuid FROM " + keyspace
                     + ".messages WHERE persistence_id = ? AND partition_nr = 0");
             for (String sensor : sensors) {

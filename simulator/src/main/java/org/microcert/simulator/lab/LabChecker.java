@@ -183,6 +183,13 @@ public final class LabChecker {
         }
         long t0 = start;
         out.put("startedAt", t0);
+        // a sensor's pairs sent once its revocation was asked for are expected refusals, not good ones
+        Map<String, Long> revoking = new HashMap<>();
+        for (History h : history) {
+            if (h.op().equals("revoke")) {
+                revoking.merge(h.sensor(), h.t(), Math::min);
+            }
+        }
         TreeMap<Long, long[]> perSecond = new TreeMap<>(); // sent, acceptedOnce, refused, unanswered
         Map<String, Long> refusedBy = new TreeMap<>();
         long accepted = 0;
@@ -190,8 +197,14 @@ public final class LabChecker {
         long unanswered = 0;
         // per sensor: the pairs in send order, to measure how long it went without an accept
         Map<String, TreeMap<Long, Boolean>> bySensor = new HashMap<>();
+        long ofRevoked = 0;
         for (List<History> p : pairs.values()) {
             long sent = p.stream().mapToLong(History::t).min().orElse(t0);
+            Long revokedAt = revoking.get(p.get(0).sensor());
+            if (revokedAt != null && sent >= revokedAt) {
+                ofRevoked++;
+                continue;
+            }
             long sec = (sent - t0) / 1000;
             long[] s = perSecond.computeIfAbsent(sec, k -> new long[4]);
             s[0]++;
@@ -209,7 +222,7 @@ public final class LabChecker {
             }
             bySensor.computeIfAbsent(p.get(0).sensor(), k -> new TreeMap<>()).put(sent, ok);
         }
-        out.put("pairs", pairs.size()).put("pairsAcceptedOnce", accepted).put("pairsRefused", refused)
+        out.put("pairs", pairs.size() - ofRevoked).put("pairsOfRevokedSensors", ofRevoked).put("pairsAcceptedOnce", accepted).put("pairsRefused", refused)
                 .put("pairsUnanswered", unanswered);
         out.set("refusalsOfGoodCertificates", JSON.valueToTree(refusedBy));
         // sensor unavailability

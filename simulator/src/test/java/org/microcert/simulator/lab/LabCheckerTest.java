@@ -77,6 +77,19 @@ class LabCheckerTest {
     }
 
     @Test
+    void pairsOfASensorBeingRevokedAreNotGoodCertificatesRefused(@TempDir Path dir) throws Exception {
+        List<History> h = roundTrip(dir, List.of(imported("a1", 100),
+                auth(0, 1, "a1", "c0", 500, "ACCEPTED", null), auth(0, 2, "a1", "c0", 500, "REJECTED", "REPLAY"),
+                new History("revoke", 900, 1000, 2, "a1", null, -1, "REVOKED", null),
+                auth(1, 1, "a1", "c1", 1500, "REJECTED", "REVOKED"), auth(1, 2, "a1", "c1", 1500, "REJECTED", "REVOKED")));
+        var l = LabChecker.check(h, null).report().path("liveness");
+        assertEquals(1, l.path("pairs").asLong());
+        assertEquals(1, l.path("pairsOfRevokedSensors").asLong());
+        assertEquals(0, l.path("pairsRefused").asLong());
+        assertEquals(0, l.path("sensorsEverUnavailable").asLong());
+    }
+
+    @Test
     void journalWritersAreJudgedBySequenceNumber() {
         assertNull(LabChecker.writerProblem(List.of(new JournalRows.Event(1, "a"), new JournalRows.Event(2, "a"),
                 new JournalRows.Event(3, "b"), new JournalRows.Event(4, "c"))), "one incarnation after another");
