@@ -52,6 +52,18 @@ supervise() {
   done
 }
 
+# settle_cluster SECONDS: supervises (a node downed a little after the heal is restarted too) until
+# all three nodes count three members Up and none unreachable; false after SECONDS
+settle_cluster() {
+  local limit="$1"
+  for _ in $(seq 1 "$limit"); do
+    supervise
+    if [ "$(members 1)" = "3 0" ] && [ "$(members 2)" = "3 0" ] && [ "$(members 3)" = "3 0" ]; then return 0; fi
+    sleep 1
+  done
+  return 1
+}
+
 # members_line: what each node's /metrics says (up/unreachable), for the record
 members_line() { local n out=""; for n in $(seq 1 $lab_hosts); do out+="node$n $(members "$n" | tr ' ' /) "; done; echo "$out"; }
 
@@ -180,7 +192,10 @@ chaos() {
   if ! lab_is_up; then up; fi
   ensure_dist
   local n
-  for n in $(seq 1 $lab_hosts); do node_ready "$n" || die "node $n is not ready (ops/bin/netlab status)"; done
+  rep="$var/reports"  # cevent's file until the run's own directory exists
+  # a lab kept up from an earlier run may have a node that exited since: restarted first
+  chaos_t0="$(date +%s.%N)"
+  settle_cluster 300 || die "the lab's nodes do not all count three members Up (ops/bin/netlab status)"
 
   rep="$var/reports/chaos-$(date -u +%Y%m%dT%H%M%SZ)-$([ "$ci" = 1 ] && echo ci || echo "seed$seed")"
   mkdir -p "$rep"; : > "$rep/events.tsv"
@@ -215,14 +230,13 @@ chaos() {
     kill -0 "$client" 2>/dev/null || { cevent client "the lab client exited early"; break; }
     nemesis "$kind" "$h" "$hold"
     heal_all
-    supervise
-    if ! wait_members 3 240 1 2 3; then cevent settle "not all three Up after 240 s: $(members_line)"; fi
+    if ! settle_cluster 240; then cevent settle "not all three Up after 240 s: $(members_line)"; fi
     cevent settle "$(members_line); settling ${settle} s"
     sleep "$settle"
   done < "$rep/schedule.tsv"
 
-  heal_all; supervise
-  wait_members 3 240 1 2 3 || cevent settle "not all three Up after 240 s: $(members_line)"
+  heal_all
+  settle_cluster 240 || cevent settle "not all three Up after 240 s: $(members_line)"
   sleep 15
   touch "$rep/stop"
   cevent end "schedule over, everything healed: $(members_line); the client reads every sensor back"

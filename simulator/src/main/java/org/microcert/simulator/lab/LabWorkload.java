@@ -123,8 +123,10 @@ public final class LabWorkload {
     // ---- provisioning -------------------------------------------------------------------------
 
     private List<SensorChip> provision(Random rng) throws InterruptedException {
-        // a 2^32-id block of its own per seed, as the simulator's fleets
-        long base = (rng.nextLong() & 0x3FFF_FFFF_0000_0000L) | 0x4000_0000_0000_0000L;
+        // a 2^32-id block of its own per run: a lab kept up between runs still holds the sensors (some
+        // revoked) of earlier runs of the same seed. The seed still decides every draw below.
+        long run = rng.nextLong() ^ System.currentTimeMillis() * 0x9E3779B97F4A7C15L;
+        long base = (run & 0x3FFF_FFFF_0000_0000L) | 0x4000_0000_0000_0000L;
         List<SensorChip> chips = new ArrayList<>();
         for (int i = 0; i < spec.sensors(); i++) {
             chips.add(SensorChip.manufacture(new SensorId(base + i), CipherSuite.AES128, Instant.now()));
