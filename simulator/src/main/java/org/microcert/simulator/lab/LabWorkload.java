@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,7 +91,7 @@ public final class LabWorkload {
         if (fleet.isEmpty()) {
             throw new GatewayException("no sensor was provisioned: nothing to run");
         }
-        ScheduledHealth sampler = new ScheduledHealth();
+        HealthSampler sampler = new HealthSampler(spec.gateways(), health, history);
         Thread sampling = new Thread(sampler, "lab-health");
         sampling.setDaemon(true);
         sampling.start();
@@ -373,41 +371,8 @@ public final class LabWorkload {
         return open.size();
     }
 
-    // ---- readiness ----------------------------------------------------------------------------
-
-    /** Once a second, GET /health/ready of every gateway (what an operator's load balancer sees). */
-    private final class ScheduledHealth implements Runnable {
-        volatile boolean stop;
-
-        @Override
-        public void run() {
-            while (!stop) {
-                long t = System.currentTimeMillis();
-                List<CompletableFuture<Void>> all = new ArrayList<>();
-                for (int i = 0; i < spec.gateways().size(); i++) {
-                    int gw = i;
-                    HttpRequest req = HttpRequest.newBuilder(spec.gateways().get(i).resolve("/health/ready"))
-                            .timeout(Duration.ofMillis(900)).GET().build();
-                    all.add(health.sendAsync(req, HttpResponse.BodyHandlers.discarding()).handle((resp, e) -> {
-                        String result = e != null ? "FAILED" : resp.statusCode() == 200 ? "READY" : "NOT_READY";
-                        history.write(new History("health", t, System.currentTimeMillis(), gw + 1, null, null, -1, result,
-                                e != null ? e.getClass().getSimpleName() : null));
-                        return null;
-                    }));
-                }
-                CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
-                try {
-                    history.flush(); // a run cut short still leaves its record up to the last second
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-                sleep(Math.max(0, 1000 - (System.currentTimeMillis() - t)));
-            }
-        }
-    }
-
     /** @return false when interrupted */
-    private static boolean sleep(long millis) {
+    static boolean sleep(long millis) {
         try {
             Thread.sleep(millis);
             return true;
