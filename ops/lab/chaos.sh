@@ -146,6 +146,21 @@ ci_schedule() {
   echo -e "pause-partitioned\t3\t40\t0"
 }
 
+# check_schedule FILE: every line KIND HOST HOLD SETTLE (tabs), or exit 2 naming the first bad line
+check_schedule() {
+  local kind h hold settle number=0
+  while IFS=$'\t' read -r kind h hold settle; do
+    number=$((number + 1))
+    case "$kind" in ''|\#*) continue ;; esac
+    if ! { [[ " control ${chaos_kinds[*]} " == *" $kind "* ]] && [[ "$h" =~ ^([1-3]|-)$ ]] \
+        && [[ "$hold" =~ ^-?[0-9]{1,4}$ ]] && [[ "$settle" =~ ^[0-9]{1,4}$ ]]; }; then
+      echo "netlab chaos: $1 line $number is not KIND HOST HOLD SETTLE (tab-separated; kinds: control ${chaos_kinds[*]})" >&2
+      exit 2
+    fi
+    if [ "$kind" != control ] && [ "$h" = - ]; then echo "netlab chaos: $1 line $number: $kind needs a host (1-3)" >&2; exit 2; fi
+  done < "$1"
+}
+
 to_seconds() {
   case "$1" in
     *h) echo $(( ${1%h} * 3600 )) ;; *m) echo $(( ${1%m} * 60 )) ;; *s) echo "${1%s}" ;; *) echo "$1" ;;
@@ -156,6 +171,9 @@ chaos() {
   local ci=0 seed="" duration=30m schedule_file="" sensors="" rate="" pair=""
   keep=0
   while [ $# -gt 0 ]; do
+    case "$1" in --seed|--duration|--schedule|--sensors|--rate|--pair)
+      [ $# -ge 2 ] || { echo "netlab chaos: $1 needs a value" >&2; exit 2; } ;;
+    esac
     case "$1" in
       --ci) ci=1; shift ;;
       --seed) seed="${2:-}"; shift 2 ;;
@@ -173,6 +191,7 @@ chaos() {
   [ -z "$seed" ] || [[ "$seed" =~ ^[0-9]{1,9}$ ]] || { echo "netlab chaos: --seed must be a number (up to 9 digits)" >&2; exit 2; }
   [[ "$duration" =~ ^[1-9][0-9]*[smh]?$ ]] || { echo "netlab chaos: --duration must be like 30m, 1h or 600s" >&2; exit 2; }
   [ -z "$schedule_file" ] || [ -r "$schedule_file" ] || { echo "netlab chaos: --schedule $schedule_file cannot be read" >&2; exit 2; }
+  [ -z "$schedule_file" ] || check_schedule "$schedule_file"
   [ -z "$sensors" ] || [[ "$sensors" =~ ^[1-9][0-9]*$ ]] || { echo "netlab chaos: --sensors must be a positive number" >&2; exit 2; }
   [ -z "$rate" ] || [[ "$rate" =~ ^[1-9][0-9]*$ ]] || { echo "netlab chaos: --rate must be a positive number" >&2; exit 2; }
   [ -z "$pair" ] || [[ "$pair" =~ ^[1-3],[1-3]$ ]] || { echo "netlab chaos: --pair must be two host numbers, like 3,1" >&2; exit 2; }
