@@ -16,6 +16,8 @@ public enum RefusalCode {
     NO_UPDATE_PENDING,
     /** The envelope's seed version is not the one the pending update expects. */
     WRONG_SEED_VERSION,
+    /** This node no longer holds the sensor's shard (its lease lapsed): nothing was done, or it may not count; retry. */
+    UNAVAILABLE,
     /** The encryption card refused the operation (see the node's log). */
     INTERNAL
 }

@@ -137,8 +137,21 @@ public final class SensorEntity
                                     SensorSettings settings, ReplayLedger ledger,
                                     ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
                                     SeedCache seeds, UnknownSensors unknown, RecoveryListener listener) {
+        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, seeds, unknown,
+                listener, ShardFence.NONE);
+    }
+
+    /**
+     * As above, fenced by {@code fence}: this node's hold on the sensor's shard lease, checked before
+     * any accept or journal write (docs/cluster.md "Fencing").
+     */
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ReplayLedger ledger,
+                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
+                                    SeedCache seeds, UnknownSensors unknown, RecoveryListener listener,
+                                    ShardFence fence) {
         return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, ledger, shard,
-                unusedAfterProvision, seeds, unknown, listener));
+                unusedAfterProvision, seeds, unknown, listener, fence));
     }
 
     private final ActorContext<Command> context;
@@ -156,6 +169,7 @@ public final class SensorEntity
     private final ActorRef<ClusterSharding.ShardCommand> shard;
     private final UnknownSensors unknown;
     private final RecoveryListener listener;
+    private final ShardFence fence;
     private long accepted;
     private long rejected;
     private boolean counted;
@@ -163,7 +177,7 @@ public final class SensorEntity
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
                          EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
                          ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision, SeedCache seeds,
-                         UnknownSensors unknown, RecoveryListener listener) {
+                         UnknownSensors unknown, RecoveryListener listener, ShardFence fence) {
         super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
         this.context = context;
         this.sensorId = sensorId;
@@ -180,6 +194,7 @@ public final class SensorEntity
         this.shard = shard;
         this.unknown = unknown;
         this.listener = listener;
+        this.fence = fence;
         this.failures = new FailedVerifications(FailedVerifications.Settings.fromConfig(context.getSystem().settings().config()));
     }
 
@@ -276,10 +291,14 @@ public final class SensorEntity
             return Effect().reply(c.replyTo(), keys.status(state));
         } else if (command instanceof Stop) {
             SensorEvent release = replay.release(state, clock.now().getEpochSecond());
-            return release == null ? Effect().stop().thenNoReply()
+            // without the lease another node may own the journal: stop without a write
+            return release == null || !fence.held() ? Effect().stop().thenNoReply()
                     : Effect().persist(release).thenStop().thenNoReply();
         } else if (command instanceof LedgerFloor c) {
             SensorEvent release = replay.floorAnswered(state, c, context, clock.now().getEpochSecond());
+            if (release != null && !fence.held()) {
+                return Effect().noReply(); // commands stay stashed: sharding stops this shard (lease lost)
+            }
             // The Java DSL has no reply-typed unstashAll; its effects all implement ReplyEffect (no reply here).
             return release == null ? Effect().noReply()
                     : (ReplyEffect<SensorEvent, SensorRecord>) Effect().persist(release).thenUnstashAll();
@@ -300,6 +319,9 @@ public final class SensorEntity
     private <R> ReplyEffect<SensorEvent, SensorRecord> judge(SensorRecord state, byte[] bytes, byte[] dataDigest,
                                                             CertificateType expected, ActorRef<R> replyTo,
                                                             Function<Verdict, R> answer) {
+        if (!fence.held()) {
+            return Effect().reply(replyTo, answer.apply(fenced()));
+        }
         CertificateJudge.Judgement j = judge.judge(state, bytes, dataDigest, expected, replay.guard(),
                 replay.reservedUntil(state), clock.now());
         Verdict verdict = j.verdict();
@@ -316,6 +338,10 @@ public final class SensorEntity
             }
             return Effect().reply(replyTo, answer.apply(verdict));
         }
+        if (!fence.held()) {
+            // lapsed while judging (a pause): another node may own the sensor by now
+            return Effect().reply(replyTo, answer.apply(fenced()));
+        }
         accepted++;
         CertificateJudge.Reservation r = j.reservation();
         if (r == null) {
@@ -330,8 +356,9 @@ public final class SensorEntity
             return Effect().persist(reservation).thenNoReply();
         }
         // Answer only once the reservation covering this timestamp is durable: after a crash the
-        // recovered floor then covers every certificate ever accepted.
-        return Effect().persist(reservation).thenReply(replyTo, s -> answer.apply(verdict));
+        // recovered floor then covers every certificate ever accepted. Accepted only if the lease
+        // still held after the write: a new owner recovers after our hold ended, so it reads it.
+        return Effect().persist(reservation).thenReply(replyTo, s -> answer.apply(fence.held() ? verdict : fenced()));
     }
 
     /** Persists what a key operation decided, then does its card bookkeeping and answers. */
@@ -339,6 +366,9 @@ public final class SensorEntity
                                                         ActorRef<OperatorReply> replyTo) {
         if (outcome.event() == null) {
             return Effect().reply(replyTo, outcome.reply().apply(state));
+        }
+        if (!fence.held()) {
+            return Effect().reply(replyTo, ShardFence.REFUSED);
         }
         return Effect().persist(outcome.event())
                 .thenRun(s -> {
@@ -350,7 +380,12 @@ public final class SensorEntity
                         passivation.provisioned();
                     }
                 })
-                .thenReply(replyTo, s -> outcome.reply().apply(s));
+                // done only if written while the lease held (a new owner then recovers it), else retry
+                .thenReply(replyTo, s -> fence.held() ? outcome.reply().apply(s) : ShardFence.REFUSED);
+    }
+
+    private Verdict fenced() {
+        return ShardFence.unavailable(sensorId, clock.now().getEpochSecond());
     }
 
     private SensorStatus status(SensorRecord s) {
