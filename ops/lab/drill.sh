@@ -94,7 +94,7 @@ drill() {
   drill_cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    ip link set "$(lab_link "$h")" up 2>/dev/null || true
+    net_heal "$h" 2>/dev/null || true
     stop_pidfile "$var/sim.pid"
     if [ "$keep" = 0 ]; then say "taking the lab down"; down || true; fi
     exit "$rc"
@@ -138,7 +138,7 @@ drill() {
   local t_down="" t_served="" t_rejoin="" t_ready=""
   if [ "$kind" = partition ]; then
     net_cut "$h"
-    event fault "host $h cut off: link $(lab_link "$h") down"
+    event fault "host $h cut off: links $(lab_link "$h") and $(lab_clink "$h") down"
     if wait_members 2 180 "${majority[@]}"; then
       t_down="$(now)"; event down "majority (nodes ${majority[*]}) counts 2 members Up, none unreachable: node $h downed"
       check minority-downed ok "in ${t_down} s (split brain resolver, stable-after 20s)"
@@ -154,7 +154,7 @@ drill() {
       event minority "node $h's process had exited (downed by the split brain resolver)"
     fi
     net_heal "$h"
-    event heal "link $(lab_link "$h") up"
+    event heal "links $(lab_link "$h") and $(lab_clink "$h") up"
   else
     local victim; victim="$(cat "$(hostdir "$h")/node.pid")"
     kill -KILL "$victim"

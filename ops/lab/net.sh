@@ -1,7 +1,11 @@
 # The lab's network (sourced by ops/bin/netlab, not run): three hosts as Linux network namespaces
-# mclab-h1..3, each with one veth into the bridge mclab-br0 in the root namespace. Host N is
-# 10.77.0.1N/24 on its eth0; the root namespace is 10.77.0.1 on the bridge, so the simulator there
-# reaches every host, and no route leaves the lab's /24 (the namespaces have no default route).
+# mclab-h1..3, each with two links, as production hosts often have:
+#   - the service link, eth0, 10.77.0.1N/24, a veth into the bridge mclab-br0 (root end mclab-hN):
+#     clients, gateways and Cassandra (CQL and Cassandra's own gossip);
+#   - the cluster link, eth1, 10.77.1.1N/24, a veth into the bridge mclab-br1 (root end mclab-cN):
+#     Pekko Artery only (the nodes' canonical address is their cluster-link address).
+# The root namespace is 10.77.0.1 on mclab-br0, so the simulator there reaches every gateway; it has
+# no address on the cluster link. No route leaves the lab's two /24s (no default route).
 # Everything is named with the prefix mclab-, so cleanup finds what a crashed run left behind.
 # shellcheck shell=bash
 
@@ -10,11 +14,16 @@ lab_bridge=mclab-br0
 lab_hosts=3
 lab_net=10.77.0
 lab_root_ip="$lab_net.1"
+lab_cbridge=mclab-br1
+lab_cnet=10.77.1
 
 lab_ns() { echo "$lab_prefix-h$1"; }
 lab_ip() { echo "$lab_net.1$1"; }
 # the root-namespace end of host N's veth: setting it down cuts host N off from everything
 lab_link() { echo "$lab_prefix-h$1"; }
+# host N's cluster-link address, and the root end of its cluster veth
+lab_cip() { echo "$lab_cnet.1$1"; }
+lab_clink() { echo "$lab_prefix-c$1"; }
 
 # lab_in N COMMAND...: runs COMMAND inside host N's namespace
 lab_in() { local n="$1"; shift; ip netns exec "$(lab_ns "$n")" "$@"; }
@@ -35,9 +44,14 @@ net_up() {
   if ip -4 route show | grep -v "dev $lab_bridge" | grep -q "^$lab_net\."; then
     die "$lab_net.0/24 is already routed on this machine: the lab would collide with it"
   fi
+  if ip -4 route show | grep -q "^$lab_cnet\."; then
+    die "$lab_cnet.0/24 is already routed on this machine: the lab would collide with it"
+  fi
   ip link add "$lab_bridge" type bridge
   ip addr add "$lab_root_ip/24" dev "$lab_bridge"
   ip link set "$lab_bridge" up
+  ip link add "$lab_cbridge" type bridge
+  ip link set "$lab_cbridge" up
   for n in $(seq 1 $lab_hosts); do
     ns="$(lab_ns "$n")"
     ip netns add "$ns"
@@ -46,6 +60,10 @@ net_up() {
     lab_in "$n" ip addr add "$(lab_ip "$n")/24" dev eth0
     lab_in "$n" ip link set lo up
     lab_in "$n" ip link set eth0 up
+    ip link add "$(lab_clink "$n")" type veth peer name eth1 netns "$ns"
+    ip link set "$(lab_clink "$n")" master "$lab_cbridge" up
+    lab_in "$n" ip addr add "$(lab_cip "$n")/24" dev eth1
+    lab_in "$n" ip link set eth1 up
   done
 }
 
@@ -77,6 +95,26 @@ net_left() {
   ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$lab_prefix-" || true
 }
 
-# cut N / heal N: host N's link down / up (both directions, every peer and the simulator)
-net_cut() { ip link set "$(lab_link "$1")" down; }
-net_heal() { ip link set "$(lab_link "$1")" up; }
+# net_cut N [service|cluster|both] (default both): host N's link(s) down, both directions, every
+# peer (and, for the service link, the simulator and the other Cassandras). net_heal N: every link
+# of host N up and any one-way rule gone.
+net_cut() {
+  case "${2:-both}" in
+    service) ip link set "$(lab_link "$1")" down ;;
+    cluster) ip link set "$(lab_clink "$1")" down ;;
+    both) ip link set "$(lab_link "$1")" down; ip link set "$(lab_clink "$1")" down ;;
+    *) die "net_cut: unknown link '$2' (service, cluster or both)" ;;
+  esac
+}
+net_heal() {
+  ip link set "$(lab_link "$1")" up
+  ip link set "$(lab_clink "$1")" up
+  lab_in "$1" nft delete table inet mclab 2>/dev/null || true
+}
+# net_oneway N: host N's cluster link drops what comes IN (nftables inside host N): its own
+# packets still leave, so the others keep hearing it while it hears nobody (until TCP gives up).
+net_oneway() {
+  command -v nft >/dev/null || die "the one-way partition needs nftables (apt-get install nftables)"
+  printf 'table inet mclab {\n  chain input { type filter hook input priority 0; policy accept; iifname "eth1" drop; }\n}\n' \
+    | lab_in "$1" nft -f -
+}

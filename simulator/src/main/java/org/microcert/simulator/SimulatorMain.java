@@ -4,6 +4,7 @@ import org.microcert.simulator.cli.BenchCommand;
 import org.microcert.simulator.cli.ExitCodes;
 import org.microcert.simulator.cli.FloodCommand;
 import org.microcert.simulator.cli.HelloWorldServer;
+import org.microcert.simulator.cli.LabCommand;
 import org.microcert.simulator.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
  * ops/bin/bench-flood) and {@code hello-server} (the benchmark's Pekko HTTP baseline).
  */
 @Command(name = "microcert-sim", mixinStandardHelpOptions = true, version = "microcert-sim 0.1.0",
-        subcommands = {RunCommand.class, BenchCommand.class, FloodCommand.class, HelloWorldServer.class,
+        subcommands = {RunCommand.class, BenchCommand.class, FloodCommand.class, HelloWorldServer.class, LabCommand.class,
             CommandLine.HelpCommand.class},
         description = {"Virtual sensors for MicroCert: load tests and proofs that every good certificate is accepted and "
                 + "every bad one rejected. Start with: microcert-sim run --help"})

@@ -96,8 +96,15 @@ final class FleetImport {
             }
             chunk = again;
             r = send(gateway, chunk, transportKey);
-            // a retried line may have landed although its first answer said UNAVAILABLE: same seed, fine
-            provisioned += r.provisioned() + r.alreadyProvisioned();
+            // A retried line answered ALREADY_PROVISIONED was provisioned before: by this run's first
+            // attempt (UNAVAILABLE may follow a stored event) or by an earlier run. Counting it as
+            // provisioned made a re-import during a shard hand-over report acknowledged sensors as
+            // lost (the netlab partition drill's "lost provisionings"); it is counted as already.
+            provisioned += r.provisioned();
+            already += r.alreadyProvisioned();
+            for (int i : r.alreadyProvisionedLines()) {
+                alreadyChips.add(chunk.get(i));
+            }
         }
         return new Chunk(new ImportResult(provisioned + already + r.failed(), provisioned, already,
                 r.failed(), r.failures(), r.retryable(), List.of()), alreadyChips);
