@@ -57,7 +57,7 @@ public final class CassandraLease extends Lease {
     }
 
     /** The node's Cassandra session, after creating the tables when the lease's tables-autocreate says so. */
-    private static CompletionStage<CassandraSession> sessionFor(ExtendedActorSystem system, Config lease) {
+    static CompletionStage<CassandraSession> sessionFor(ExtendedActorSystem system, Config lease) {
         CassandraSession s = CassandraSessionRegistry.get(system).sessionFor(lease.getString("session-config"));
         if (!lease.getBoolean("tables-autocreate")) {
             return CompletableFuture.completedFuture(s);

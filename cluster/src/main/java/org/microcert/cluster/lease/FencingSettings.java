@@ -22,6 +22,7 @@ public record FencingSettings(String keyspace, Duration ttl, Duration heartbeatI
     public static final String LEASE_CONFIG = "microcert.fencing.lease";
 
     private static final String USE_LEASE = "pekko.cluster.sharding.use-lease";
+    private static final String SEED_NODES = "pekko.cluster.seed-nodes";
 
     /**
      * {@code config} with sharding's {@code use-lease} set to {@link #LEASE_CONFIG} when fencing is on
@@ -49,7 +50,13 @@ public record FencingSettings(String keyspace, Duration ttl, Duration heartbeatI
                     "microcert.fencing.enabled", "on needs the Cassandra journal (the lease rows live next to it)");
         }
         fromLeaseConfig(config.getConfig(LEASE_CONFIG), LEASE_CONFIG + ".");
-        return config.withValue(USE_LEASE, ConfigValueFactory.fromAnyRef(LEASE_CONFIG, "microcert.fencing.enabled"));
+        Config fenced = config.withValue(USE_LEASE, ConfigValueFactory.fromAnyRef(LEASE_CONFIG, "microcert.fencing.enabled"));
+        if (config.getStringList(SEED_NODES).isEmpty()) {
+            return fenced;
+        }
+        // JoinGuard joins them at start: a restarted first seed must not form a cluster of its own
+        return fenced.withValue(JoinGuard.SEEDS, config.getValue(SEED_NODES))
+                .withValue(SEED_NODES, ConfigValueFactory.fromIterable(java.util.List.of()));
     }
 
     /** From the lease's own configuration (what Pekko's LeaseSettings carries). */

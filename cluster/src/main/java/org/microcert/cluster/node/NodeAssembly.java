@@ -116,6 +116,8 @@ public final class NodeAssembly {
                         ledgerConfig.getBoolean("enabled") && !ahead.isZero(), renewEvery,
                         ledgerConfig.getDuration("timeout"), ledgerConfig.getDuration("session-ttl"),
                         ledgerConfig.getBoolean("tables-autocreate"), metrics);
+        // with fencing, the configured seed nodes are joined here, never forming a second cluster
+        org.microcert.cluster.lease.JoinGuard.join(system);
         // the journal's sensor listing lets known sensors' recoveries skip the unknown-id limit
         SensorSharding.init(system, card, settings, ledger, cassandra ? sensorIds(system, true)::current : null);
         JournalProbe probe;

@@ -30,8 +30,10 @@ class NodeConfigTest {
         assertEquals(7300, c.getInt("pekko.remote.artery.canonical.port"), "environment over file");
         assertEquals(30, c.getDuration("microcert.sensor.clock-skew").toSeconds(), "file over defaults");
         assertEquals(5, c.getDuration("microcert.sensor.reservation-ahead").toSeconds(), "defaults");
+        // with fencing (on with Cassandra) the join guard joins them, not Pekko at start-up
         assertEquals(List.of("pekko://MicroCert@10.0.0.1:2551", "pekko://MicroCert@10.0.0.2:2551"),
-                c.getStringList("pekko.cluster.seed-nodes"));
+                c.getStringList(org.microcert.cluster.lease.JoinGuard.SEEDS));
+        assertEquals(List.of(), c.getStringList("pekko.cluster.seed-nodes"));
         assertEquals(List.of("db:9042"), c.getStringList("datastax-java-driver.basic.contact-points"));
         assertEquals("keep-majority", c.getString("pekko.cluster.split-brain-resolver.active-strategy"));
     }

@@ -73,6 +73,8 @@ class NodeManagementTest {
                 pekko.coordinated-shutdown.exit-jvm = off
                 microcert.management.enabled = on
                 pekko.management.http { port = %d, bind-hostname = "127.0.0.1" }
+                # no Cassandra here: Pekko joins the seed nodes itself (with fencing, JoinGuard would)
+                microcert.fencing.enabled = off
                 """.formatted(remotePort, seedPort, managementPort)));
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "MicroCert", config);
         NodeManagement.start(system, new ClusterReadiness(Cluster.get(system), JournalProbe.alwaysUp()));
