@@ -131,7 +131,11 @@ final class KeyLifecycle {
                 s -> new Done(status.apply(s), command), null);
     }
 
-    /** Opens the sensor's UPDATE envelope with the current seed and seals the new seed. */
+    /**
+     * Opens the sensor's UPDATE envelope with the current seed and keeps the new seed as offered
+     * (the first phase of the update, {@link Downlink}): the current seed stays valid until a
+     * certificate under the offered one completes the update. The same envelope again changes nothing.
+     */
     Outcome completeSeedUpdate(SensorRecord state, byte[] envelope, String actor) {
         Outcome refused = refusal(state);
         if (refused != null) {
@@ -140,6 +144,10 @@ final class KeyLifecycle {
         int pending = state.pendingSeedVersion();
         if (pending == 0) {
             return Outcome.refused(RefusalCode.NO_UPDATE_PENDING, "no seed update was started for sensor " + sensorId);
+        }
+        String envelopeDigest = sha256Hex(envelope);
+        if (state.downlink().hasCandidate(envelopeDigest)) {
+            return Outcome.answer(new Done(status.apply(state), null)); // a duplicate: already offered
         }
         SeedEnvelope decoded;
         try {
@@ -175,13 +183,9 @@ final class KeyLifecycle {
                 next.destroy();
             }
         }
-        SealedSeed previous = state.seed();
         String digest = card.digest(sealed).toString();
-        return new Outcome(new SensorEvent.SeedUpdated(sealed, digest, clock.get(), actor),
-                s -> new Done(status.apply(s), null), () -> {
-                    card.recordReplaced(previous, sealed);
-                    seeds.wipe();
-                });
+        return new Outcome(new SensorEvent.SeedUpdateReceived(sealed, digest, envelopeDigest, clock.get(), actor),
+                s -> new Done(status.apply(s), null), null);
     }
 
     /** Answers the COMMAND certificate ordering the sensor to destroy its seed. */
@@ -200,7 +204,9 @@ final class KeyLifecycle {
         }
         byte[] order = command;
         SealedSeed previous = state.seed();
-        return new Outcome(new SensorEvent.Revoked(reason, clock.get(), actor),
+        // kept sealed to tag the REVOKE again for each poll until the sensor confirms (Downlink); an
+        // expired seed can tag nothing, so it goes at once
+        return new Outcome(new SensorEvent.Revoked(reason, clock.get(), actor, order == null ? null : previous),
                 s -> new Done(status.apply(s), order), () -> {
                     card.recordRevoked(previous);
                     seeds.wipe();
@@ -290,6 +296,14 @@ final class KeyLifecycle {
         }
         log.error("sensor {}: card operation failed ({})", sensorId, e.reason());
         return Outcome.refused(RefusalCode.INTERNAL, "the encryption card refused the operation");
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     private static boolean isRevoked(SensorRecord state) {

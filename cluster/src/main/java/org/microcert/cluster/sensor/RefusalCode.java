@@ -16,6 +16,13 @@ public enum RefusalCode {
     NO_UPDATE_PENDING,
     /** The envelope's seed version is not the one the pending update expects. */
     WRONG_SEED_VERSION,
+    /** Nothing is pending for the sensor: no seed update, no revocation being delivered. */
+    NOTHING_PENDING,
+    /**
+     * The seed inside a TRANSPORT envelope breaks the provisioning policy: a first seed is version 1
+     * and its five years cover the present (docs/http-api.md).
+     */
+    BAD_SEED,
     /** The encryption card refused the operation (see the node's log). */
     INTERNAL
 }

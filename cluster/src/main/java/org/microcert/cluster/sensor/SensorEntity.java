@@ -150,6 +150,7 @@ public final class SensorEntity
     private final OpenSeed seed;
     private final CertificateJudge judge;
     private final KeyLifecycle keys;
+    private final Downlink downlink;
     private final SensorReplay replay;
     private final Passivation passivation;
     private final FailedVerifications failures;
@@ -173,8 +174,10 @@ public final class SensorEntity
         this.hostedBy = address.getHost().orElse("local") + ":" + address.getPort().map(String::valueOf).orElse("0");
         this.clock = new MonotonicClock(settings.clock());
         this.seed = new OpenSeed(card, seeds);
-        this.judge = new CertificateJudge(sensorId, new CertificateVerifier(settings.clockSkew()), seed, context.getLog());
+        CertificateVerifier verifier = new CertificateVerifier(settings.clockSkew());
+        this.judge = new CertificateJudge(sensorId, verifier, seed, context.getLog());
         this.keys = new KeyLifecycle(sensorId, card, seed, clock::now, this::status, context.getLog());
+        this.downlink = new Downlink(sensorId, card, seed, verifier, clock::now, this::status, context.getLog());
         this.replay = new SensorReplay(sensorId.toString(), settings, ledger, metrics, context.getLog());
         this.passivation = new Passivation(context, shard, settings, unusedAfterProvision);
         this.shard = shard;
@@ -272,6 +275,12 @@ public final class SensorEntity
             return apply(state, keys.encrypt(state, c.plaintext()), c.replyTo());
         } else if (command instanceof RewrapSeed c) {
             return apply(state, keys.rewrap(state), c.replyTo());
+        } else if (command instanceof SensorMessages.Poll c) {
+            return state.status() == SensorRecord.Status.REVOKED
+                    ? Effect().reply(c.replyTo(), downlink.revokedPoll(state, c.certificate()))
+                    : judge(state, c.certificate(), null, CertificateType.AUTH, c.replyTo(), v -> downlink.answer(state, v));
+        } else if (command instanceof SensorMessages.CancelDownlink c) {
+            return apply(state, downlink.cancel(state, c.actor()), c.replyTo());
         } else if (command instanceof GetStatus c) {
             return Effect().reply(c.replyTo(), keys.status(state));
         } else if (command instanceof Stop) {
@@ -318,6 +327,15 @@ public final class SensorEntity
         }
         accepted++;
         CertificateJudge.Reservation r = j.reservation();
+        if (j.completes() != null) { // a certificate under an offered seed: the update completes first
+            java.util.List<SensorEvent> events = new java.util.ArrayList<>(java.util.List.of(downlink.completed(j.completes())));
+            if (r != null) {
+                events.add(replay.reservation(state, verdict.timestamp(), r));
+                metrics.reservationWritten(true);
+            }
+            Runnable done = downlink.afterCompleted(state.seed(), j.completes());
+            return Effect().persist(events).thenRun(s -> done.run()).thenReply(replyTo, s -> answer.apply(verdict));
+        }
         if (r == null) {
             return Effect().reply(replyTo, answer.apply(verdict));
         }

@@ -97,6 +97,30 @@ public final class SensorMessages {
     public record GetStatus(ActorRef<OperatorReply> replyTo) implements Command {}
 
     /**
+     * A sensor asks what is pending for it, with a fresh AUTH certificate (judged as
+     * {@link Authenticate}); a revoked sensor whose revocation is still delivered is checked under its
+     * revoked seed. Answers {@link DownlinkReply}.
+     */
+    public record Poll(byte[] certificate, ActorRef<DownlinkReply> replyTo) implements Command {}
+
+    /**
+     * The verdict on a poll's certificate and the COMMAND certificates pending for the sensor (wire
+     * bytes), tagged now, so none is stale when it arrives; empty when nothing is pending or the poll
+     * was rejected (except REVOKED, which carries the REVOKE command while it is delivered).
+     */
+    public record DownlinkReply(Verdict verdict, java.util.List<byte[]> commands) implements ClusterSerializable {
+        public DownlinkReply {
+            commands = java.util.List.copyOf(commands);
+        }
+    }
+
+    /**
+     * Withdraws what is pending for the sensor: its seed update (the current seed stays), or the
+     * delivery of its revocation (it stays revoked; the kept seed is dropped).
+     */
+    public record CancelDownlink(String actor, ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /**
      * The answer to a device call.
      *
      * @param reason     null when accepted, else why it was rejected

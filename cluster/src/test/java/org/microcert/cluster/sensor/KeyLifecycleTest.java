@@ -166,7 +166,7 @@ class KeyLifecycleTest {
     }
 
     @Test
-    void aSeedUpdateIsStartedOnceCompletedWithTheSensorsEnvelopeAndWipesTheOldSeed() throws Exception {
+    void aSeedUpdateIsStartedOnceAndTheSensorsEnvelopeIsKeptAsOfferedOnce() throws Exception {
         SensorRecord state = provisioned();
         assertEquals(RefusalCode.NO_UPDATE_PENDING,
                 refusal(keys.completeSeedUpdate(state, chip.prepareSeedUpdate(NOW).encode(), "bob"), state));
@@ -181,11 +181,13 @@ class KeyLifecycleTest {
 
         byte[] envelope = chip.pendingUpdate().orElseThrow().encode();
         Outcome complete = keys.completeSeedUpdate(state, envelope, "bob");
-        assertEquals(2, assertInstanceOf(SensorEvent.SeedUpdated.class, complete.event()).seed().seedVersion());
+        assertEquals(2, assertInstanceOf(SensorEvent.SeedUpdateReceived.class, complete.event()).seed().seedVersion());
         assertTrue(seeds.isOpen(), "the current seed opened the envelope");
         state = persisted(state, complete);
-        assertFalse(seeds.isOpen(), "the replaced seed is wiped once the update is durable");
-        assertEquals("ACTIVE", assertInstanceOf(Done.class, complete.reply().apply(state)).status().status());
+        assertTrue(seeds.isOpen(), "the current seed stays until the sensor proves the new one");
+        assertEquals("UPDATE_PENDING", assertInstanceOf(Done.class, complete.reply().apply(state)).status().status());
+        assertEquals(1, state.seedVersion());
+        assertNull(keys.completeSeedUpdate(state, envelope, "bob").event(), "a duplicated upload changes nothing");
     }
 
     @Test
@@ -211,7 +213,7 @@ class KeyLifecycleTest {
         SeedEnvelope relabelled = SeedUpdates.seal(current, chip.sensorId(), CipherSuite.SM4, next, new SecureRandom());
         assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.completeSeedUpdate(state, relabelled.encode(), "bob"), state));
         SeedEnvelope right = SeedUpdates.seal(current, chip.sensorId(), CipherSuite.AES128, next, new SecureRandom());
-        assertInstanceOf(SensorEvent.SeedUpdated.class, keys.completeSeedUpdate(state, right.encode(), "bob").event());
+        assertInstanceOf(SensorEvent.SeedUpdateReceived.class, keys.completeSeedUpdate(state, right.encode(), "bob").event());
     }
 
     @Test
@@ -221,7 +223,8 @@ class KeyLifecycleTest {
         assertNull(keys.encrypt(state, new byte[] {1}).event());
         assertTrue(seeds.isOpen());
         Outcome revoke = keys.revoke(state, "stolen", "alice");
-        assertEquals(new SensorEvent.Revoked("stolen", NOW, "alice"), revoke.event());
+        assertEquals(new SensorEvent.Revoked("stolen", NOW, "alice", state.seed()), revoke.event(),
+                "the revoked seed is kept sealed to deliver the REVOKE");
         state = persisted(state, revoke);
         assertFalse(seeds.isOpen(), "wiped once the revocation is durable");
         Done done = assertInstanceOf(Done.class, revoke.reply().apply(state));

@@ -15,7 +15,7 @@ import org.microcert.persistence.card.SealedSeed;
  * {@link SensorEvent}s by {@link SensorRecord#apply}; part of the snapshot.
  *
  * @param candidates newest last, at most {@link #MAX_CANDIDATES}; empty when no update is pending or
- *     none was offered yet
+ *     none was offered yet; kept after a revocation that is being delivered (the sensor may use one)
  * @param revocationSeed null unless a revocation is still being delivered
  */
 public record DownlinkState(List<SeedCandidate> candidates, SealedSeed revocationSeed) implements CborSerializable {
@@ -62,10 +62,12 @@ public record DownlinkState(List<SeedCandidate> candidates, SealedSeed revocatio
             }
             return new DownlinkState(next, revocationSeed);
         } else if (event instanceof SensorEvent.Revoked e) {
-            return new DownlinkState(List.of(), e.deliverySeed());
+            // the sensor may already use an offered seed: the REVOKE is tagged under whichever its poll proves
+            return new DownlinkState(e.deliverySeed() == null ? List.of() : candidates, e.deliverySeed());
         } else if (event instanceof SensorEvent.RevocationDeliveryEnded) {
-            return new DownlinkState(candidates, null);
-        } else if (after.status() != SensorRecord.Status.UPDATE_PENDING && !candidates.isEmpty()) {
+            return EMPTY;
+        } else if (after.status() != SensorRecord.Status.UPDATE_PENDING && revocationSeed == null
+                && !candidates.isEmpty()) {
             return new DownlinkState(List.of(), revocationSeed); // updated, cancelled: the other candidates go
         }
         return this;
