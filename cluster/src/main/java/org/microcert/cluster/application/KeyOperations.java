@@ -58,6 +58,11 @@ public final class KeyOperations {
                 () -> sensors.completeSeedUpdate(id, envelope, p.name()));
     }
 
+    /** Withdraws the sensor's pending seed update, else ends the delivery of its revocation. */
+    public CompletionStage<Audited<OperatorReply>> cancelDownlink(Operator p, SensorId id, String requestId) {
+        return sensorOp(p, "DOWNLINK_CANCEL", id, null, requestId, () -> sensors.cancelDownlink(id, p.name()));
+    }
+
     public CompletionStage<Audited<OperatorReply>> rewrap(Operator p, SensorId id, String requestId) {
         return sensorOp(p, "REWRAP", id, null, requestId, () -> sensors.rewrap(id, p.name()));
     }

@@ -37,6 +37,16 @@ final class OpenApi {
                 .set("required", array("items")));
         schemas.set("BatchResponse", object(prop("accepted", integer()), prop("rejected", integer()),
                 prop("results", Json.object().put("type", "array").set("items", ref("Verdict")))));
+        schemas.set("PollAnswer", object(prop("outcome", enumOf("ACCEPTED", "REJECTED")), prop("sensorId", sensorId()),
+                prop("timestamp", integer()), prop("seedVersion", integer()), prop("reason", string()),
+                prop("error", string()), prop("message", string()), prop("serverTime", integer()),
+                prop("commands", Json.object().put("type", "array").set("items", base64())))
+                .put("description", "A verdict on the poll's AUTH certificate and the COMMAND certificates pending "
+                        + "for the sensor, tagged now (REJECTED with REVOKED carries the REVOKE while it is delivered)"));
+        schemas.set("PollBatchResponse", object(prop("accepted", integer()), prop("rejected", integer()),
+                prop("results", Json.object().put("type", "array").set("items", ref("PollAnswer")))));
+        schemas.set("SeedOffered", object(prop("sensorId", sensorId()), prop("received", bool()),
+                prop("seedVersion", integer()), prop("pendingSeedVersion", integer().put("nullable", true))));
         schemas.set("EnvelopeRequest", object(prop("envelope", base64())).set("required", array("envelope")));
         schemas.set("RevokeRequest", object(prop("reason", string().put("maxLength", 200))));
         schemas.set("EncryptRequest", object(prop("plaintext", base64())).set("required", array("plaintext")));
@@ -68,6 +78,14 @@ final class OpenApi {
                 jsonBody("SignRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "429", "503");
         op(paths, "/v1/decrypt", "post", device, "Decrypt an ENC_UP certificate",
                 binaryOrJson("CertificateRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "429", "503");
+        op(paths, "/v1/downlink", "post", device, "Poll: an AUTH certificate in, the sensor's pending COMMAND "
+                + "certificates (tagged now) out", binaryOrJson("CertificateRequest"), "PollAnswer", false,
+                "400", "401", "403", "404", "408", "413", "415", "429", "503");
+        op(paths, "/v1/downlink/batch", "post", device, "Poll for up to 1000 sensors (gateways)",
+                jsonBody("BatchRequest"), "PollBatchResponse", false, "400", "401", "408", "413", "415", "429", "503");
+        op(paths, "/v1/downlink/seed-update", "post", device, "The sensor's UPDATE envelope for its pending seed "
+                + "update; kept beside the current seed until a certificate under it completes the update",
+                jsonBody("EnvelopeRequest"), "SeedOffered", false, "400", "401", "404", "408", "409", "413", "415", "429", "503");
         String operator = "Operator API (bearer token)";
         op(paths, "/v1/sensors", "post", operator, "Provision one sensor from a TRANSPORT envelope",
                 jsonBody("EnvelopeRequest"), "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503")
@@ -88,8 +106,11 @@ final class OpenApi {
                 "Start a seed update; answers the COMMAND certificate for the sensor", null, "SensorStatus", true,
                 "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         sensorParam(op(paths, "/v1/sensors/{sensorId}/seed-update/complete", "post", operator,
-                "Complete a seed update with the sensor's UPDATE envelope", jsonBody("EnvelopeRequest"), "SensorStatus",
+                "Hand in the sensor's UPDATE envelope (kept as offered until a certificate under it completes the update)", jsonBody("EnvelopeRequest"), "SensorStatus",
                 true, "400", "401", "403", "404", "408", "409", "413", "415", "503"));
+        sensorParam(op(paths, "/v1/sensors/{sensorId}/downlink/cancel", "post", operator,
+                "Withdraw the pending seed update, else end the delivery of the revocation", null, "SensorStatus", true,
+                "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         sensorParam(op(paths, "/v1/sensors/{sensorId}/encrypt", "post", operator,
                 "Encrypt a payload to the sensor; answers an ENC_DOWN certificate", jsonBody("EncryptRequest"),
                 "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503"));

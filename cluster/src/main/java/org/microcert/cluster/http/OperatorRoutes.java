@@ -130,6 +130,12 @@ final class OperatorRoutes extends AllDirectives {
                                 return answer(() -> keys.completeSeedUpdate(p, id, envelope, rid), StatusCodes.OK, null);
                             });
                         })),
+                e.postWithId("/v1/sensors/{sensorId}/downlink/cancel", sensorOperation(), idText ->
+                        operator(AuthDirectives.OPERATOR, (p, rid) -> {
+                            SensorId id = Json.sensorId(idText);
+                            return bodies.optionalJsonBody(Json.EmptyBody.class, b ->
+                                    answer(() -> keys.cancelDownlink(p, id, rid), StatusCodes.OK, null));
+                        })),
                 e.postWithId("/v1/sensors/{sensorId}/encrypt", sensorOperation(), idText ->
                         operator(AuthDirectives.OPERATOR, (p, rid) -> {
                             SensorId id = Json.sensorId(idText);

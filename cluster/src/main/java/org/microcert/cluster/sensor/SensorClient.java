@@ -97,4 +97,8 @@ public final class SensorClient {
     public CompletionStage<SensorMessages.OperatorReply> rewrap(SensorId sensor, String actor) {
         return ask(sensor, r -> new SensorMessages.RewrapSeed(actor, r));
     }
+
+    public CompletionStage<SensorMessages.OperatorReply> cancelDownlink(SensorId sensor, String actor) {
+        return ask(sensor, r -> new SensorMessages.CancelDownlink(actor, r));
+    }
 }
