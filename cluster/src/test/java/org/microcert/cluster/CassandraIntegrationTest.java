@@ -94,6 +94,10 @@ class CassandraIntegrationTest {
                         "{\"envelope\":\"" + b64(chip.pendingUpdate().orElseThrow().encode()) + "\"}", TOKEN);
                 assertEquals(200, done.statusCode(), done.body());
                 chip.activatePendingSeed();
+                // the sensor's first certificate under the new seed completes the update
+                HttpResponse<String> proof = client.send("POST", node.url("/v1/authenticate"), "application/octet-stream",
+                        chip.authenticate(Instant.now()).encode(), null);
+                assertEquals(version, json(proof).get("seedVersion").asInt(), proof.body());
             }
             accepted = chip.authenticate(Instant.now());
             HttpResponse<String> a = client.send("POST", node.url("/v1/authenticate"), "application/octet-stream",

@@ -11,6 +11,7 @@ import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
 import org.microcert.persistence.card.CardException;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.SealedSeed;
+import org.microcert.persistence.sensor.DownlinkState;
 import org.microcert.persistence.sensor.SensorEvent;
 import org.microcert.persistence.sensor.SensorRecord;
 import org.microcert.protocol.CenterIssuer;
@@ -148,6 +149,10 @@ final class KeyLifecycle {
         String envelopeDigest = sha256Hex(envelope);
         if (state.downlink().hasCandidate(envelopeDigest)) {
             return Outcome.answer(new Done(status.apply(state), null)); // a duplicate: already offered
+        }
+        if (state.downlink().candidates().size() >= DownlinkState.MAX_CANDIDATES) {
+            return Outcome.refused(RefusalCode.TOO_MANY_OFFERS, "sensor " + sensorId + " already offered "
+                    + DownlinkState.MAX_CANDIDATES + " seeds for this update: cancel it and start it again");
         }
         SeedEnvelope decoded;
         try {

@@ -16,6 +16,11 @@ public enum RefusalCode {
     NO_UPDATE_PENDING,
     /** The envelope's seed version is not the one the pending update expects. */
     WRONG_SEED_VERSION,
+    /**
+     * The pending update already holds as many offered seeds as it keeps (the sensor lost that many
+     * answers): cancel the update and start it again.
+     */
+    TOO_MANY_OFFERS,
     /** Nothing is pending for the sensor: no seed update, no revocation being delivered. */
     NOTHING_PENDING,
     /**

@@ -14,7 +14,7 @@ import org.microcert.persistence.card.SealedSeed;
  * sealed only to tag the REVOKE command again for each poll ({@code revocationSeed}). Folded from
  * {@link SensorEvent}s by {@link SensorRecord#apply}; part of the snapshot.
  *
- * @param candidates newest last, at most {@link #MAX_CANDIDATES}; empty when no update is pending or
+ * @param candidates oldest first, at most {@link #MAX_CANDIDATES}; empty when no update is pending or
  *     none was offered yet; kept after a revocation that is being delivered (the sensor may use one)
  * @param revocationSeed null unless a revocation is still being delivered
  */
@@ -22,9 +22,11 @@ public record DownlinkState(List<SeedCandidate> candidates, SealedSeed revocatio
 
     /**
      * A sensor offers a new candidate only after losing the previous one (a reboot before the
-     * center's answer, or an answer it never got); beyond this many, the oldest goes.
+     * center's answer, or an answer it never got). None is ever dropped while the update is pending:
+     * the chip switches to a seed once the center answered its upload, so dropping that seed would
+     * strand it. Beyond this many, further offers are refused (the chip stays on its current seed).
      */
-    public static final int MAX_CANDIDATES = 4;
+    public static final int MAX_CANDIDATES = 8;
 
     public static final DownlinkState EMPTY = new DownlinkState(List.of(), null);
 
@@ -52,14 +54,11 @@ public record DownlinkState(List<SeedCandidate> candidates, SealedSeed revocatio
     /** The state after {@code event}; {@code after} is the key state the event led to. */
     DownlinkState next(SensorEvent event, SensorRecord after) {
         if (event instanceof SensorEvent.SeedUpdateReceived e) {
-            if (hasCandidate(e.envelopeDigest())) {
-                return this;
+            if (hasCandidate(e.envelopeDigest()) || candidates.size() >= MAX_CANDIDATES) {
+                return this; // the writer refuses these; a journal holding one anyway changes nothing
             }
             List<SeedCandidate> next = new ArrayList<>(candidates);
             next.add(new SeedCandidate(e.seed(), e.recordDigest(), e.envelopeDigest(), e.at()));
-            while (next.size() > MAX_CANDIDATES) {
-                next.remove(0);
-            }
             return new DownlinkState(next, revocationSeed);
         } else if (event instanceof SensorEvent.Revoked e) {
             // the sensor may already use an offered seed: the REVOKE is tagged under whichever its poll proves

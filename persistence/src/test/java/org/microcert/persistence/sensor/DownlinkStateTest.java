@@ -32,15 +32,15 @@ class DownlinkStateTest {
     }
 
     @Test
-    void theOldestOfferGoesBeyondTheLimit() {
+    void noOfferIsEverDroppedWhileTheUpdateIsPendingAndOffersBeyondTheLimitAreIgnored() {
         SensorRecord r = pending();
         for (int i = 1; i <= DownlinkState.MAX_CANDIDATES + 1; i++) {
             r = r.apply(offer((byte) i));
         }
         List<DownlinkState.SeedCandidate> c = r.downlink().candidates();
         assertEquals(DownlinkState.MAX_CANDIDATES, c.size());
-        assertEquals(String.format("%064x", 2), c.get(0).envelopeDigest());
-        assertEquals(String.format("%064x", DownlinkState.MAX_CANDIDATES + 1), c.get(c.size() - 1).envelopeDigest());
+        assertEquals(String.format("%064x", 1), c.get(0).envelopeDigest());
+        assertEquals(String.format("%064x", DownlinkState.MAX_CANDIDATES), c.get(c.size() - 1).envelopeDigest());
     }
 
     @Test
