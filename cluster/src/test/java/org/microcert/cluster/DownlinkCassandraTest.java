@@ -7,9 +7,7 @@ import static org.microcert.cluster.CassandraIntegrationTest.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Base64;
@@ -17,7 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.microcert.cluster.http.BearerTokens;
 import org.microcert.ops.cassandra.CassandraExtension;
 import org.microcert.ops.cassandra.TestCassandra;
 import org.microcert.protocol.CommandOrder;
@@ -42,14 +39,7 @@ class DownlinkCassandraTest {
     @BeforeAll
     static void setUp(TestCassandra cassandra) throws Exception {
         fleet = new TestFleet(dir.resolve("card"));
-        Path tokens = dir.resolve("tokens");
-        Files.writeString(tokens, BearerTokens.sha256Hex(TOKEN) + " operator olga\n");
-        config = ConfigFactory.parseString("""
-                microcert.http.tokens-file = "%s"
-                microcert.persistence.snapshot-every-n-events = 3
-                microcert.http.journal-probe.interval = 200ms
-                microcert.http.ask-timeout = 40s
-                """.formatted(tokens)).withFallback(TestNode.cassandraJournal(cassandra, "downlink_it"));
+        config = CassandraIntegrationTest.nodeConfig(cassandra, dir, TOKEN, "downlink_it");
     }
 
     static HttpResponse<String> poll(TestNode node, SensorChip chip) throws Exception {
