@@ -91,11 +91,13 @@ final class OpenApi {
                 jsonBody("EnvelopeRequest"), "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503")
                 .withObjectProperty("responses").set("201", response("Provisioned", "SensorStatus"));
         ((ObjectNode) paths.withObjectProperty("/v1/sensors").withObjectProperty("post").withObjectProperty("responses")).remove("200");
+        legacySeedsParam(paths.withObjectProperty("/v1/sensors").withObjectProperty("post"));
         ObjectNode ndjson = Json.object();
         ndjson.putObject("content").putObject("application/x-ndjson").putObject("schema").put("type", "string");
         op(paths, "/v1/sensors/import", "post", operator,
                 "Bulk import of a factory manifest; streams one NDJSON result per line, then a summary",
                 ndjson, null, true, "400", "401", "403", "408", "415", "503");
+        legacySeedsParam(paths.withObjectProperty("/v1/sensors/import").withObjectProperty("post"));
         ObjectNode get = op(paths, "/v1/sensors/{sensorId}", "get", operator, "Sensor status (operator, auditor)",
                 null, "SensorStatus", true, "400", "401", "403", "404", "409", "503");
         sensorParam(get);
@@ -197,6 +199,14 @@ final class OpenApi {
 
     private static ObjectNode[] prop(String name, ObjectNode schema) {
         return new ObjectNode[] {Json.object().put("name", name), schema};
+    }
+
+    /** {@code ?legacy-seeds=accept}: the audited exception to the provisioning policy (docs/http-api.md). */
+    private static void legacySeedsParam(ObjectNode operation) {
+        ObjectNode p = operation.withArray("parameters").addObject().put("name", "legacy-seeds").put("in", "query")
+                .put("required", false).put("description", "accept first seeds of another version or whose five "
+                        + "years are over (never ones not yet begun); recorded in the audit trail");
+        p.set("schema", enumOf("accept"));
     }
 
     @SafeVarargs

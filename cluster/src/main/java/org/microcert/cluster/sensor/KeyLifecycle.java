@@ -71,8 +71,16 @@ final class KeyLifecycle {
         this.log = log;
     }
 
-    /** From a TRANSPORT envelope's wire bytes: decoded here, once, then opened and resealed by the card. */
+    /** As below, under the provisioning policy without the legacy exception. */
     Outcome provision(SensorRecord state, byte[] envelope, String actor) {
+        return provision(state, envelope, actor, false);
+    }
+
+    /**
+     * From a TRANSPORT envelope's wire bytes: decoded here, once, then opened and resealed by the
+     * card, under the {@link ProvisioningPolicy} ({@code acceptLegacy}: the operator's exception).
+     */
+    Outcome provision(SensorRecord state, byte[] envelope, String actor, boolean acceptLegacy) {
         if (state.status() != SensorRecord.Status.NOT_PROVISIONED) {
             return isRevoked(state) ? revoked() : Outcome.refused(RefusalCode.ALREADY_PROVISIONED,
                     "sensor " + sensorId + " is already provisioned");
@@ -83,11 +91,11 @@ final class KeyLifecycle {
         } catch (MalformedEnvelopeException e) {
             return Outcome.refused(RefusalCode.BAD_ENVELOPE, e.getMessage());
         }
-        return provision(state, decoded, actor);
+        return provision(state, decoded, actor, acceptLegacy);
     }
 
     /** From an envelope decoded by the caller (the card takes it as it is). */
-    Outcome provision(SensorRecord state, SeedEnvelope envelope, String actor) {
+    Outcome provision(SensorRecord state, SeedEnvelope envelope, String actor, boolean acceptLegacy) {
         if (state.status() != SensorRecord.Status.NOT_PROVISIONED) {
             return isRevoked(state) ? revoked() : Outcome.refused(RefusalCode.ALREADY_PROVISIONED,
                     "sensor " + sensorId + " is already provisioned");
@@ -100,6 +108,10 @@ final class KeyLifecycle {
             sealed = card.provision(envelope);
         } catch (CardException e) {
             return cardRefusal(e);
+        }
+        String policy = ProvisioningPolicy.refusal(sealed, clock.get(), acceptLegacy);
+        if (policy != null) {
+            return Outcome.refused(RefusalCode.BAD_SEED, policy); // the sealed copy is dropped: nothing recorded it
         }
         String digest = card.digest(sealed).toString();
         return new Outcome(new SensorEvent.Provisioned(sealed, digest, clock.get(), actor),

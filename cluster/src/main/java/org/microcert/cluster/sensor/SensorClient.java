@@ -71,7 +71,13 @@ public final class SensorClient {
     }
 
     public CompletionStage<SensorMessages.OperatorReply> provision(SensorId sensor, byte[] envelope, String actor) {
-        return ask(sensor, r -> new SensorMessages.Provision(envelope, actor, r));
+        return provision(sensor, envelope, actor, false);
+    }
+
+    /** {@code acceptLegacySeed}: the operator's exception to the provisioning policy (docs/http-api.md). */
+    public CompletionStage<SensorMessages.OperatorReply> provision(SensorId sensor, byte[] envelope, String actor,
+                                                                  boolean acceptLegacySeed) {
+        return ask(sensor, r -> new SensorMessages.Provision(envelope, actor, r, acceptLegacySeed));
     }
 
     public CompletionStage<SensorMessages.OperatorReply> status(SensorId sensor) {

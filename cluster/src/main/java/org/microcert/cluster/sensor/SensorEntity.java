@@ -264,7 +264,7 @@ public final class SensorEntity
         } else if (command instanceof Decrypt c) {
             return judge(state, c.certificate(), null, CertificateType.ENC_UP, c.replyTo(), v -> v);
         } else if (command instanceof Provision c) {
-            return apply(state, keys.provision(state, c.envelope(), c.actor()), c.replyTo());
+            return apply(state, keys.provision(state, c.envelope(), c.actor(), c.acceptLegacySeed()), c.replyTo());
         } else if (command instanceof StartSeedUpdate c) {
             return apply(state, keys.startSeedUpdate(state, c.actor()), c.replyTo());
         } else if (command instanceof CompleteSeedUpdate c) {

@@ -19,8 +19,15 @@ public final class SensorMessages {
     /**
      * Provision from a TRANSPORT seed envelope (wire bytes), opened and resealed by the card.
      * {@code actor} (in every key-management command) is the operator's name, kept in the event.
+     * {@code acceptLegacySeed}: the operator's exception to the provisioning policy ({@link ProvisioningPolicy}).
      */
-    public record Provision(byte[] envelope, String actor, ActorRef<OperatorReply> replyTo) implements Command {}
+    public record Provision(byte[] envelope, String actor, ActorRef<OperatorReply> replyTo, boolean acceptLegacySeed)
+            implements Command {
+        /** Under the provisioning policy without the legacy exception (and as sent by older nodes). */
+        public Provision(byte[] envelope, String actor, ActorRef<OperatorReply> replyTo) {
+            this(envelope, actor, replyTo, false);
+        }
+    }
 
     /** Authenticate an AUTH certificate (wire bytes). */
     public record Authenticate(byte[] certificate, ActorRef<Verdict> replyTo) implements Command {}

@@ -120,9 +120,42 @@ class KeyLifecycleTest {
         assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.provision(empty, other, "a"), empty));
         // an envelope the caller already decoded is taken as it is
         SeedEnvelope update = chip.prepareSeedUpdate(NOW);
-        assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.provision(empty, update, "a"), empty));
+        assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.provision(empty, update, "a", false), empty));
         assertInstanceOf(SensorEvent.Provisioned.class,
-                keys.provision(empty, SeedEnvelope.decode(fleet.transportEnvelope(chip)), "a").event());
+                keys.provision(empty, SeedEnvelope.decode(fleet.transportEnvelope(chip)), "a", false).event());
+    }
+
+    /** A TRANSPORT envelope of a chip whose first seed has this version and epoch year. */
+    byte[] firstSeed(int version, int epochYear) {
+        SecureRandom rng = new SecureRandom();
+        SensorChip odd = SensorChip.withSeed(chip.sensorId(), CipherSuite.AES128, KeySeed.generate(rng, version, epochYear),
+                rng, java.time.Duration.ofMinutes(5));
+        return fleet.transportEnvelope(odd);
+    }
+
+    @Test
+    void aFirstSeedIsVersionOneAndCoversThePresentUnlessTheOperatorImportsLegacySeeds() {
+        SensorRecord empty = SensorRecord.empty(chip.sensorId());
+        int year = NOW.atZone(java.time.ZoneOffset.UTC).getYear();
+        byte[] second = firstSeed(2, year);
+        byte[] expired = firstSeed(1, year - KeySeed.LIFETIME_YEARS);
+        byte[] lastYear = firstSeed(1, year - KeySeed.LIFETIME_YEARS + 1);
+        byte[] future = firstSeed(1, year + 1);
+        SetDigest before = card.setDigest();
+        Refused r = assertInstanceOf(Refused.class, keys.provision(empty, second, "a").reply().apply(empty));
+        assertEquals(RefusalCode.BAD_SEED, r.error());
+        assertTrue(r.message().contains("version 2"), r.message());
+        r = assertInstanceOf(Refused.class, keys.provision(empty, expired, "a").reply().apply(empty));
+        assertEquals(RefusalCode.BAD_SEED, r.error());
+        assertTrue(r.message().contains("ended in " + (year - 1)), r.message());
+        assertEquals(RefusalCode.BAD_SEED, refusal(keys.provision(empty, future, "a", true), empty),
+                "a seed whose years have not begun is refused even under the legacy exception");
+        assertEquals(before, card.setDigest(), "a refused seed is recorded nowhere");
+
+        assertInstanceOf(SensorEvent.Provisioned.class, keys.provision(empty, lastYear, "a").event(),
+                "the fifth year still covers the present");
+        assertInstanceOf(SensorEvent.Provisioned.class, keys.provision(empty, second, "a", true).event());
+        assertInstanceOf(SensorEvent.Provisioned.class, keys.provision(empty, expired, "a", true).event());
     }
 
     /** A TRANSPORT envelope with header seed version 1 around {@code plaintext}, sealed under {@code key}. */

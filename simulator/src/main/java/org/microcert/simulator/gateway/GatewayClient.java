@@ -266,7 +266,16 @@ public final class GatewayClient {
      * @throws GatewayException when the request as a whole fails
      */
     public ImportResult importManifest(int lines, IntFunction<byte[]> envelope) {
-        HttpRequest req = operatorToken.authorize(HttpRequest.newBuilder(next("/v1/sensors/import"))
+        return importManifest(lines, envelope, false);
+    }
+
+    /**
+     * As above; {@code acceptLegacySeeds}: the node's audited exception to its provisioning policy
+     * ({@code ?legacy-seeds=accept}), for a manifest with seeds whose five years are over.
+     */
+    public ImportResult importManifest(int lines, IntFunction<byte[]> envelope, boolean acceptLegacySeeds) {
+        String path = acceptLegacySeeds ? "/v1/sensors/import?legacy-seeds=accept" : "/v1/sensors/import";
+        HttpRequest req = operatorToken.authorize(HttpRequest.newBuilder(next(path))
                 .timeout(timeout.plusMillis(IMPORT_MILLIS_PER_LINE * lines))
                 .header("Content-Type", "application/x-ndjson")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ManifestBody(lines, envelope)))).build();
