@@ -13,35 +13,17 @@ import static org.microcert.cluster.http.GatewayHttpTest.provisioned;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.microcert.protocol.CommandOrder;
 import org.microcert.protocol.MicroCertificate;
 import org.microcert.protocol.SensorChip;
 
 /** The downlink endpoints over HTTP: poll, batch poll, the sensor's envelope upload, operator cancel. */
-class DownlinkHttpTest {
-
-    @TempDir
-    static Path dir;
-
-    @BeforeAll
-    static void start() throws Exception {
-        GatewayHttpTest.dir = dir; // its node, in a directory of this class
-        GatewayHttpTest.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        GatewayHttpTest.stop();
-    }
+class DownlinkHttpTest extends OnGatewayNode {
 
     static HttpResponse<String> poll(SensorChip chip) throws Exception {
         return client.send("POST", node.url("/v1/downlink"), "application/octet-stream",

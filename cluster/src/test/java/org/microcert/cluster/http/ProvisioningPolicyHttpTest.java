@@ -13,39 +13,21 @@ import static org.microcert.cluster.http.GatewayHttpTest.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.microcert.protocol.CipherSuite;
 import org.microcert.protocol.KeySeed;
 import org.microcert.protocol.SensorChip;
 import org.microcert.protocol.SensorId;
 
 /** The provisioning policy over HTTP: version 1, the present covered, the audited legacy exception, revoked ids. */
-class ProvisioningPolicyHttpTest {
+class ProvisioningPolicyHttpTest extends OnGatewayNode {
 
     private static long next = 0x7000;
-
-    @TempDir
-    static Path dir;
-
-    @BeforeAll
-    static void start() throws Exception {
-        GatewayHttpTest.dir = dir; // its node, in a directory of this class
-        GatewayHttpTest.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        GatewayHttpTest.stop();
-    }
 
     static SensorChip chip(int version, int epochYear) {
         SecureRandom rng = new SecureRandom();
