@@ -14,6 +14,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.microcert.cluster.metrics.Metrics;
+import org.microcert.cluster.sensor.RefusalCode;
 import org.microcert.cluster.sensor.SensorClient;
 import org.microcert.cluster.sensor.SensorMessages.Done;
 import org.microcert.cluster.sensor.SensorMessages.DownlinkReply;
@@ -73,7 +74,8 @@ final class DownlinkRoutes extends AllDirectives {
         return completeWithFuture(poll(certificate).thenApplyAsync(r -> {
             ObjectNode body = pollJson(r);
             StatusCode status = r.verdict().accepted() ? StatusCodes.OK : StatusMapping.verdict(r.verdict().reason());
-            return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(body));
+            HttpResponse answer = HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(body));
+            return status.equals(StatusCodes.SERVICE_UNAVAILABLE) ? retryLater(answer) : answer;
         }, SAME_THREAD));
     }
 
@@ -133,15 +135,16 @@ final class DownlinkRoutes extends AllDirectives {
         byte[] envelope = Json.base64(b.envelope(), "envelope");
         SeedEnvelope decoded = Envelopes.decode(envelope, SeedEnvelope.Kind.UPDATE);
         readiness.requireJournal();
-        return completeWithFuture(sensors.completeSeedUpdate(decoded.sensorId(), envelope, "sensor")
+        return completeWithFuture(sensors.offerSeed(decoded.sensorId(), envelope)
                 .thenApplyAsync(DownlinkRoutes::offerHttp, SAME_THREAD));
     }
 
     /** Only what the chip needs: never counters or the hosting node to a caller without a token. */
     private static HttpResponse offerHttp(OperatorReply reply) {
         if (reply instanceof Refused r) {
-            return HttpResponse.create().withStatus(StatusMapping.refused(r.error()))
+            HttpResponse refused = HttpResponse.create().withStatus(StatusMapping.refused(r.error()))
                     .withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(Json.error(r.error().name(), r.message())));
+            return r.error() == RefusalCode.UNAVAILABLE ? retryLater(refused) : refused;
         }
         Done done = (Done) reply;
         ObjectNode body = Json.object().put("sensorId", done.status().sensorId()).put("received", true)
@@ -152,6 +155,11 @@ final class DownlinkRoutes extends AllDirectives {
             body.put("pendingSeedVersion", done.status().pendingSeedVersion());
         }
         return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, Json.bytes(body));
+    }
+
+    /** A 503: the node is looking up too many unknown ids, or the shard did not answer; retry. */
+    private static HttpResponse retryLater(HttpResponse r) {
+        return r.addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Retry-After", "2"));
     }
 
     private static ObjectNode pollJson(DownlinkReply r) {

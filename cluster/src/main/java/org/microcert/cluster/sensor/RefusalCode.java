@@ -28,6 +28,11 @@ public enum RefusalCode {
      * and its five years cover the present (docs/http-api.md).
      */
     BAD_SEED,
+    /**
+     * A sensor's own upload for an id the node is not looking up now (too many unknown ids being
+     * looked up, docs/security.md): retry.
+     */
+    UNAVAILABLE,
     /** The encryption card refused the operation (see the node's log). */
     INTERNAL
 }

@@ -104,6 +104,11 @@ public final class SensorClient {
         return ask(sensor, r -> new SensorMessages.RewrapSeed(actor, r));
     }
 
+    /** The sensor's own upload of its UPDATE envelope ({@link SensorMessages.OfferSeed}). */
+    public CompletionStage<SensorMessages.OperatorReply> offerSeed(SensorId sensor, byte[] envelope) {
+        return ask(sensor, r -> new SensorMessages.OfferSeed(envelope, r));
+    }
+
     public CompletionStage<SensorMessages.OperatorReply> cancelDownlink(SensorId sensor, String actor) {
         return ask(sensor, r -> new SensorMessages.CancelDownlink(actor, r));
     }

@@ -279,6 +279,8 @@ public final class SensorEntity
             return state.status() == SensorRecord.Status.REVOKED
                     ? Effect().reply(c.replyTo(), downlink.revokedPoll(state, c.certificate()))
                     : judge(state, c.certificate(), null, CertificateType.AUTH, c.replyTo(), v -> downlink.answer(state, v));
+        } else if (command instanceof SensorMessages.OfferSeed c) {
+            return apply(state, keys.completeSeedUpdate(state, c.envelope(), "sensor"), c.replyTo());
         } else if (command instanceof SensorMessages.CancelDownlink c) {
             return apply(state, downlink.cancel(state, c.actor()), c.replyTo());
         } else if (command instanceof GetStatus c) {

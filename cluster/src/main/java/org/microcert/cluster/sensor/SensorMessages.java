@@ -122,6 +122,13 @@ public final class SensorMessages {
     }
 
     /**
+     * The sensor's own upload of its UPDATE envelope (no token; the envelope opens only under its
+     * current seed): judged as {@link CompleteSeedUpdate}, but a device call, so the node's gates
+     * answer it for unknown ids without a recovery ({@link RecoveryGate}).
+     */
+    public record OfferSeed(byte[] envelope, ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /**
      * Withdraws what is pending for the sensor: its seed update (the current seed stays), or the
      * delivery of its revocation (it stays revoked; the kept seed is dropped).
      */
