@@ -333,7 +333,7 @@ public final class SensorEntity
             java.util.List<SensorEvent> events = new java.util.ArrayList<>(java.util.List.of(downlink.completed(j.completes())));
             if (r != null) {
                 events.add(replay.reservation(state, verdict.timestamp(), r));
-                metrics.reservationWritten(true);
+                metrics.reservationWritten(true); // written with the completion, before the answer
             }
             Runnable done = downlink.afterCompleted(state.seed(), j.completes());
             return Effect().persist(events).thenRun(s -> done.run()).thenReply(replyTo, s -> answer.apply(verdict));
