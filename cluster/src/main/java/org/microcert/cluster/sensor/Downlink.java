@@ -44,9 +44,17 @@ final class Downlink {
     private final Supplier<Instant> clock;
     private final Function<SensorRecord, SensorStatus> status;
     private final Logger log;
+    private final java.time.Duration beforeExpiry;
 
     Downlink(SensorId sensorId, EncryptionCard card, OpenSeed seeds, CertificateVerifier verifier,
              Supplier<Instant> clock, Function<SensorRecord, SensorStatus> status, Logger log) {
+        this(sensorId, card, seeds, verifier, clock, status, log, null);
+    }
+
+    /** As above, with the expiry policy ({@code beforeExpiry}: null for off; see {@link #beforeExpiry}). */
+    Downlink(SensorId sensorId, EncryptionCard card, OpenSeed seeds, CertificateVerifier verifier,
+             Supplier<Instant> clock, Function<SensorRecord, SensorStatus> status, Logger log,
+             java.time.Duration beforeExpiry) {
         this.sensorId = sensorId;
         this.card = card;
         this.seeds = seeds;
@@ -54,6 +62,35 @@ final class Downlink {
         this.clock = clock;
         this.status = status;
         this.log = log;
+        this.beforeExpiry = beforeExpiry;
+    }
+
+    /**
+     * {@code microcert.sensor.seed-update-before-expiry}: null when {@code off}.
+     *
+     * @throws com.typesafe.config.ConfigException.BadValue unless off or a duration from a day to 4 years
+     */
+    static java.time.Duration beforeExpiry(com.typesafe.config.Config root) {
+        String p = "microcert.sensor.seed-update-before-expiry";
+        Object value = root.hasPath(p) ? root.getValue(p).unwrapped() : "off";
+        if ("off".equals(value) || Boolean.FALSE.equals(value)) {
+            return null;
+        }
+        java.time.Duration d = root.getDuration(p);
+        if (d.compareTo(java.time.Duration.ofDays(1)) < 0 || d.compareTo(java.time.Duration.ofDays(4 * 365)) > 0) {
+            throw new com.typesafe.config.ConfigException.BadValue(root.origin(), p, "must be off or from 1d to 1460d");
+        }
+        return d;
+    }
+
+    /** Whether the expiry policy asks for a seed update now: an ACTIVE sensor whose seed ends within the time. */
+    boolean updateDue(SensorRecord state, Instant now) {
+        if (beforeExpiry == null || state.status() != SensorRecord.Status.ACTIVE || state.seed() == null) {
+            return false;
+        }
+        Instant end = java.time.LocalDate.of(state.seed().epochYear() + KeySeed.LIFETIME_YEARS, 1, 1)
+                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        return !now.isBefore(end.minus(beforeExpiry));
     }
 
     /**

@@ -160,6 +160,7 @@ public final class SensorEntity
     private long accepted;
     private long rejected;
     private boolean counted;
+    private boolean expiryUpdateAsked;
 
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
                          EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
@@ -177,7 +178,8 @@ public final class SensorEntity
         CertificateVerifier verifier = new CertificateVerifier(settings.clockSkew());
         this.judge = new CertificateJudge(sensorId, verifier, seed, context.getLog());
         this.keys = new KeyLifecycle(sensorId, card, seed, clock::now, this::status, context.getLog());
-        this.downlink = new Downlink(sensorId, card, seed, verifier, clock::now, this::status, context.getLog());
+        this.downlink = new Downlink(sensorId, card, seed, verifier, clock::now, this::status, context.getLog(),
+                Downlink.beforeExpiry(context.getSystem().settings().config()));
         this.replay = new SensorReplay(sensorId.toString(), settings, ledger, metrics, context.getLog());
         this.passivation = new Passivation(context, shard, settings, unusedAfterProvision);
         this.shard = shard;
@@ -328,6 +330,10 @@ public final class SensorEntity
             return Effect().reply(replyTo, answer.apply(verdict));
         }
         accepted++;
+        if (!expiryUpdateAsked && downlink.updateDue(state, clock.now())) {
+            expiryUpdateAsked = true; // once per incarnation: the started update is journaled
+            context.getSelf().tell(new StartSeedUpdate("expiry-policy", context.getSystem().ignoreRef()));
+        }
         CertificateJudge.Reservation r = j.reservation();
         if (j.completes() != null) { // a certificate under an offered seed: the update completes first
             java.util.List<SensorEvent> events = new java.util.ArrayList<>(java.util.List.of(downlink.completed(j.completes())));
