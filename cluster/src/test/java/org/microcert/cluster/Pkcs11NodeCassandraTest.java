@@ -170,7 +170,7 @@ class Pkcs11NodeCassandraTest {
             for (SensorChip chip : chips.subList(0, 2)) {
                 assertEquals(2, keyVersion(node, chip));
                 // The restored state refuses timestamps up to the source node's reservation (reservation-ahead,
-                // 30 s): a certificate beyond it and within the clock skew (120 s) is accepted.
+                // 5 s): a certificate beyond it and within the clock skew (120 s) is accepted.
                 HttpResponse<String> a = client.send("POST", node.url("/v1/authenticate"), "application/octet-stream",
                         chip.authenticate(Instant.now().plusSeconds(60)).encode(), null);
                 assertEquals(200, a.statusCode(), a.body());

@@ -98,12 +98,8 @@ public final class ClusterBenchmark {
 
     static List<SensorChip> provision(TestNode node, TestFleet fleet, int n) throws Exception {
         List<SensorChip> chips = new ArrayList<>();
-        StringBuilder manifest = new StringBuilder();
         for (int i = 0; i < n; i++) {
-            SensorChip chip = TestFleet.chip(0xBE00_0000L + i, Instant.now());
-            chips.add(chip);
-            manifest.append("{\"envelope\":\"").append(Base64.getEncoder().encodeToString(fleet.transportEnvelope(chip)))
-                    .append("\"}\n");
+            chips.add(TestFleet.chip(0xBE00_0000L + i, Instant.now()));
         }
         // Provisioned through the entities directly (the benchmark node has no operator tokens).
         SensorClient client = new SensorClient(node.system(), Duration.ofSeconds(30));

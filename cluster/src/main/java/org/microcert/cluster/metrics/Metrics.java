@@ -58,6 +58,10 @@ public final class Metrics implements Extension {
     private final Counter ledgerRenewals = Counter.builder().name("microcert_replay_ledger_renewals_total")
             .help("Renewals of this node's replay-ledger session, by result (ok, failed)")
             .labelNames("result").register(registry);
+    private final Counter leaseTerms = Counter.builder().name("microcert_lease_terms_total")
+            .help("This node's fencing term (docs/cluster.md \"Fencing\"): started, renewals ok or failed, and "
+                    + "lost (every shard held under it stops until a new term holds it)").labelNames("event")
+            .register(registry);
     private final Counter ledgerJoins = Counter.builder().name("microcert_replay_ledger_joins_total")
             .help("Sensors that joined this node's replay-ledger session (one journal write each, then none "
                     + "for their replay protection until they stop)").register(registry);
@@ -190,6 +194,11 @@ public final class Metrics implements Extension {
     /** The node's replay-ledger session renewed ({@code ok}) or not. */
     public void ledgerRenewed(boolean ok) {
         ledgerRenewals.labelValues(ok ? "ok" : "failed").inc();
+    }
+
+    /** An event of this node's fencing term: started, ok, failed (a renewal), lost. */
+    public void leaseTerm(String event) {
+        leaseTerms.labelValues(event).inc();
     }
 
     /** A busy sensor joined this node's replay-ledger session. */

@@ -36,6 +36,7 @@ import org.microcert.cluster.metrics.Metrics;
 import org.microcert.cluster.replay.CassandraReplayLedger;
 import org.microcert.cluster.replay.ReplayLedger;
 import org.microcert.cluster.sensor.SensorClient;
+import org.microcert.cluster.sensor.ShardAvailability;
 import org.microcert.cluster.sensor.SensorSharding;
 import org.microcert.cluster.sensor.SensorSettings;
 import org.microcert.cluster.trail.AuditTrail;
@@ -133,7 +134,7 @@ public final class NodeAssembly {
         ClusterReadiness readiness = new ClusterReadiness(Cluster.get(system), probe);
         metrics.clusterMembers(readiness::upMembers, readiness::unreachableMembers);
         NodeManagement.start(system, readiness);
-        SensorClient sensors = new SensorClient(system, http.getDuration("ask-timeout"));
+        SensorClient sensors = new SensorClient(system, http.getDuration("ask-timeout"), shardAvailability(system, http));
         String journalKeyspace = config.getString("pekko.persistence.cassandra.journal.keyspace");
         BackupService backups = ClusterBackups.create(system, card, session, journalKeyspace,
                 config.getString("pekko.persistence.cassandra.snapshot.keyspace"), http.getDuration("backup-digest-timeout"));
@@ -145,6 +146,15 @@ public final class NodeAssembly {
                 http.getInt("operator-auth-failures.max-failures"), http.getDuration("operator-auth-failures.window"),
                 http.getConfig("device-rate-limit"));
         return HttpServer.start(system, routes.route(), http, https);
+    }
+
+    /** Fail-fast for sensors whose shard cannot answer (docs/cluster.md "Node loss"), unless switched off. */
+    private static ShardAvailability shardAvailability(ActorSystem<?> system, Config http) {
+        Config c = http.getConfig("shard-availability");
+        return c.getBoolean("enabled")
+                ? ShardAvailability.start(system, system.settings().config().getInt("pekko.cluster.sharding.number-of-shards"),
+                        c.getDuration("refresh"), c.getDuration("hand-off"))
+                : ShardAvailability.NONE;
     }
 
     /** Sensor ids from the journal's persistence-id index (Cassandra's all_persistence_ids). */

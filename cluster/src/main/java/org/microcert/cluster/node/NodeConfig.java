@@ -146,7 +146,8 @@ public final class NodeConfig {
         Config transport = c.getBoolean("microcert.cluster-tls.enabled")
                 ? c.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp")) : c;
         // A Cassandra user or truststore names MicroCert's driver classes unless the config chose others.
-        return CassandraAccess.completeDriverConfig(transport);
+        // Fencing: sharding's shards hold a lease (microcert.fencing, docs/cluster.md "Fencing").
+        return org.microcert.cluster.lease.FencingSettings.apply(CassandraAccess.completeDriverConfig(transport));
     }
 
     /** The usage text for {@code --help}. */

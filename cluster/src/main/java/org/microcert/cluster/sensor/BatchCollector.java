@@ -1,8 +1,11 @@
 package org.microcert.cluster.sensor;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -25,6 +28,9 @@ public final class BatchCollector {
     public record Item(SensorId sensor, byte[] certificate) {}
 
     private enum Timeout { INSTANCE }
+
+    /** A node hosting some of the items' shards became unreachable: those items cannot be answered. */
+    private enum Lost { INSTANCE }
 
     private BatchCollector() {}
 
@@ -50,6 +56,12 @@ public final class BatchCollector {
         result.complete(unavailable(items, verdicts));
     }
 
+    private static Verdict unavailable(SensorId sensor) {
+        return Verdict.rejected(sensor.toString(), VerdictReason.UNAVAILABLE,
+                "the sensor's shard is on an unreachable node or being handed over; retry later",
+                System.currentTimeMillis() / 1000);
+    }
+
     /** Fills the positions still null with UNAVAILABLE (the shard did not answer). */
     static Verdict[] unavailable(List<Item> items, Verdict[] verdicts) {
         long now = System.currentTimeMillis() / 1000;
@@ -64,16 +76,54 @@ public final class BatchCollector {
 
     static Behavior<Object> create(Dispatch dispatch, List<Item> items, Duration timeout,
                                    CompletableFuture<Verdict[]> result) {
+        return create(dispatch, items, timeout, result, ShardAvailability.NONE);
+    }
+
+    /**
+     * As above; an item whose shard {@code availability} knows cannot answer is {@code UNAVAILABLE}
+     * at once, without being sent, and so are the unanswered items of a node that becomes
+     * unreachable meanwhile: the others are not held for the timeout.
+     */
+    static Behavior<Object> create(Dispatch dispatch, List<Item> items, Duration timeout,
+                                   CompletableFuture<Verdict[]> result, ShardAvailability availability) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             ActorRef<BatchItemVerdict> self = ctx.getSelf().narrow();
-            for (int i = 0; i < items.size(); i++) {
-                Item item = items.get(i);
-                dispatch.tell(item.sensor(), new AuthenticateInBatch(item.certificate(), i, self));
-            }
-            timers.startSingleTimer(Timeout.INSTANCE, timeout);
             Verdict[] verdicts = new Verdict[items.size()];
             int[] answered = {0};
+            Runnable lost = () -> ctx.getSelf().tell(Lost.INSTANCE);
+            Set<Address> watched = new HashSet<>();
+            for (int i = 0; i < items.size(); i++) {
+                Item item = items.get(i);
+                if (!availability.available(item.sensor())) {
+                    verdicts[i] = unavailable(item.sensor());
+                    answered[0]++;
+                } else {
+                    if (availability != ShardAvailability.NONE) {
+                        watched.add(availability.watch(item.sensor(), lost));
+                    }
+                    dispatch.tell(item.sensor(), new AuthenticateInBatch(item.certificate(), i, self));
+                }
+            }
+            if (answered[0] == verdicts.length) {
+                result.complete(verdicts);
+                return Behaviors.stopped();
+            }
+            timers.startSingleTimer(Timeout.INSTANCE, timeout);
             return Behaviors.receive(Object.class)
+                    .onMessageEquals(Lost.INSTANCE, () -> {
+                        for (int i = 0; i < verdicts.length; i++) {
+                            if (verdicts[i] == null && !availability.available(items.get(i).sensor())) {
+                                verdicts[i] = unavailable(items.get(i).sensor());
+                                answered[0]++;
+                            }
+                        }
+                        if (answered[0] == verdicts.length) {
+                            watched.forEach(home -> availability.unwatch(home, lost));
+                            result.complete(verdicts);
+                            return Behaviors.stopped();
+                        }
+                        return Behaviors.same();
+                    })
                     .onMessage(BatchItemVerdict.class, v -> {
                         int i = v.index();
                         // an index is only ever sent once, but a confused or hostile peer must not
@@ -81,6 +131,7 @@ public final class BatchCollector {
                         if (i >= 0 && i < verdicts.length && verdicts[i] == null) {
                             verdicts[i] = v.verdict();
                             if (++answered[0] == verdicts.length) {
+                                watched.forEach(home -> availability.unwatch(home, lost));
                                 result.complete(verdicts);
                                 return Behaviors.stopped();
                             }
@@ -88,11 +139,13 @@ public final class BatchCollector {
                         return Behaviors.same();
                     })
                     .onMessageEquals(Timeout.INSTANCE, () -> {
+                        watched.forEach(home -> availability.unwatch(home, lost));
                         completeUnanswered(items, verdicts, result);
                         return Behaviors.stopped();
                     })
                     // stopped any other way (the actor system terminating): never leave the request hanging
                     .onSignal(PostStop.class, signal -> {
+                        watched.forEach(home -> availability.unwatch(home, lost));
                         completeUnanswered(items, verdicts, result);
                         return Behaviors.same();
                     })

@@ -45,16 +45,13 @@ final class Downlink {
     private final Function<SensorRecord, SensorStatus> status;
     private final Logger log;
     private final java.time.Duration beforeExpiry;
+    private final org.microcert.cluster.metrics.Metrics metrics;
+    private boolean expiryUpdateAsked;
 
-    Downlink(SensorId sensorId, EncryptionCard card, OpenSeed seeds, CertificateVerifier verifier,
-             Supplier<Instant> clock, Function<SensorRecord, SensorStatus> status, Logger log) {
-        this(sensorId, card, seeds, verifier, clock, status, log, null);
-    }
-
-    /** As above, with the expiry policy ({@code beforeExpiry}: null for off; see {@link #beforeExpiry}). */
+    /** {@code beforeExpiry}: the expiry policy, null for off (see {@link #beforeExpiry(com.typesafe.config.Config)}). */
     Downlink(SensorId sensorId, EncryptionCard card, OpenSeed seeds, CertificateVerifier verifier,
              Supplier<Instant> clock, Function<SensorRecord, SensorStatus> status, Logger log,
-             java.time.Duration beforeExpiry) {
+             java.time.Duration beforeExpiry, org.microcert.cluster.metrics.Metrics metrics) {
         this.sensorId = sensorId;
         this.card = card;
         this.seeds = seeds;
@@ -63,6 +60,7 @@ final class Downlink {
         this.status = status;
         this.log = log;
         this.beforeExpiry = beforeExpiry;
+        this.metrics = metrics;
     }
 
     /**
@@ -176,17 +174,37 @@ final class Downlink {
         return KeyLifecycle.Outcome.refused(RefusalCode.NOTHING_PENDING, "nothing is pending for sensor " + sensorId);
     }
 
-    /** The event completing the update with {@code chosen}, the offered seed a certificate proved. */
-    SensorEvent completed(DownlinkState.SeedCandidate chosen) {
-        return new SensorEvent.SeedUpdated(chosen.seed(), chosen.recordDigest(), clock.get(), "sensor");
+    /**
+     * The events completing the update with {@code chosen}, the offered seed a certificate proved,
+     * and the certificate's replay reservation ({@code reservation}, null: none), written together
+     * before the answer.
+     */
+    List<SensorEvent> completed(SensorRecord state, DownlinkState.SeedCandidate chosen, SensorEvent reservation) {
+        SensorEvent done = new SensorEvent.SeedUpdated(chosen.seed(), chosen.recordDigest(), clock.get(), "sensor");
+        if (reservation == null) {
+            return List.of(done);
+        }
+        metrics.reservationWritten(true); // with the completion, before the answer
+        return List.of(done, reservation);
     }
 
     /** After {@link #completed} is durable: the card's set digest follows, the old seed is wiped. */
-    Runnable afterCompleted(SealedSeed previous, DownlinkState.SeedCandidate chosen) {
-        return () -> {
-            card.recordReplaced(previous, chosen.seed());
-            seeds.wipe();
-        };
+    void afterCompleted(SensorRecord before, CertificateJudge.Judgement j) {
+        card.recordReplaced(before.seed(), j.completes().seed());
+        seeds.wipe();
+    }
+
+    /**
+     * The expiry policy: once per incarnation, an ACTIVE sensor heard from within the configured time
+     * of its seed's end has a seed update started ({@code StartSeedUpdate} to itself, actor
+     * {@code expiry-policy}; its event is what keeps it).
+     */
+    void askUpdateIfDue(SensorRecord state, Instant now, org.apache.pekko.actor.typed.ActorRef<SensorMessages.Command> self,
+                        org.apache.pekko.actor.typed.ActorRef<SensorMessages.OperatorReply> nobody) {
+        if (!expiryUpdateAsked && updateDue(state, now)) {
+            expiryUpdateAsked = true;
+            self.tell(new SensorMessages.StartSeedUpdate("expiry-policy", nobody));
+        }
     }
 
     private byte[] command(KeySeed seed, SealedSeed sealed, CommandOrder order) throws SeedExpiredException {

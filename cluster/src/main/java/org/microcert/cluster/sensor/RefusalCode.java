@@ -29,8 +29,9 @@ public enum RefusalCode {
      */
     BAD_SEED,
     /**
-     * A sensor's own upload for an id the node is not looking up now (too many unknown ids being
-     * looked up, docs/security.md): retry.
+     * Retry: this node no longer holds the sensor's shard (its lease lapsed: nothing was done, or it
+     * may not count), or, for a sensor's own seed upload, the node is looking up too many unknown ids
+     * (docs/security.md).
      */
     UNAVAILABLE,
     /** The encryption card refused the operation (see the node's log). */

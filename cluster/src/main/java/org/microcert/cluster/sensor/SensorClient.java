@@ -23,17 +23,46 @@ public final class SensorClient {
     private final ActorSystem<?> system;
     private final ClusterSharding sharding;
     private final Duration timeout;
+    private final ShardAvailability availability;
     /** Names the collectors: static, since two clients on one actor system must not reuse a live name. */
     private static final AtomicLong BATCHES = new AtomicLong();
 
     public SensorClient(ActorSystem<?> system, Duration timeout) {
+        this(system, timeout, ShardAvailability.NONE);
+    }
+
+    /**
+     * A client that fails at once ({@link ShardUnavailableException}, a TimeoutException) for a sensor
+     * whose shard {@code availability} knows cannot answer, and as soon as the node hosting it
+     * becomes unreachable for an ask already sent there.
+     */
+    public SensorClient(ActorSystem<?> system, Duration timeout, ShardAvailability availability) {
         this.system = system;
         this.sharding = ClusterSharding.get(system);
         this.timeout = timeout;
+        this.availability = availability;
     }
 
     public <R> CompletionStage<R> ask(SensorId sensor, Function<ActorRef<R>, SensorMessages.Command> command) {
-        return sharding.entityRefFor(SensorEntity.TYPE_KEY, sensor.toString()).ask(command::apply, timeout);
+        if (!availability.available(sensor)) {
+            return CompletableFuture.failedFuture(new ShardUnavailableException(sensor));
+        }
+        CompletionStage<R> asked = sharding.entityRefFor(SensorEntity.TYPE_KEY, sensor.toString()).ask(command::apply, timeout);
+        if (availability == ShardAvailability.NONE) {
+            return asked;
+        }
+        CompletableFuture<R> result = new CompletableFuture<>();
+        Runnable lost = () -> result.completeExceptionally(new ShardUnavailableException(sensor));
+        var home = availability.watch(sensor, lost);
+        asked.whenCompleteAsync((r, failure) -> {
+            availability.unwatch(home, lost);
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else {
+                result.complete(r);
+            }
+        }, system.executionContext());
+        return result;
     }
 
     public CompletionStage<SensorMessages.Verdict> authenticate(SensorId sensor, byte[] certificate) {
@@ -53,7 +82,8 @@ public final class SensorClient {
             // the region typed sharding registered under the type key's name (what entityRefFor uses)
             org.apache.pekko.actor.ActorRef region = org.apache.pekko.cluster.sharding.ClusterSharding
                     .get(Adapter.toClassic(system)).shardRegion(SensorEntity.TYPE_KEY.name());
-            system.systemActorOf(BatchCollector.create(BatchCollector.Dispatch.sharding(region), items, timeout, result),
+            system.systemActorOf(BatchCollector.create(BatchCollector.Dispatch.sharding(region), items, timeout, result,
+                            availability),
                     "batch-" + BATCHES.incrementAndGet(), Props.empty());
         } catch (RuntimeException e) { // sharding not started, or the system terminating: no shard can answer
             result.complete(BatchCollector.unavailable(items, new SensorMessages.Verdict[items.size()]));

@@ -137,8 +137,21 @@ public final class SensorEntity
                                     SensorSettings settings, ReplayLedger ledger,
                                     ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
                                     SeedCache seeds, UnknownSensors unknown, RecoveryListener listener) {
+        return create(sensorId, persistenceId, card, settings, ledger, shard, unusedAfterProvision, seeds, unknown,
+                listener, ShardFence.NONE);
+    }
+
+    /**
+     * As above, fenced by {@code fence}: this node's hold on the sensor's shard lease, checked before
+     * any accept or journal write (docs/cluster.md "Fencing").
+     */
+    static Behavior<Command> create(SensorId sensorId, PersistenceId persistenceId, EncryptionCard card,
+                                    SensorSettings settings, ReplayLedger ledger,
+                                    ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision,
+                                    SeedCache seeds, UnknownSensors unknown, RecoveryListener listener,
+                                    ShardFence fence) {
         return Behaviors.setup(ctx -> new SensorEntity(ctx, sensorId, persistenceId, card, settings, ledger, shard,
-                unusedAfterProvision, seeds, unknown, listener));
+                unusedAfterProvision, seeds, unknown, listener, fence));
     }
 
     private final ActorContext<Command> context;
@@ -157,15 +170,15 @@ public final class SensorEntity
     private final ActorRef<ClusterSharding.ShardCommand> shard;
     private final UnknownSensors unknown;
     private final RecoveryListener listener;
+    private final ShardFence fence;
     private long accepted;
     private long rejected;
-    private boolean counted;
-    private boolean expiryUpdateAsked;
+    private final EntityLife life;
 
     private SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
                          EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
                          ActorRef<ClusterSharding.ShardCommand> shard, Duration unusedAfterProvision, SeedCache seeds,
-                         UnknownSensors unknown, RecoveryListener listener) {
+                         UnknownSensors unknown, RecoveryListener listener, ShardFence fence) {
         super(persistenceId, SupervisorStrategy.restartWithBackoff(settings.backoffMin(), settings.backoffMax(), 0.2));
         this.context = context;
         this.sensorId = sensorId;
@@ -179,12 +192,14 @@ public final class SensorEntity
         this.judge = new CertificateJudge(sensorId, verifier, seed, context.getLog());
         this.keys = new KeyLifecycle(sensorId, card, seed, clock::now, this::status, context.getLog());
         this.downlink = new Downlink(sensorId, card, seed, verifier, clock::now, this::status, context.getLog(),
-                Downlink.beforeExpiry(context.getSystem().settings().config()));
+                Downlink.beforeExpiry(context.getSystem().settings().config()), metrics);
         this.replay = new SensorReplay(sensorId.toString(), settings, ledger, metrics, context.getLog());
         this.passivation = new Passivation(context, shard, settings, unusedAfterProvision);
         this.shard = shard;
         this.unknown = unknown;
         this.listener = listener;
+        this.life = new EntityLife(sensorId, context, metrics, listener, replay, passivation, seed, unknown, shard);
+        this.fence = fence;
         this.failures = new FailedVerifications(FailedVerifications.Settings.fromConfig(context.getSystem().settings().config()));
     }
 
@@ -206,35 +221,9 @@ public final class SensorEntity
     @Override
     public SignalHandler<SensorRecord> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(RecoveryCompleted.instance(), state -> {
-                    metrics.recovered();
-                    listener.recovered(state.status() != SensorRecord.Status.NOT_PROVISIONED);
-                    replay.recovered(state, context.getSelf());
-                    if (!counted) {
-                        counted = true;
-                        metrics.entityStarted();
-                    }
-                    passivation.recovered();
-                })
-                .onSignal(PreRestart.instance(), state -> {
-                    seed.wipe();
-                    passivation.restarting();
-                })
-                .onSignal(PostStop.instance(), state -> {
-                    seed.wipe();
-                    if (unknown != null && shard != null && state.status() == SensorRecord.Status.NOT_PROVISIONED
-                            && replay.ready()) {
-                        // this shard answers the id's next device commands without a recovery (UnknownSensorGate)
-                        unknown.markUnknown(sensorId.value(), shard);
-                        metrics.unknownSensorCache("stored");
-                    }
-                    passivation.stopped();
-                    listener.stopped();
-                    if (counted) {
-                        counted = false;
-                        metrics.entityStopped();
-                    }
-                })
+                .onSignal(RecoveryCompleted.instance(), life::recovered)
+                .onSignal(PreRestart.instance(), state -> life.restarting())
+                .onSignal(PostStop.instance(), life::stopped)
                 .build();
     }
 
@@ -278,7 +267,7 @@ public final class SensorEntity
         } else if (command instanceof RewrapSeed c) {
             return apply(state, keys.rewrap(state), c.replyTo());
         } else if (command instanceof SensorMessages.Poll c) {
-            return state.status() == SensorRecord.Status.REVOKED
+            return state.status() == SensorRecord.Status.REVOKED && fence.held()
                     ? Effect().reply(c.replyTo(), downlink.revokedPoll(state, c.certificate()))
                     : judge(state, c.certificate(), null, CertificateType.AUTH, c.replyTo(), v -> downlink.answer(state, v));
         } else if (command instanceof SensorMessages.OfferSeed c) {
@@ -289,10 +278,14 @@ public final class SensorEntity
             return Effect().reply(c.replyTo(), keys.status(state));
         } else if (command instanceof Stop) {
             SensorEvent release = replay.release(state, clock.now().getEpochSecond());
-            return release == null ? Effect().stop().thenNoReply()
+            // without the lease another node may own the journal: stop without a write
+            return release == null || !fence.held() ? Effect().stop().thenNoReply()
                     : Effect().persist(release).thenStop().thenNoReply();
         } else if (command instanceof LedgerFloor c) {
             SensorEvent release = replay.floorAnswered(state, c, context, clock.now().getEpochSecond());
+            if (release != null && !fence.held()) {
+                return Effect().noReply(); // commands stay stashed: sharding stops this shard (lease lost)
+            }
             // The Java DSL has no reply-typed unstashAll; its effects all implement ReplyEffect (no reply here).
             return release == null ? Effect().noReply()
                     : (ReplyEffect<SensorEvent, SensorRecord>) Effect().persist(release).thenUnstashAll();
@@ -313,6 +306,9 @@ public final class SensorEntity
     private <R> ReplyEffect<SensorEvent, SensorRecord> judge(SensorRecord state, byte[] bytes, byte[] dataDigest,
                                                             CertificateType expected, ActorRef<R> replyTo,
                                                             Function<Verdict, R> answer) {
+        if (!fence.held()) {
+            return Effect().reply(replyTo, answer.apply(fenced()));
+        }
         CertificateJudge.Judgement j = judge.judge(state, bytes, dataDigest, expected, replay.guard(),
                 replay.reservedUntil(state), clock.now());
         Verdict verdict = j.verdict();
@@ -329,20 +325,17 @@ public final class SensorEntity
             }
             return Effect().reply(replyTo, answer.apply(verdict));
         }
-        accepted++;
-        if (!expiryUpdateAsked && downlink.updateDue(state, clock.now())) {
-            expiryUpdateAsked = true; // once per incarnation: the started update is journaled
-            context.getSelf().tell(new StartSeedUpdate("expiry-policy", context.getSystem().ignoreRef()));
+        if (!fence.held()) {
+            // lapsed while judging (a pause): another node may own the sensor by now
+            return Effect().reply(replyTo, answer.apply(fenced()));
         }
+        accepted++;
+        downlink.askUpdateIfDue(state, clock.now(), context.getSelf(), context.getSystem().ignoreRef());
         CertificateJudge.Reservation r = j.reservation();
         if (j.completes() != null) { // a certificate under an offered seed: the update completes first
-            java.util.List<SensorEvent> events = new java.util.ArrayList<>(java.util.List.of(downlink.completed(j.completes())));
-            if (r != null) {
-                events.add(replay.reservation(state, verdict.timestamp(), r));
-                metrics.reservationWritten(true); // written with the completion, before the answer
-            }
-            Runnable done = downlink.afterCompleted(state.seed(), j.completes());
-            return Effect().persist(events).thenRun(s -> done.run()).thenReply(replyTo, s -> answer.apply(verdict));
+            return Effect().persist(downlink.completed(state, j.completes(), r == null ? null
+                            : replay.reservation(state, verdict.timestamp(), r))).thenRun(s -> downlink.afterCompleted(state, j))
+                    .thenReply(replyTo, s -> answer.apply(fence.held() ? verdict : fenced()));
         }
         if (r == null) {
             return Effect().reply(replyTo, answer.apply(verdict));
@@ -356,8 +349,9 @@ public final class SensorEntity
             return Effect().persist(reservation).thenNoReply();
         }
         // Answer only once the reservation covering this timestamp is durable: after a crash the
-        // recovered floor then covers every certificate ever accepted.
-        return Effect().persist(reservation).thenReply(replyTo, s -> answer.apply(verdict));
+        // recovered floor then covers every certificate ever accepted. Accepted only if the lease
+        // still held after the write: a new owner recovers after our hold ended, so it reads it.
+        return Effect().persist(reservation).thenReply(replyTo, s -> answer.apply(fence.held() ? verdict : fenced()));
     }
 
     /** Persists what a key operation decided, then does its card bookkeeping and answers. */
@@ -365,6 +359,9 @@ public final class SensorEntity
                                                         ActorRef<OperatorReply> replyTo) {
         if (outcome.event() == null) {
             return Effect().reply(replyTo, outcome.reply().apply(state));
+        }
+        if (!fence.held()) {
+            return Effect().reply(replyTo, ShardFence.REFUSED);
         }
         return Effect().persist(outcome.event())
                 .thenRun(s -> {
@@ -376,7 +373,12 @@ public final class SensorEntity
                         passivation.provisioned();
                     }
                 })
-                .thenReply(replyTo, s -> outcome.reply().apply(s));
+                // done only if written while the lease held (a new owner then recovers it), else retry
+                .thenReply(replyTo, s -> fence.held() ? outcome.reply().apply(s) : ShardFence.REFUSED);
+    }
+
+    private Verdict fenced() {
+        return ShardFence.unavailable(sensorId, clock.now().getEpochSecond());
     }
 
     private SensorStatus status(SensorRecord s) {

@@ -69,12 +69,13 @@ public final class SensorSharding {
             learnProvisioned(system, gate, provisionedIds, reload);
         }
         LongSupplier now = () -> settings.clock().instant().getEpochSecond();
+        var fences = ShardFence.forSharding(system, TYPE_KEY.name());
         ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> {
             SensorId id = SensorId.parse(ctx.getEntityId());
             return UnknownSensorGate.create(id, ctx.getShard(), unknown, metrics, now,
                     () -> gate.start(id, ctx.getShard(), now, listener -> SensorEntity.create(id,
                             PersistenceId.of(TYPE_KEY.name(), ctx.getEntityId()), card, settings, ledger, ctx.getShard(),
-                            Passivation.UNUSED_AFTER_PROVISION, seeds, unknown, listener)));
+                            Passivation.UNUSED_AFTER_PROVISION, seeds, unknown, listener, fences.apply(ctx.getEntityId()))));
         }).withStopMessage(new Stop()));
     }
 

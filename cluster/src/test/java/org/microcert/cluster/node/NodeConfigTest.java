@@ -29,7 +29,7 @@ class NodeConfigTest {
         assertEquals(7100, c.getInt("microcert.http.port"), "flag");
         assertEquals(7300, c.getInt("pekko.remote.artery.canonical.port"), "environment over file");
         assertEquals(30, c.getDuration("microcert.sensor.clock-skew").toSeconds(), "file over defaults");
-        assertEquals(30, c.getDuration("microcert.sensor.reservation-ahead").toSeconds(), "defaults");
+        assertEquals(5, c.getDuration("microcert.sensor.reservation-ahead").toSeconds(), "defaults");
         assertEquals(List.of("pekko://MicroCert@10.0.0.1:2551", "pekko://MicroCert@10.0.0.2:2551"),
                 c.getStringList("pekko.cluster.seed-nodes"));
         assertEquals(List.of("db:9042"), c.getStringList("datastax-java-driver.basic.contact-points"));

@@ -149,8 +149,8 @@ class NodeLauncherTest {
 
     @Test
     void aReplayLedgerRenewedNoMoreOftenThanItsReservationRunsOutIsRefused() throws Exception {
-        assertRefused(start("ledger", "microcert.replay-ledger.renew-interval = 30s"),
-                "microcert.replay-ledger.renew-interval", "below microcert.sensor.reservation-ahead (30000ms)");
+        assertRefused(start("ledger", "microcert.replay-ledger.renew-interval = 5s"),
+                "microcert.replay-ledger.renew-interval", "below microcert.sensor.reservation-ahead (5000ms)");
     }
 
     @Test

@@ -28,7 +28,7 @@ class SensorSettingsTest {
         SensorSettings s = read(ConfigFactory.load());
         assertEquals(Duration.ofMinutes(2), s.idleTimeout());
         assertEquals(Duration.ofSeconds(120), s.clockSkew());
-        assertEquals(Duration.ofSeconds(30), s.reservationAhead());
+        assertEquals(Duration.ofSeconds(5), s.reservationAhead());
         assertEquals(4096, s.maxTracked());
         assertEquals(100, s.snapshotEvery());
         assertTrue(s.keepSeedOpen());

@@ -76,7 +76,8 @@ class SchemaTest {
                 .one().getMap("replication", String.class, String.class);
         assertEquals("org.apache.cassandra.locator.NetworkTopologyStrategy", replication.get("class"));
         assertEquals("1", replication.get("datacenter1"));
-        assertEquals(List.of("all_persistence_ids", "audit_trail", "messages", "metadata", "replay_sessions"),
+        assertEquals(List.of("all_persistence_ids", "audit_trail", "lease_terms", "messages", "metadata", "replay_sessions",
+                "shard_leases"),
                 tables("schema_cli_j"));
         assertEquals(List.of("snapshots"), tables("schema_cli_s"));
 

@@ -88,7 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
-    @Option(names = "--wake-settle", defaultValue = "31s", converter = DurationConverter.class, paramLabel = "DURATION",
+    @Option(names = "--wake-settle", defaultValue = "6s", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "Wait between the fleet wake's two rounds (run --help, --wake): the node's "
                     + "microcert.sensor.reservation-ahead and a second (default: ${DEFAULT-VALUE}); 0s sends no second round.")
     Duration wakeSettle;

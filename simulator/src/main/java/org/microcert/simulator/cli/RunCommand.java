@@ -23,6 +23,7 @@ import org.microcert.simulator.report.ConsoleSummary;
 import org.microcert.simulator.report.ReportWriter;
 import org.microcert.simulator.report.RunReport;
 import org.microcert.simulator.run.FleetWake;
+import org.microcert.simulator.run.NodeLossDrill;
 import org.microcert.simulator.run.Simulation;
 import org.microcert.simulator.run.TrafficFactory;
 import org.microcert.simulator.run.WallClock;
@@ -105,7 +106,7 @@ public final class RunCommand implements Callable<Integer> {
             + "the time each sensor waits between requests, or they passivate again. A rejection fails the run."})
     boolean wake;
 
-    @Option(names = "--wake-settle", defaultValue = "31s", converter = DurationConverter.class, paramLabel = "DURATION",
+    @Option(names = "--wake-settle", defaultValue = "6s", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "Wait between the wake's two rounds: the nodes' microcert.sensor.reservation-ahead and a "
                     + "second (default: ${DEFAULT-VALUE}); 0s sends no second round.")
     Duration wakeSettle;
@@ -117,6 +118,21 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-failure-ratio", defaultValue = "0.01", paramLabel = "FRACTION",
             description = "Largest share of items without a verdict (timeouts, 5xx) that still passes, 0 to 1 (default: ${DEFAULT-VALUE}).")
     double maxFailureRatio;
+
+    @Option(names = "--gateway-fleet", description = {"Behave like a fleet of gateways (docs/http-api.md \"When a node is "
+            + "lost\"): leave a gateway that refuses connections alone for 5 s, send an item without a verdict (503 "
+            + "UNAVAILABLE) again after Retry-After to another gateway, count a good item's REPLAY on such a retry as "
+            + "accepted before, and replace a retried certificate refused REPLAY_WINDOW_RESET by a fresh one."})
+    boolean gatewayFleet;
+
+    @Option(names = "--kill-at", converter = DurationConverter.class, paramLabel = "DURATION",
+            description = "The node-loss drill: SIGKILL the process in --kill-pid-file this long into the drive, then "
+                    + "report per second and the time to full service (implies --gateway-fleet).")
+    Duration killAt;
+
+    @Option(names = "--kill-pid-file", paramLabel = "FILE",
+            description = "With --kill-at: the file holding the pid of the node to kill (e.g. var/local-cluster/node2.pid).")
+    Path killPidFile;
 
     @Option(names = "--progress-interval", defaultValue = "1s", converter = DurationConverter.class,
             paramLabel = "DURATION", description = "Console progress and timeline resolution (default: ${DEFAULT-VALUE}).")
@@ -149,6 +165,9 @@ public final class RunCommand implements Callable<Integer> {
                 "--progress-interval must be at least 100ms, not " + human(progressInterval));
         require(!wakeSettle.isNegative(), "--wake-settle must not be negative");
         gateway.check();
+        require((killAt == null) == (killPidFile == null), "--kill-at and --kill-pid-file go together");
+        require(killAt == null || (!killAt.isNegative() && killAt.compareTo(duration) < 0),
+                "--kill-at must be within --duration");
         Path dir = reportDir != null ? reportDir : Path.of("var", "sim-reports",
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         // found now, not after the run: the report is what the run is for
@@ -164,8 +183,19 @@ public final class RunCommand implements Callable<Integer> {
             FleetLoader.Loaded loaded = setup.loaded();
             TrafficFactory factory = new TrafficFactory(trafficMix, loaded.fleet(), setup.client(),
                     WallClock::nowSeconds, batchSize, payloadBytes);
-            Simulation sim = new Simulation(schedule, gateway.connections,
+            boolean asFleet = gatewayFleet || killAt != null;
+            // as a fleet the client holds the connection budget itself, per try: a retry's wait holds none
+            Simulation sim = new Simulation(schedule, asFleet ? OpenLoopDriver.MAX_WAITING : gateway.connections,
                     new Simulation.Limits(maxFailureRatio, gateway.timeout.plusSeconds(5)), setup.io(), out, progressInterval);
+            NodeLossDrill drill = null;
+            if (asFleet) {
+                setup.client().asFleet(gateway.connections);
+            }
+            if (killAt != null) {
+                drill = new NodeLossDrill(setup.client(), ramp.toMillis() / 1000.0 + killAt.toMillis() / 1000.0,
+                        killPidFile, out);
+                sim.onSample(drill);
+            }
             RunReport.Wake woken = wake ? FleetWake.run(setup.client(), gateway.uris().size(), loaded.fleet().active(),
                     batchSize, wakeSettle, out) : null;
             AtomicReference<OpenLoopDriver> driver = new AtomicReference<>();
@@ -194,6 +224,12 @@ public final class RunCommand implements Callable<Integer> {
                     System.err.println("error: " + e.getMessage());
                 }
                 ConsoleSummary.print(out, report, html);
+                if (drill != null) {
+                    long good = report.outcomes().stream().filter(o -> o.expected().equals("accept"))
+                            .mapToLong(o -> o.items()).sum();
+                    long all = report.outcomes().stream().mapToLong(o -> o.items()).sum();
+                    drill.report(gateway.uris().size(), all == 0 ? 1 : (double) good / all);
+                }
                 return report;
             } finally {
                 // whatever happened: a hook left behind would hold the JVM's exit for its whole wait

@@ -105,4 +105,24 @@ final class Answers {
         }
         return out;
     }
+
+    /** A single device call's answer, or its transport error, as a verdict (a 5xx or a 4xx that is not one: no verdict). */
+    static Verdict readVerdict(HttpResponse<byte[]> resp, Throwable error, byte[] expectedPlaintext) {
+        if (error != null) {
+            return Verdict.failed(transportError(error));
+        }
+        if (resp.statusCode() >= 500) {
+            return Verdict.failed(httpError(resp));
+        }
+        try {
+            JsonNode node = JSON.readTree(resp.body());
+            if (!node.has("outcome")) {
+                // a 4xx that is not a verdict (BAD_JSON, UNSUPPORTED_MEDIA_TYPE...): the simulator's fault
+                return Verdict.failed(httpError(resp));
+            }
+            return verdictOf(node, expectedPlaintext);
+        } catch (IOException e) {
+            return Verdict.failed("unreadable-answer-" + resp.statusCode());
+        }
+    }
 }

@@ -19,7 +19,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import java.util.function.IntFunction;
 import org.microcert.simulator.traffic.Verdict;
 
@@ -37,7 +38,8 @@ public final class GatewayClient {
     private final HttpClient http;
     private final Duration timeout;
     private final OperatorToken operatorToken;
-    private final AtomicInteger roundRobin = new AtomicInteger();
+    // gateway choice, and the fleet behaviour when switched on (asFleet)
+    private final GatewayFleet fleet;
 
     /**
      * @param executor      runs the client's callbacks (explicit: on 2 cores the default would be
@@ -53,6 +55,21 @@ public final class GatewayClient {
         this.operatorToken = new OperatorToken(operatorToken);
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor)
                 .connectTimeout(Duration.ofSeconds(5)).build();
+        this.fleet = new GatewayFleet(this.gateways, executor);
+    }
+
+    /**
+     * Behaves like a fleet of gateways behind a load balancer ({@link GatewayFleet}) with at most
+     * {@code connections} requests on the wire. Off: every item is sent once (benchmarks).
+     */
+    public GatewayClient asFleet(int connections) {
+        fleet.start(connections);
+        return this;
+    }
+
+    /** The fleet behaviour's counters. */
+    public GatewayFleet fleet() {
+        return fleet;
     }
 
     public List<URI> gateways() {
@@ -60,25 +77,53 @@ public final class GatewayClient {
     }
 
     private URI next(String path) {
-        URI base = gateways.get(Math.floorMod(roundRobin.getAndIncrement(), gateways.size()));
-        return base.resolve(path);
+        return fleet.gateway().resolve(path);
     }
 
     /** {@code POST /v1/authenticate} with the raw certificate bytes. */
     public CompletableFuture<Verdict> authenticate(byte[] certificate) {
+        if (fleet.active()) { // retried, but never counted as accepted before: it may be anybody's certificate
+            return single((g, c) -> binaryPost(g.resolve("/v1/authenticate"), c), certificate, null, false, null);
+        }
         return verdictOf(binaryPost("/v1/authenticate", certificate), null);
     }
 
+    /**
+     * {@code POST /v1/authenticate} of a good certificate; {@code fresh} makes a new one of the same
+     * sensor, sent instead when a retry is refused REPLAY_WINDOW_RESET (fleet behaviour).
+     */
+    public CompletableFuture<Verdict> authenticate(byte[] certificate, Supplier<byte[]> fresh) {
+        if (!fleet.active()) {
+            return authenticate(certificate);
+        }
+        return single((g, c) -> binaryPost(g.resolve("/v1/authenticate"), c), certificate, fresh, true, null);
+    }
+
     private HttpRequest binaryPost(String path, byte[] body) {
-        return HttpRequest.newBuilder(next(path)).timeout(timeout).header("Content-Type", "application/octet-stream")
+        return binaryPost(next(path), body);
+    }
+
+    private HttpRequest binaryPost(URI uri, byte[] body) {
+        return HttpRequest.newBuilder(uri).timeout(timeout).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
     }
 
     /** {@code POST /v1/verify}: a SIGN certificate over {@code data}. */
     public CompletableFuture<Verdict> verify(byte[] certificate, byte[] data) {
-        ObjectNode body = JSON.createObjectNode().put("certificate", B64.encodeToString(certificate))
+        return verify(certificate, data, null);
+    }
+
+    /** As above; {@code fresh}: a new SIGN certificate of the same sensor over the same data (fleet behaviour). */
+    public CompletableFuture<Verdict> verify(byte[] certificate, byte[] data, Supplier<byte[]> fresh) {
+        if (fleet.active()) {
+            return single((g, c) -> jsonPost(g.resolve("/v1/verify"), verifyBody(c, data)), certificate, fresh, true, null);
+        }
+        return verdictOf(jsonPost("/v1/verify", verifyBody(certificate, data)), null);
+    }
+
+    private static ObjectNode verifyBody(byte[] certificate, byte[] data) {
+        return JSON.createObjectNode().put("certificate", B64.encodeToString(certificate))
                 .put("data", B64.encodeToString(data));
-        return verdictOf(jsonPost("/v1/verify", body), null);
     }
 
     /**
@@ -87,6 +132,14 @@ public final class GatewayClient {
      * {@code PLAINTEXT_MISMATCH} (a wrong outcome).
      */
     public CompletableFuture<Verdict> decrypt(byte[] encUpCertificate, byte[] expected) {
+        return decrypt(encUpCertificate, expected, null);
+    }
+
+    /** As above; {@code fresh}: a new ENC_UP certificate of the same sensor and plaintext (fleet behaviour). */
+    public CompletableFuture<Verdict> decrypt(byte[] encUpCertificate, byte[] expected, Supplier<byte[]> fresh) {
+        if (fleet.active()) {
+            return single((g, c) -> binaryPost(g.resolve("/v1/decrypt"), c), encUpCertificate, fresh, true, expected);
+        }
         return verdictOf(binaryPost("/v1/decrypt", encUpCertificate), expected);
     }
 
@@ -95,25 +148,54 @@ public final class GatewayClient {
         return send(prepareBatch(certificates));
     }
 
-    /** A batch request with its body encoded, to be sent later (possibly built before a measurement). */
-    public record PreparedBatch(HttpRequest request, int size) {}
+    /**
+     * A batch request with its body encoded, to be sent later (possibly built before a measurement);
+     * {@code fresh}: per item, a maker of a new certificate of its sensor (null: none).
+     */
+    public record PreparedBatch(HttpRequest request, int size, List<byte[]> certificates, List<Supplier<byte[]>> fresh) {}
 
     public PreparedBatch prepareBatch(List<byte[]> certificates) {
+        return prepareBatch(certificates, null);
+    }
+
+    public PreparedBatch prepareBatch(List<byte[]> certificates, List<Supplier<byte[]>> fresh) {
+        return new PreparedBatch(batchRequest(fleet.gateway(), certificates), certificates.size(), certificates, fresh);
+    }
+
+    private HttpRequest batchRequest(URI gateway, List<byte[]> certificates) {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode arr = body.putArray("certificates");
         certificates.forEach(c -> arr.add(B64.encodeToString(c)));
-        return new PreparedBatch(jsonPost("/v1/authenticate/batch", body), certificates.size());
+        return jsonPost(gateway.resolve("/v1/authenticate/batch"), body);
     }
 
     public CompletableFuture<List<Verdict>> send(PreparedBatch batch) {
-        int n = batch.size();
-        return http.sendAsync(batch.request(), HttpResponse.BodyHandlers.ofByteArray())
+        if (!fleet.active()) {
+            return sendBatch(batch.request(), batch.size()).thenApply(GatewayFleet.Attempt::verdicts);
+        }
+        List<GatewayFleet.Pending> items = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            items.add(new GatewayFleet.Pending(i, batch.certificates().get(i), batch.fresh() == null ? null : batch.fresh().get(i),
+                    false, false));
+        }
+        Verdict[] out = new Verdict[batch.size()];
+        // the first try sends the request as prepared; later ones what is left, to the next gateway
+        return fleet.rounds((g, pending) -> g == null ? sendBatch(batch.request(), batch.size())
+                        : sendBatch(batchRequest(g, pending.stream().map(GatewayFleet.Pending::certificate).toList()), pending.size()),
+                items, out, true, null, 1, System.nanoTime() + fleet.deadline(timeout), 0)
+                .thenApply(done -> List.of(out));
+    }
+
+    private CompletableFuture<GatewayFleet.Attempt> sendBatch(HttpRequest request, int n) {
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((resp, error) -> {
                     if (error != null) {
-                        return Answers.repeat(Verdict.failed(Answers.transportError(error)), n);
+                        String e = Answers.transportError(error);
+                        fleet.noted(request.uri(), e);
+                        return new GatewayFleet.Attempt(Answers.repeat(Verdict.failed(e), n), 0);
                     }
                     if (resp.statusCode() != 200) {
-                        return Answers.repeat(Verdict.failed(Answers.httpError(resp)), n);
+                        return new GatewayFleet.Attempt(Answers.repeat(Verdict.failed(Answers.httpError(resp)), n), GatewayFleet.retryAfterMillis(resp));
                     }
                     try {
                         JsonNode results = JSON.readTree(resp.body()).path("results");
@@ -122,11 +204,28 @@ public final class GatewayClient {
                             JsonNode item = results.path(i);
                             out.add(item.isMissingNode() ? Verdict.failed("missing-batch-item") : Answers.verdictOf(item, null));
                         }
-                        return out;
+                        return new GatewayFleet.Attempt(out, GatewayFleet.RETRY_UNAVAILABLE_ITEM_MS);
                     } catch (IOException e) {
-                        return Answers.repeat(Verdict.failed("unreadable-answer"), n);
+                        return new GatewayFleet.Attempt(Answers.repeat(Verdict.failed("unreadable-answer"), n), 0);
                     }
                 });
+    }
+
+    private CompletableFuture<Verdict> single(BiFunction<URI, byte[], HttpRequest> request,
+                                              byte[] certificate, Supplier<byte[]> fresh, boolean good, byte[] expected) {
+        Verdict[] out = new Verdict[1];
+        GatewayFleet.Try once = (g, pending) -> {
+            HttpRequest req = request.apply(g == null ? fleet.gateway() : g, pending.get(0).certificate());
+            return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, error) -> {
+                Verdict v = Answers.readVerdict(resp, error, expected);
+                if (error != null) {
+                    fleet.noted(req.uri(), ((Verdict.Failed) v).error());
+                }
+                return new GatewayFleet.Attempt(List.of(v), resp == null ? 0 : GatewayFleet.retryAfterMillis(resp));
+            });
+        };
+        return fleet.rounds(once, List.of(new GatewayFleet.Pending(0, certificate, fresh, false, false)), out, good, expected, 1,
+                System.nanoTime() + fleet.deadline(timeout), 0).thenApply(done -> out[0]);
     }
 
     private HttpRequest jsonPost(String path, JsonNode body) {
@@ -143,24 +242,8 @@ public final class GatewayClient {
     }
 
     private CompletableFuture<Verdict> verdictOf(HttpRequest req, byte[] expectedPlaintext) {
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, error) -> {
-            if (error != null) {
-                return Verdict.failed(Answers.transportError(error));
-            }
-            if (resp.statusCode() >= 500) {
-                return Verdict.failed(Answers.httpError(resp));
-            }
-            try {
-                JsonNode node = JSON.readTree(resp.body());
-                if (!node.has("outcome")) {
-                    // a 4xx that is not a verdict (BAD_JSON, UNSUPPORTED_MEDIA_TYPE...): the simulator's fault
-                    return Verdict.failed(Answers.httpError(resp));
-                }
-                return Answers.verdictOf(node, expectedPlaintext);
-            } catch (IOException e) {
-                return Verdict.failed("unreadable-answer-" + resp.statusCode());
-            }
-        });
+        return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
+                .handle((resp, error) -> Answers.readVerdict(resp, error, expectedPlaintext));
     }
 
 
@@ -252,7 +335,7 @@ public final class GatewayClient {
 
     /** {@code POST /v1/sensors/import} of the given encoded TRANSPORT envelopes (one manifest line each). */
     public ImportResult importManifest(List<byte[]> envelopes) {
-        return importManifest(envelopes.size(), envelopes::get);
+        return importManifest(envelopes.size(), envelopes::get, false);
     }
 
     /**
@@ -263,15 +346,9 @@ public final class GatewayClient {
      * ms a line on top of {@code --timeout}.
      *
      * @param envelope line index (0-based) to its encoded TRANSPORT envelope
+     * @param acceptLegacySeeds ask for the node's audited exception to its provisioning policy
+     *     ({@code ?legacy-seeds=accept}): for a manifest with seeds whose five years are over
      * @throws GatewayException when the request as a whole fails
-     */
-    public ImportResult importManifest(int lines, IntFunction<byte[]> envelope) {
-        return importManifest(lines, envelope, false);
-    }
-
-    /**
-     * As above; {@code acceptLegacySeeds}: the node's audited exception to its provisioning policy
-     * ({@code ?legacy-seeds=accept}), for a manifest with seeds whose five years are over.
      */
     public ImportResult importManifest(int lines, IntFunction<byte[]> envelope, boolean acceptLegacySeeds) {
         String path = acceptLegacySeeds ? "/v1/sensors/import?legacy-seeds=accept" : "/v1/sensors/import";

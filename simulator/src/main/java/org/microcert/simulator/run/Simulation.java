@@ -38,6 +38,7 @@ public final class Simulation {
     private final Executor completions;
     private final PrintStream console;
     private final Duration progressInterval;
+    private volatile java.util.function.Consumer<IntervalSample> onSample = s -> { };
 
     public Simulation(RateSchedule schedule, int connections, Limits limits, Executor completions,
                       PrintStream console, Duration progressInterval) {
@@ -47,6 +48,12 @@ public final class Simulation {
         this.completions = completions;
         this.console = console;
         this.progressInterval = progressInterval;
+    }
+
+    /** Also hands every timeline sample to {@code listener} (on the sampler's thread), e.g. a drill. */
+    public Simulation onSample(java.util.function.Consumer<IntervalSample> listener) {
+        this.onSample = listener;
+        return this;
     }
 
     /** Runs the schedule to its end (or until {@link OpenLoopDriver#stop()} from a shutdown hook). */
@@ -134,6 +141,7 @@ public final class Simulation {
     }
 
     private void progress(IntervalSample s) {
+        onSample.accept(s);
         console.printf(Locale.ROOT, "[%6.1fs] %8.0f req/s (target %7.0f)  %8.0f items/s  p50 %7.2f ms  p99 %8.2f ms"
                         + "  in-flight %4d  queued %5d  failures %d  wrong %d%n", s.t(), s.requestsPerSecond(),
                 s.targetRate(), s.itemsPerSecond(), s.latency().p50Ms(), s.latency().p99Ms(), s.inFlight(),

@@ -69,16 +69,19 @@ public final class TrafficFactory implements Operation.Source {
         long now = epochSeconds.getAsLong();
         return switch (kind) {
             case AUTHENTICATE -> single(kind, () -> {
-                byte[] cert = pick(fleet.active(), rnd).authenticate(now);
-                return gateway.authenticate(cert).thenApply(v -> remember(cert, v));
+                Device d = pick(fleet.active(), rnd);
+                byte[] cert = d.authenticate(now);
+                return gateway.authenticate(cert, () -> d.authenticate(epochSeconds.getAsLong())).thenApply(v -> remember(cert, v));
             });
             case SIGN -> single(kind, () -> {
                 byte[] data = payload(rnd);
-                return gateway.verify(pick(fleet.active(), rnd).sign(now, data), data);
+                Device d = pick(fleet.active(), rnd);
+                return gateway.verify(d.sign(now, data), data, () -> d.sign(epochSeconds.getAsLong(), data));
             });
             case ENCRYPT -> single(kind, () -> {
                 byte[] plain = payload(rnd);
-                return gateway.decrypt(pick(fleet.active(), rnd).encrypt(now, plain), plain);
+                Device d = pick(fleet.active(), rnd);
+                return gateway.decrypt(d.encrypt(now, plain), plain, () -> d.encrypt(epochSeconds.getAsLong(), plain));
             });
             case BATCH -> batch(rnd, now);
             case REPLAYED -> single(kind, () -> gateway.authenticate(replayable(rnd)));
@@ -95,11 +98,14 @@ public final class TrafficFactory implements Operation.Source {
 
     private Operation batch(ThreadLocalRandom rnd, long now) {
         List<byte[]> certs = new ArrayList<>(batchSize);
+        List<java.util.function.Supplier<byte[]>> fresh = new ArrayList<>(batchSize);
         for (int i = 0; i < batchSize; i++) {
-            certs.add(pick(fleet.active(), rnd).authenticate(now));
+            Device d = pick(fleet.active(), rnd);
+            certs.add(d.authenticate(now));
+            fresh.add(() -> d.authenticate(epochSeconds.getAsLong()));
         }
         // encoded now, not at send(): a batch prebuilt before a measurement (Prebuilt) costs nothing while measured
-        GatewayClient.PreparedBatch prepared = gateway.prepareBatch(certs);
+        GatewayClient.PreparedBatch prepared = gateway.prepareBatch(certs, fresh);
         return new Operation() {
             @Override
             public TrafficKind kind() {

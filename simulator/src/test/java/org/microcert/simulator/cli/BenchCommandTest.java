@@ -37,7 +37,7 @@ class BenchCommandTest {
             all.addAll(List.of("--hello", url));
         }
         if (!all.contains("--wake-settle")) {
-            all.addAll(List.of("--wake-settle", "1s")); // both rounds of the wake, without the node's 31 s
+            all.addAll(List.of("--wake-settle", "1s")); // both rounds of the wake, without the node's 6 s
         }
         if (!all.contains("--probe-rate")) {
             all.addAll(List.of("--probe-rate", "0")); // 20 s of probing per test otherwise
