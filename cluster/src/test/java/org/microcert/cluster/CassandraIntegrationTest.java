@@ -43,15 +43,20 @@ class CassandraIntegrationTest {
     @BeforeAll
     static void setUp(TestCassandra cassandra) throws Exception {
         fleet = new TestFleet(dir.resolve("card"));
+        config = nodeConfig(cassandra, dir, TOKEN, "cluster_it");
+    }
+
+    /** A node on {@code cassandra} with operator {@code token} (olga), snapshots every 2 events. */
+    static Config nodeConfig(TestCassandra cassandra, Path dir, String token, String keyspace) throws Exception {
         Path tokens = dir.resolve("tokens");
-        Files.writeString(tokens, BearerTokens.sha256Hex(TOKEN) + " operator olga\n");
-        config = ConfigFactory.parseString("""
+        Files.writeString(tokens, BearerTokens.sha256Hex(token) + " operator olga\n");
+        return ConfigFactory.parseString("""
                 microcert.http.tokens-file = "%s"
                 microcert.persistence.snapshot-every-n-events = 2
                 microcert.http.journal-probe.interval = 200ms
                 # the first write creates the keyspaces and tables: slow on a busy machine
                 microcert.http.ask-timeout = 40s
-                """.formatted(tokens)).withFallback(TestNode.cassandraJournal(cassandra, "cluster_it"));
+                """.formatted(tokens)).withFallback(TestNode.cassandraJournal(cassandra, keyspace));
     }
 
     static String b64(byte[] b) {
@@ -94,6 +99,10 @@ class CassandraIntegrationTest {
                         "{\"envelope\":\"" + b64(chip.pendingUpdate().orElseThrow().encode()) + "\"}", TOKEN);
                 assertEquals(200, done.statusCode(), done.body());
                 chip.activatePendingSeed();
+                // the sensor's first certificate under the new seed completes the update
+                HttpResponse<String> proof = client.send("POST", node.url("/v1/authenticate"), "application/octet-stream",
+                        chip.authenticate(Instant.now()).encode(), null);
+                assertEquals(version, json(proof).get("seedVersion").asInt(), proof.body());
             }
             accepted = chip.authenticate(Instant.now());
             HttpResponse<String> a = client.send("POST", node.url("/v1/authenticate"), "application/octet-stream",

@@ -283,6 +283,10 @@ class ClusterFailoverTest {
                 "{\"envelope\":\"" + b64(updated.pendingUpdate().orElseThrow().encode()) + "\"}", TOKEN);
         assertEquals(200, complete.statusCode(), complete.body());
         updated.activatePendingSeed();
+        // the sensor's first certificate under the new seed completes the update (two-phase, docs/cluster.md)
+        HttpResponse<String> proof = client.send("POST", nodes[0].url("/v1/authenticate"), "application/octet-stream",
+                updated.authenticate(Instant.now()).encode(), null);
+        assertEquals(2, JSON.readTree(proof.body()).get("seedVersion").asInt(), proof.body());
 
         // A backup through node 1 needs every member's card share: the update above changed node 3's.
         // (Receptionist registrations spread asynchronously after a join: retry while one is missing.)

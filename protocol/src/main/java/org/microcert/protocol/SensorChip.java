@@ -14,16 +14,13 @@ import java.util.Optional;
  * payloads and obeys COMMAND certificates (seed update, revoke). This class is the reference for
  * firmware ports and is what the simulator runs.
  *
- * <p>Lifecycle: {@link #manufacture} makes a fresh seed (version 1, epoch year = the current UTC
- * year) with the chip's RNG; the factory station loads K_trans and sends
- * {@link #transportEnvelope(byte[])} to the center. Later, a SEED_UPDATE command makes the chip
- * generate the next seed and hold it pending ({@link #pendingUpdate()} gives its UPDATE envelope);
- * {@link #activatePendingSeed()} switches to it once the center has it. A REVOKE command destroys
- * the seed for good.
+ * <p>Lifecycle: {@link #manufacture} makes seed version 1 (epoch year = the current UTC year); the
+ * factory station sends {@link #transportEnvelope(byte[])} to the center. A SEED_UPDATE command makes
+ * the next seed pending ({@link #pendingUpdate()}); {@link #activatePendingSeed()} switches to it once
+ * the center answered its upload. A REVOKE command destroys the seed for good.
  *
  * <p>COMMAND and ENC_DOWN certificates are accepted only within the clock-skew window and only once
- * ({@link ChipReplayMemory}, at most {@value #MAX_REMEMBERED} remembered), so no order relation
- * between center nodes' clocks is needed.
+ * ({@link ChipReplayMemory}, at most {@value #MAX_REMEMBERED} remembered): no order is needed between center clocks.
  *
  * <p>Reboots: a chip made with a {@link ChipStore} persists its seed and its public state
  * ({@link ChipState}) before any change takes effect, and {@link #restore} brings it back; the
@@ -42,8 +39,7 @@ public final class SensorChip {
     private KeySeed pending;
     private SeedEnvelope pendingEnvelope;
     private boolean revoked;
-    /** Inbound certificates accepted, for replay detection. */
-    private ChipReplayMemory replays = new ChipReplayMemory();
+    private ChipReplayMemory replays = new ChipReplayMemory(); // inbound certificates accepted
 
     /** How many accepted inbound certificates the chip remembers. */
     public static final int MAX_REMEMBERED = 4096;
@@ -225,7 +221,8 @@ public final class SensorChip {
 
     /**
      * Verifies a COMMAND certificate and carries out its order: a SEED_UPDATE generates the next
-     * seed and holds it pending (see {@link #pendingUpdate()}); a REVOKE destroys every seed.
+     * seed and holds it pending ({@link #pendingUpdate()}), or keeps the one already pending (a repeated
+     * order re-offers the same envelope, docs/protocol.md section 8); a REVOKE destroys every seed.
      *
      * @return the order that was carried out
      * @throws VerificationException with WRONG_SEED_VERSION if a seed update does not name version
@@ -253,11 +250,16 @@ public final class SensorChip {
                 throw new VerificationException(RejectReason.WRONG_SEED_VERSION, "update orders seed version "
                         + u.newSeedVersion() + " but the chip holds version " + seed.version());
             }
-            prepareSeedUpdate(now);
+            boolean fresh = pending == null;
+            if (fresh) {
+                prepareSeedUpdate(now);
+            }
             try {
                 rememberDurably(command);
             } catch (RuntimeException e) {
-                discardPending();
+                if (fresh) {
+                    discardPending();
+                }
                 throw e;
             }
         } else if (order instanceof CommandOrder.Revoke r) {
@@ -272,7 +274,8 @@ public final class SensorChip {
                 revoked = false;
                 throw e;
             }
-            revoke();
+            discardPending(); // every seed goes
+            seed.destroy();
             try {
                 store.saveSeed(new byte[KeySeed.ENCODED_LENGTH]); // the stored seed goes too
             } catch (RuntimeException e) {
@@ -350,12 +353,6 @@ public final class SensorChip {
             replays.restore(before);
             throw ChipStore.ChipStorageException.of(e);
         }
-    }
-
-    private void revoke() {
-        discardPending();
-        seed.destroy();
-        revoked = true;
     }
 
     private void discardPending() {

@@ -41,8 +41,18 @@ public final class KeyOperations {
     }
 
     public CompletionStage<Audited<OperatorReply>> provision(Operator p, SensorId id, byte[] envelope, String requestId) {
-        return sensorOp(p, "PROVISION", id, null, requestId, () -> sensors.provision(id, envelope, p.name()));
+        return provision(p, id, envelope, requestId, false);
     }
+
+    /** {@code acceptLegacySeed}: the operator's exception to the provisioning policy, in the audit record's detail. */
+    public CompletionStage<Audited<OperatorReply>> provision(Operator p, SensorId id, byte[] envelope, String requestId,
+                                                           boolean acceptLegacySeed) {
+        return sensorOp(p, "PROVISION", id, acceptLegacySeed ? LEGACY : null, requestId,
+                () -> sensors.provision(id, envelope, p.name(), acceptLegacySeed));
+    }
+
+    /** The audit detail of a provisioning under the legacy exception. */
+    static final String LEGACY = "legacy-seeds=accept";
 
     public CompletionStage<Audited<OperatorReply>> revoke(Operator p, SensorId id, String reason, String requestId) {
         return sensorOp(p, "REVOKE", id, reason, requestId, () -> sensors.revoke(id, reason, p.name()));
@@ -56,6 +66,11 @@ public final class KeyOperations {
                                                                        String requestId) {
         return sensorOp(p, "SEED_UPDATE_COMPLETE", id, null, requestId,
                 () -> sensors.completeSeedUpdate(id, envelope, p.name()));
+    }
+
+    /** Withdraws the sensor's pending seed update, else ends the delivery of its revocation. */
+    public CompletionStage<Audited<OperatorReply>> cancelDownlink(Operator p, SensorId id, String requestId) {
+        return sensorOp(p, "DOWNLINK_CANCEL", id, null, requestId, () -> sensors.cancelDownlink(id, p.name()));
     }
 
     public CompletionStage<Audited<OperatorReply>> rewrap(Operator p, SensorId id, String requestId) {
@@ -88,8 +103,20 @@ public final class KeyOperations {
     /** Starts a bulk import of a factory manifest ({@link ManifestImport#start}). */
     public ManifestImport.Started importManifest(Operator p, String requestId, Source<ByteString, ?> body,
                                                  Materializer materializer) {
-        return new ManifestImport((id, envelope, line) -> importLine(p, id, envelope, line, requestId), MAX_IMPORT_LINE)
-                .start(body, importParallelism, materializer);
+        return importManifest(p, requestId, body, materializer, false);
+    }
+
+    /** As above; {@code acceptLegacySeeds}: the operator's exception to the provisioning policy, for every line. */
+    public ManifestImport.Started importManifest(Operator p, String requestId, Source<ByteString, ?> body,
+                                                 Materializer materializer, boolean acceptLegacySeeds) {
+        return new ManifestImport((id, envelope, line) -> acceptLegacySeeds ? importLegacyLine(p, id, envelope, line, requestId)
+                : importLine(p, id, envelope, line, requestId), MAX_IMPORT_LINE).start(body, importParallelism, materializer);
+    }
+
+    private CompletionStage<OperatorReply> importLegacyLine(Operator p, SensorId id, byte[] envelope, long line,
+                                                            String requestId) {
+        return audited.run(p, "IMPORT", id, "line " + line + ", " + LEGACY, requestId,
+                () -> sensors.provision(id, envelope, p.name(), true), KeyOperations::resultOf).thenApply(Audited::reply);
     }
 
     /** One manifest line's provisioning: audited as IMPORT with the line number as detail. */

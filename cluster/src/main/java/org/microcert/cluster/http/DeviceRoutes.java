@@ -33,6 +33,7 @@ final class DeviceRoutes extends AllDirectives {
     private final BatchRoute batch;
     private final PayloadBatchRoute payloadBatches;
     private final DeviceRateLimit limits;
+    private final DownlinkRoutes downlink;
 
     DeviceRoutes(SensorClient sensors, Metrics metrics, Readiness readiness, BodyDirectives bodies) {
         this(sensors, metrics, readiness, bodies, DeviceRateLimit.OFF);
@@ -47,6 +48,7 @@ final class DeviceRoutes extends AllDirectives {
         this.bodies = bodies;
         this.batch = new BatchRoute(sensors, metrics, readiness, bodies, limits);
         this.payloadBatches = new PayloadBatchRoute(sensors, metrics, readiness, bodies, limits);
+        this.downlink = new DownlinkRoutes(sensors, metrics, readiness, bodies, limits);
     }
 
     /** What a single-certificate operation can answer: its verdicts, bad bodies, no database. */
@@ -64,6 +66,7 @@ final class DeviceRoutes extends AllDirectives {
                 endpoints.post("/v1/authenticate/batch", batchStatuses, batch.route()),
                 endpoints.post("/v1/verify/batch", batchStatuses, payloadBatches.verify()),
                 endpoints.post("/v1/decrypt/batch", batchStatuses, payloadBatches.decrypt()),
+                downlink.routes(endpoints, statuses()),
                 endpoints.post("/v1/authenticate", statuses(), limited("/v1/authenticate", bodies.certificateBody(ApiLimits.AUTH_LIMIT,
                         cert -> judge("authenticate", cert, c -> sensors.authenticate(c.sensorId(), cert))))),
                 endpoints.post("/v1/verify", statuses(), limited("/v1/verify", bodies.jsonBody(ApiLimits.PAYLOAD_LIMIT, Json.SignBody.class, b -> {
@@ -133,7 +136,7 @@ final class DeviceRoutes extends AllDirectives {
         return v.reason() == null ? null : v.reason().name();
     }
 
-    private static ObjectNode verdictJson(Verdict v) {
+    static ObjectNode verdictJson(Verdict v) {
         ObjectNode o = Json.object().put("outcome", v.accepted() ? "ACCEPTED" : "REJECTED");
         if (v.sensorId() != null) {
             o.put("sensorId", v.sensorId());

@@ -37,6 +37,16 @@ final class OpenApi {
                 .set("required", array("items")));
         schemas.set("BatchResponse", object(prop("accepted", integer()), prop("rejected", integer()),
                 prop("results", Json.object().put("type", "array").set("items", ref("Verdict")))));
+        schemas.set("PollAnswer", object(prop("outcome", enumOf("ACCEPTED", "REJECTED")), prop("sensorId", sensorId()),
+                prop("timestamp", integer()), prop("seedVersion", integer()), prop("reason", string()),
+                prop("error", string()), prop("message", string()), prop("serverTime", integer()),
+                prop("commands", Json.object().put("type", "array").set("items", base64())))
+                .put("description", "A verdict on the poll's AUTH certificate and the COMMAND certificates pending "
+                        + "for the sensor, tagged now (REJECTED with REVOKED carries the REVOKE while it is delivered)"));
+        schemas.set("PollBatchResponse", object(prop("accepted", integer()), prop("rejected", integer()),
+                prop("results", Json.object().put("type", "array").set("items", ref("PollAnswer")))));
+        schemas.set("SeedOffered", object(prop("sensorId", sensorId()), prop("received", bool()),
+                prop("seedVersion", integer()), prop("pendingSeedVersion", integer().put("nullable", true))));
         schemas.set("EnvelopeRequest", object(prop("envelope", base64())).set("required", array("envelope")));
         schemas.set("RevokeRequest", object(prop("reason", string().put("maxLength", 200))));
         schemas.set("EncryptRequest", object(prop("plaintext", base64())).set("required", array("plaintext")));
@@ -68,16 +78,26 @@ final class OpenApi {
                 jsonBody("SignRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "429", "503");
         op(paths, "/v1/decrypt", "post", device, "Decrypt an ENC_UP certificate",
                 binaryOrJson("CertificateRequest"), "Verdict", false, "400", "401", "403", "404", "408", "413", "415", "429", "503");
+        op(paths, "/v1/downlink", "post", device, "Poll: an AUTH certificate in, the sensor's pending COMMAND "
+                + "certificates (tagged now) out", binaryOrJson("CertificateRequest"), "PollAnswer", false,
+                "400", "401", "403", "404", "408", "413", "415", "429", "503");
+        op(paths, "/v1/downlink/batch", "post", device, "Poll for up to 1000 sensors (gateways)",
+                jsonBody("BatchRequest"), "PollBatchResponse", false, "400", "401", "408", "413", "415", "429", "503");
+        op(paths, "/v1/downlink/seed-update", "post", device, "The sensor's UPDATE envelope for its pending seed "
+                + "update; kept beside the current seed until a certificate under it completes the update",
+                jsonBody("EnvelopeRequest"), "SeedOffered", false, "400", "401", "404", "408", "409", "413", "415", "429", "503");
         String operator = "Operator API (bearer token)";
         op(paths, "/v1/sensors", "post", operator, "Provision one sensor from a TRANSPORT envelope",
                 jsonBody("EnvelopeRequest"), "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503")
                 .withObjectProperty("responses").set("201", response("Provisioned", "SensorStatus"));
         ((ObjectNode) paths.withObjectProperty("/v1/sensors").withObjectProperty("post").withObjectProperty("responses")).remove("200");
+        legacySeedsParam(paths.withObjectProperty("/v1/sensors").withObjectProperty("post"));
         ObjectNode ndjson = Json.object();
         ndjson.putObject("content").putObject("application/x-ndjson").putObject("schema").put("type", "string");
         op(paths, "/v1/sensors/import", "post", operator,
                 "Bulk import of a factory manifest; streams one NDJSON result per line, then a summary",
                 ndjson, null, true, "400", "401", "403", "408", "415", "503");
+        legacySeedsParam(paths.withObjectProperty("/v1/sensors/import").withObjectProperty("post"));
         ObjectNode get = op(paths, "/v1/sensors/{sensorId}", "get", operator, "Sensor status (operator, auditor)",
                 null, "SensorStatus", true, "400", "401", "403", "404", "409", "503");
         sensorParam(get);
@@ -88,8 +108,11 @@ final class OpenApi {
                 "Start a seed update; answers the COMMAND certificate for the sensor", null, "SensorStatus", true,
                 "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         sensorParam(op(paths, "/v1/sensors/{sensorId}/seed-update/complete", "post", operator,
-                "Complete a seed update with the sensor's UPDATE envelope", jsonBody("EnvelopeRequest"), "SensorStatus",
+                "Hand in the sensor's UPDATE envelope (kept as offered until a certificate under it completes the update)", jsonBody("EnvelopeRequest"), "SensorStatus",
                 true, "400", "401", "403", "404", "408", "409", "413", "415", "503"));
+        sensorParam(op(paths, "/v1/sensors/{sensorId}/downlink/cancel", "post", operator,
+                "Withdraw the pending seed update, else end the delivery of the revocation", null, "SensorStatus", true,
+                "400", "401", "403", "404", "408", "409", "413", "415", "503"));
         sensorParam(op(paths, "/v1/sensors/{sensorId}/encrypt", "post", operator,
                 "Encrypt a payload to the sensor; answers an ENC_DOWN certificate", jsonBody("EncryptRequest"),
                 "SensorStatus", true, "400", "401", "403", "404", "408", "409", "413", "415", "503"));
@@ -176,6 +199,14 @@ final class OpenApi {
 
     private static ObjectNode[] prop(String name, ObjectNode schema) {
         return new ObjectNode[] {Json.object().put("name", name), schema};
+    }
+
+    /** {@code ?legacy-seeds=accept}: the audited exception to the provisioning policy (docs/http-api.md). */
+    private static void legacySeedsParam(ObjectNode operation) {
+        ObjectNode p = operation.withArray("parameters").addObject().put("name", "legacy-seeds").put("in", "query")
+                .put("required", false).put("description", "accept first seeds of another version or whose five "
+                        + "years are over (never ones not yet begun); recorded in the audit trail");
+        p.set("schema", enumOf("accept"));
     }
 
     @SafeVarargs

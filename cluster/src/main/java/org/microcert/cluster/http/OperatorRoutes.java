@@ -130,6 +130,12 @@ final class OperatorRoutes extends AllDirectives {
                                 return answer(() -> keys.completeSeedUpdate(p, id, envelope, rid), StatusCodes.OK, null);
                             });
                         })),
+                e.postWithId("/v1/sensors/{sensorId}/downlink/cancel", sensorOperation(), idText ->
+                        operator(AuthDirectives.OPERATOR, (p, rid) -> {
+                            SensorId id = Json.sensorId(idText);
+                            return bodies.optionalJsonBody(Json.EmptyBody.class, b ->
+                                    answer(() -> keys.cancelDownlink(p, id, rid), StatusCodes.OK, null));
+                        })),
                 e.postWithId("/v1/sensors/{sensorId}/encrypt", sensorOperation(), idText ->
                         operator(AuthDirectives.OPERATOR, (p, rid) -> {
                             SensorId id = Json.sensorId(idText);
@@ -174,18 +180,29 @@ final class OperatorRoutes extends AllDirectives {
         return bodies.jsonBody(ApiLimits.OPERATOR_LIMIT, Json.EnvelopeBody.class, b -> {
             byte[] envelope = Json.base64(b.envelope(), "envelope");
             SensorId id = Envelopes.decode(envelope, org.microcert.protocol.SeedEnvelope.Kind.TRANSPORT).sensorId();
-            return answer(() -> keys.provision(p, id, envelope, requestId), StatusCodes.CREATED, null);
+            return legacySeeds(legacy -> answer(() -> keys.provision(p, id, envelope, requestId, legacy),
+                    StatusCodes.CREATED, null));
+        });
+    }
+
+    /** The operator's exception to the provisioning policy: {@code ?legacy-seeds=accept} (docs/http-api.md). */
+    private Route legacySeeds(java.util.function.Function<Boolean, Route> inner) {
+        return parameterOptional("legacy-seeds", value -> {
+            if (value.isPresent() && !value.get().equals("accept")) {
+                throw ApiError.badParameter("legacy-seeds takes only 'accept'");
+            }
+            return inner.apply(value.isPresent());
         });
     }
 
     private Route importManifest(Operator p, String requestId) {
-        return extractRequestEntity(entity -> extractMaterializer(materializer -> {
+        return legacySeeds(legacy -> extractRequestEntity(entity -> extractMaterializer(materializer -> {
             BodyDirectives.requireMediaType(entity.getContentType().mediaType(),
                     Set.of(MediaTypes.applicationWithOpenCharset("x-ndjson")));
             readiness.requireJournal();
             UploadDeadline deadline = new UploadDeadline(ApiLimits.BODY_TIMEOUT, importBodyTimeout);
             ManifestImport.Started started = keys.importManifest(p, requestId,
-                    entity.withoutSizeLimit().getDataBytes().map(deadline::arrived), materializer);
+                    entity.withoutSizeLimit().getDataBytes().map(deadline::arrived), materializer, legacy);
             // answered once the upload has ended: the connection then stays open for the next request
             return completeWithFuture(deadline.watch(started.bodyRead()).handle((read, failure) -> {
                 if (failure != null && Failures.cause(failure) instanceof ApiError timeout) {
@@ -198,7 +215,7 @@ final class OperatorRoutes extends AllDirectives {
                 }
                 return ndjson(started.lines());
             }));
-        }));
+        })));
     }
 
     private Route rewrapAll(Operator p, String requestId) {

@@ -111,7 +111,7 @@ final class PayloadBatchRoute extends AllDirectives {
         return CompletableFuture.completedFuture(Verdict.rejected(null, reason, message, now));
     }
 
-    private static byte[] base64OrNull(String text) {
+    static byte[] base64OrNull(String text) {
         try {
             return Json.base64(text, "item");
         } catch (ApiError notBase64) {

@@ -33,10 +33,11 @@ final class StatusMapping {
     static StatusCode refused(RefusalCode code) {
         return switch (code) {
             case UNKNOWN_SENSOR -> StatusCodes.NOT_FOUND;
-            case BAD_ENVELOPE -> StatusCodes.BAD_REQUEST;
+            case BAD_ENVELOPE, BAD_SEED -> StatusCodes.BAD_REQUEST;
             case INTERNAL -> StatusCodes.INTERNAL_SERVER_ERROR;
             case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
-            case ALREADY_PROVISIONED, REVOKED, SEED_EXPIRED, NO_UPDATE_PENDING, WRONG_SEED_VERSION -> StatusCodes.CONFLICT;
+            case ALREADY_PROVISIONED, REVOKED, SEED_EXPIRED, NO_UPDATE_PENDING, WRONG_SEED_VERSION, NOTHING_PENDING,
+                    TOO_MANY_OFFERS -> StatusCodes.CONFLICT;
         };
     }
 

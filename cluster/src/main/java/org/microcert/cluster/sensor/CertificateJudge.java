@@ -1,15 +1,18 @@
 package org.microcert.cluster.sensor;
 
 import java.time.Instant;
+import java.util.List;
 import org.microcert.cluster.replay.ReplayGuard;
 import org.microcert.cluster.sensor.SensorMessages.Verdict;
 import org.microcert.persistence.card.CardException;
+import org.microcert.persistence.sensor.DownlinkState;
 import org.microcert.persistence.sensor.SensorRecord;
 import org.microcert.protocol.CertificateType;
 import org.microcert.protocol.CertificateVerifier;
 import org.microcert.protocol.KeySeed;
 import org.microcert.protocol.MalformedCertificateException;
 import org.microcert.protocol.MicroCertificate;
+import org.microcert.protocol.RejectReason;
 import org.microcert.protocol.SensorId;
 import org.microcert.protocol.VerificationException;
 import org.slf4j.Logger;
@@ -29,8 +32,16 @@ final class CertificateJudge {
      */
     record Reservation(long until, boolean beforeAnswer, boolean talksAgain) {}
 
-    /** The verdict, and the reservation to persist for it (null: none; always null when rejected). */
-    record Judgement(Verdict verdict, Reservation reservation) {}
+    /**
+     * The verdict, and the reservation to persist for it (null: none; always null when rejected).
+     * {@code completes}: the offered seed of a pending update under which the certificate verified
+     * (the entity completes the update with it), else null.
+     */
+    record Judgement(Verdict verdict, Reservation reservation, DownlinkState.SeedCandidate completes) {
+        Judgement(Verdict verdict, Reservation reservation) {
+            this(verdict, reservation, null);
+        }
+    }
 
     private final SensorId sensorId;
     private final String id;
@@ -79,6 +90,7 @@ final class CertificateJudge {
                     nowSeconds);
         }
         byte[] plaintext = null;
+        DownlinkState.SeedCandidate completes = null;
         KeySeed seed = null;
         try {
             seed = seeds.acquire(state.seed());
@@ -89,7 +101,16 @@ final class CertificateJudge {
                 default -> throw new IllegalStateException("not a device certificate type: " + expected);
             }
         } catch (VerificationException e) {
-            return rejected(VerdictReason.of(e.reason()), e.getMessage(), nowSeconds);
+            if (e.reason() != RejectReason.BAD_TAG || state.downlink().candidates().isEmpty()) {
+                return rejected(VerdictReason.of(e.reason()), e.getMessage(), nowSeconds);
+            }
+            // the second phase of a seed update: the sensor may already use a seed it offered
+            Offered offered = underOffered(state, cert, dataDigest, expected, now);
+            if (offered == null) {
+                return rejected(VerdictReason.of(e.reason()), e.getMessage(), nowSeconds);
+            }
+            completes = offered.candidate();
+            plaintext = offered.plaintext();
         } catch (CardException e) {
             log.error("sensor {}: the card cannot open the sealed seed ({})", id, e.reason());
             return rejected(VerdictReason.INTERNAL, "the sensor's key record cannot be used", nowSeconds);
@@ -101,14 +122,46 @@ final class CertificateJudge {
         if (decision instanceof ReplayGuard.Reject r) {
             return rejected(VerdictReason.of(r.reason()), r.message(), nowSeconds);
         }
-        Verdict ok = new Verdict(true, null, null, id, cert.timestamp(), state.seedVersion(), plaintext, nowSeconds);
+        Verdict ok = new Verdict(true, null, null, id, cert.timestamp(),
+                completes == null ? state.seedVersion() : completes.seed().seedVersion(), plaintext, nowSeconds);
         Reservation reservation = null;
         if (decision instanceof ReplayGuard.Renew r) {
             reservation = new Reservation(r.until(), false, true);
         } else if (decision instanceof ReplayGuard.Reserve r) {
             reservation = new Reservation(r.until(), true, guard.paceKnown());
         }
-        return new Judgement(ok, reservation);
+        return new Judgement(ok, reservation, completes);
+    }
+
+    private record Offered(DownlinkState.SeedCandidate candidate, byte[] plaintext) {}
+
+    /** The newest offered seed under which {@code cert} verifies, or null. */
+    private Offered underOffered(SensorRecord state, MicroCertificate cert, byte[] dataDigest, CertificateType expected,
+                                 Instant now) {
+        List<DownlinkState.SeedCandidate> offered = state.downlink().candidates();
+        for (int i = offered.size() - 1; i >= 0; i--) {
+            KeySeed seed = null;
+            try {
+                seed = seeds.openOnce(offered.get(i).seed());
+                byte[] plaintext = null;
+                switch (expected) {
+                    case AUTH -> verifier.verifyAuth(seed, cert, now);
+                    case SIGN -> verifier.verifySignDigest(seed, cert, dataDigest, now);
+                    case ENC_UP -> plaintext = verifier.decryptPayload(seed, cert, now);
+                    default -> throw new IllegalStateException("not a device certificate type: " + expected);
+                }
+                return new Offered(offered.get(i), plaintext);
+            } catch (VerificationException e) {
+                // not this one
+            } catch (CardException e) {
+                log.error("sensor {}: the card cannot open an offered seed ({})", id, e.reason());
+            } finally {
+                if (seed != null) {
+                    seed.destroy();
+                }
+            }
+        }
+        return null;
     }
 
     private Judgement rejected(VerdictReason reason, String message, long nowSeconds) {

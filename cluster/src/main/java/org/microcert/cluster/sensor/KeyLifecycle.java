@@ -12,6 +12,7 @@ import org.microcert.cluster.sensor.SensorMessages.SensorStatus;
 import org.microcert.persistence.card.CardException;
 import org.microcert.persistence.card.EncryptionCard;
 import org.microcert.persistence.card.SealedSeed;
+import org.microcert.persistence.sensor.DownlinkState;
 import org.microcert.persistence.sensor.SensorEvent;
 import org.microcert.persistence.sensor.SensorRecord;
 import org.microcert.protocol.CenterIssuer;
@@ -78,8 +79,16 @@ final class KeyLifecycle {
         this.log = log;
     }
 
-    /** From a TRANSPORT envelope's wire bytes: decoded here, once, then opened and resealed by the card. */
+    /** As below, under the provisioning policy without the legacy exception. */
     Outcome provision(SensorRecord state, byte[] envelope, String actor) {
+        return provision(state, envelope, actor, false);
+    }
+
+    /**
+     * From a TRANSPORT envelope's wire bytes: decoded here, once, then opened and resealed by the
+     * card, under the {@link ProvisioningPolicy} ({@code acceptLegacy}: the operator's exception).
+     */
+    Outcome provision(SensorRecord state, byte[] envelope, String actor, boolean acceptLegacy) {
         if (state.status() != SensorRecord.Status.NOT_PROVISIONED) {
             return isRevoked(state) ? revoked() : Outcome.refused(RefusalCode.ALREADY_PROVISIONED,
                     "sensor " + sensorId + " is already provisioned");
@@ -90,11 +99,11 @@ final class KeyLifecycle {
         } catch (MalformedEnvelopeException e) {
             return Outcome.refused(RefusalCode.BAD_ENVELOPE, e.getMessage());
         }
-        return provision(state, decoded, actor);
+        return provision(state, decoded, actor, acceptLegacy);
     }
 
     /** From an envelope decoded by the caller (the card takes it as it is). */
-    Outcome provision(SensorRecord state, SeedEnvelope envelope, String actor) {
+    Outcome provision(SensorRecord state, SeedEnvelope envelope, String actor, boolean acceptLegacy) {
         if (state.status() != SensorRecord.Status.NOT_PROVISIONED) {
             return isRevoked(state) ? revoked() : Outcome.refused(RefusalCode.ALREADY_PROVISIONED,
                     "sensor " + sensorId + " is already provisioned");
@@ -107,6 +116,10 @@ final class KeyLifecycle {
             sealed = card.provision(envelope);
         } catch (CardException e) {
             return cardRefusal(e);
+        }
+        String policy = ProvisioningPolicy.refusal(sealed, clock.get(), acceptLegacy);
+        if (policy != null) {
+            return Outcome.refused(RefusalCode.BAD_SEED, policy); // the sealed copy is dropped: nothing recorded it
         }
         String digest = card.digest(sealed).toString();
         // the card's ledger write joins a group commit; the entity goes on meanwhile (SensorEntity#apply)
@@ -140,7 +153,11 @@ final class KeyLifecycle {
                 s -> new Done(status.apply(s), command), null);
     }
 
-    /** Opens the sensor's UPDATE envelope with the current seed and seals the new seed. */
+    /**
+     * Opens the sensor's UPDATE envelope with the current seed and keeps the new seed as offered
+     * (the first phase of the update, {@link Downlink}): the current seed stays valid until a
+     * certificate under the offered one completes the update. The same envelope again changes nothing.
+     */
     Outcome completeSeedUpdate(SensorRecord state, byte[] envelope, String actor) {
         Outcome refused = refusal(state);
         if (refused != null) {
@@ -149,6 +166,14 @@ final class KeyLifecycle {
         int pending = state.pendingSeedVersion();
         if (pending == 0) {
             return Outcome.refused(RefusalCode.NO_UPDATE_PENDING, "no seed update was started for sensor " + sensorId);
+        }
+        String envelopeDigest = sha256Hex(envelope);
+        if (state.downlink().hasCandidate(envelopeDigest)) {
+            return Outcome.answer(new Done(status.apply(state), null)); // a duplicate: already offered
+        }
+        if (state.downlink().candidates().size() >= DownlinkState.MAX_CANDIDATES) {
+            return Outcome.refused(RefusalCode.TOO_MANY_OFFERS, "sensor " + sensorId + " already offered "
+                    + DownlinkState.MAX_CANDIDATES + " seeds for this update: cancel it and start it again");
         }
         SeedEnvelope decoded;
         try {
@@ -184,13 +209,9 @@ final class KeyLifecycle {
                 next.destroy();
             }
         }
-        SealedSeed previous = state.seed();
         String digest = card.digest(sealed).toString();
-        return new Outcome(new SensorEvent.SeedUpdated(sealed, digest, clock.get(), actor),
-                s -> new Done(status.apply(s), null), () -> {
-                    card.recordReplaced(previous, sealed);
-                    seeds.wipe();
-                });
+        return new Outcome(new SensorEvent.SeedUpdateReceived(sealed, digest, envelopeDigest, clock.get(), actor),
+                s -> new Done(status.apply(s), null), null);
     }
 
     /** Answers the COMMAND certificate ordering the sensor to destroy its seed. */
@@ -209,7 +230,9 @@ final class KeyLifecycle {
         }
         byte[] order = command;
         SealedSeed previous = state.seed();
-        return new Outcome(new SensorEvent.Revoked(reason, clock.get(), actor),
+        // kept sealed to tag the REVOKE again for each poll until the sensor confirms (Downlink); an
+        // expired seed can tag nothing, so it goes at once
+        return new Outcome(new SensorEvent.Revoked(reason, clock.get(), actor, order == null ? null : previous),
                 s -> new Done(status.apply(s), order), () -> {
                     card.recordRevoked(previous);
                     seeds.wipe();
@@ -299,6 +322,14 @@ final class KeyLifecycle {
         }
         log.error("sensor {}: card operation failed ({})", sensorId, e.reason());
         return Outcome.refused(RefusalCode.INTERNAL, "the encryption card refused the operation");
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     private static boolean isRevoked(SensorRecord state) {

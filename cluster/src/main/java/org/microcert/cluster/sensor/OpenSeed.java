@@ -56,6 +56,14 @@ final class OpenSeed {
         }
     }
 
+    /**
+     * Opens {@code sealed} for one use, never kept (seeds other than the current one: offered or
+     * revoked); the caller destroys it.
+     */
+    KeySeed openOnce(SealedSeed sealed) {
+        return card.open(sealed);
+    }
+
     /** Wipes the kept seed, if any: the next {@link #acquire} opens the record again. */
     void wipe() {
         if (kept != null) {

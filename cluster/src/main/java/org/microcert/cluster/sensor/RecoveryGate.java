@@ -202,7 +202,8 @@ final class RecoveryGate {
 
     static boolean isDeviceCall(Command c) {
         return c instanceof SensorMessages.Authenticate || c instanceof SensorMessages.AuthenticateInBatch
-                || c instanceof SensorMessages.VerifySignature || c instanceof SensorMessages.Decrypt;
+                || c instanceof SensorMessages.VerifySignature || c instanceof SensorMessages.Decrypt
+                || c instanceof SensorMessages.Poll || c instanceof SensorMessages.OfferSeed;
     }
 
     private static boolean isOwnTimer(Command c) {
@@ -226,6 +227,11 @@ final class RecoveryGate {
             s.replyTo().tell(v);
         } else if (c instanceof SensorMessages.Decrypt d) {
             d.replyTo().tell(v);
+        } else if (c instanceof SensorMessages.Poll p) {
+            p.replyTo().tell(new SensorMessages.DownlinkReply(v, java.util.List.of()));
+        } else if (c instanceof SensorMessages.OfferSeed o) {
+            o.replyTo().tell(new SensorMessages.Refused(v.reason() == VerdictReason.UNKNOWN_SENSOR
+                    ? RefusalCode.UNKNOWN_SENSOR : RefusalCode.UNAVAILABLE, v.message()));
         }
     }
 }

@@ -16,7 +16,23 @@ public enum RefusalCode {
     NO_UPDATE_PENDING,
     /** The envelope's seed version is not the one the pending update expects. */
     WRONG_SEED_VERSION,
-    /** This node no longer holds the sensor's shard (its lease lapsed): nothing was done, or it may not count; retry. */
+    /**
+     * The pending update already holds as many offered seeds as it keeps (the sensor lost that many
+     * answers): cancel the update and start it again.
+     */
+    TOO_MANY_OFFERS,
+    /** Nothing is pending for the sensor: no seed update, no revocation being delivered. */
+    NOTHING_PENDING,
+    /**
+     * The seed inside a TRANSPORT envelope breaks the provisioning policy: a first seed is version 1
+     * and its five years cover the present (docs/http-api.md).
+     */
+    BAD_SEED,
+    /**
+     * Retry: this node no longer holds the sensor's shard (its lease lapsed: nothing was done, or it
+     * may not count), or, for a sensor's own seed upload, the node is looking up too many unknown ids
+     * (docs/security.md).
+     */
     UNAVAILABLE,
     /** The encryption card refused the operation (see the node's log). */
     INTERNAL

@@ -101,7 +101,13 @@ public final class SensorClient {
     }
 
     public CompletionStage<SensorMessages.OperatorReply> provision(SensorId sensor, byte[] envelope, String actor) {
-        return ask(sensor, r -> new SensorMessages.Provision(envelope, actor, r));
+        return provision(sensor, envelope, actor, false);
+    }
+
+    /** {@code acceptLegacySeed}: the operator's exception to the provisioning policy (docs/http-api.md). */
+    public CompletionStage<SensorMessages.OperatorReply> provision(SensorId sensor, byte[] envelope, String actor,
+                                                                  boolean acceptLegacySeed) {
+        return ask(sensor, r -> new SensorMessages.Provision(envelope, actor, r, acceptLegacySeed));
     }
 
     public CompletionStage<SensorMessages.OperatorReply> status(SensorId sensor) {
@@ -126,5 +132,14 @@ public final class SensorClient {
 
     public CompletionStage<SensorMessages.OperatorReply> rewrap(SensorId sensor, String actor) {
         return ask(sensor, r -> new SensorMessages.RewrapSeed(actor, r));
+    }
+
+    /** The sensor's own upload of its UPDATE envelope ({@link SensorMessages.OfferSeed}). */
+    public CompletionStage<SensorMessages.OperatorReply> offerSeed(SensorId sensor, byte[] envelope) {
+        return ask(sensor, r -> new SensorMessages.OfferSeed(envelope, r));
+    }
+
+    public CompletionStage<SensorMessages.OperatorReply> cancelDownlink(SensorId sensor, String actor) {
+        return ask(sensor, r -> new SensorMessages.CancelDownlink(actor, r));
     }
 }

@@ -86,6 +86,7 @@ public final class SensorEntity
     private final OpenSeed seed;
     private final CertificateJudge judge;
     private final KeyLifecycle keys;
+    private final Downlink downlink;
     private final SensorReplay replay;
     private final Passivation passivation;
     private final FailedVerifications failures;
@@ -95,7 +96,7 @@ public final class SensorEntity
     private final ShardFence fence;
     private long accepted;
     private long rejected;
-    private boolean counted;
+    private final EntityLife life;
 
     SensorEntity(ActorContext<Command> context, SensorId sensorId, PersistenceId persistenceId,
                          EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
@@ -110,13 +111,17 @@ public final class SensorEntity
         this.hostedBy = address.getHost().orElse("local") + ":" + address.getPort().map(String::valueOf).orElse("0");
         this.clock = new MonotonicClock(settings.clock());
         this.seed = new OpenSeed(card, seeds);
-        this.judge = new CertificateJudge(sensorId, new CertificateVerifier(settings.clockSkew()), seed, context.getLog());
+        CertificateVerifier verifier = new CertificateVerifier(settings.clockSkew());
+        this.judge = new CertificateJudge(sensorId, verifier, seed, context.getLog());
         this.keys = new KeyLifecycle(sensorId, card, seed, clock::now, this::status, context.getLog());
+        this.downlink = new Downlink(sensorId, card, seed, verifier, clock::now, this::status, context.getLog(),
+                Downlink.beforeExpiry(context.getSystem().settings().config()), metrics);
         this.replay = new SensorReplay(sensorId.toString(), settings, ledger, metrics, context.getLog());
         this.passivation = new Passivation(context, shard, settings, unusedAfterProvision);
         this.shard = shard;
         this.unknown = unknown;
         this.listener = listener;
+        this.life = new EntityLife(sensorId, context, metrics, listener, replay, passivation, seed, unknown, shard);
         this.fence = fence;
         this.failures = new FailedVerifications(FailedVerifications.Settings.fromConfig(context.getSystem().settings().config()));
     }
@@ -139,35 +144,9 @@ public final class SensorEntity
     @Override
     public SignalHandler<SensorRecord> signalHandler() {
         return newSignalHandlerBuilder()
-                .onSignal(RecoveryCompleted.instance(), state -> {
-                    metrics.recovered();
-                    listener.recovered(state.status() != SensorRecord.Status.NOT_PROVISIONED);
-                    replay.recovered(state, context.getSelf());
-                    if (!counted) {
-                        counted = true;
-                        metrics.entityStarted();
-                    }
-                    passivation.recovered();
-                })
-                .onSignal(PreRestart.instance(), state -> {
-                    seed.wipe();
-                    passivation.restarting();
-                })
-                .onSignal(PostStop.instance(), state -> {
-                    seed.wipe();
-                    if (unknown != null && shard != null && state.status() == SensorRecord.Status.NOT_PROVISIONED
-                            && replay.ready()) {
-                        // this shard answers the id's next device commands without a recovery (UnknownSensorGate)
-                        unknown.markUnknown(sensorId.value(), shard);
-                        metrics.unknownSensorCache("stored");
-                    }
-                    passivation.stopped();
-                    listener.stopped();
-                    if (counted) {
-                        counted = false;
-                        metrics.entityStopped();
-                    }
-                })
+                .onSignal(RecoveryCompleted.instance(), life::recovered)
+                .onSignal(PreRestart.instance(), state -> life.restarting())
+                .onSignal(PostStop.instance(), life::stopped)
                 .build();
     }
 
@@ -199,7 +178,7 @@ public final class SensorEntity
         } else if (command instanceof Decrypt c) {
             return judge(state, c.certificate(), null, CertificateType.ENC_UP, c.replyTo(), v -> v);
         } else if (command instanceof Provision c) {
-            return apply(state, keys.provision(state, c.envelope(), c.actor()), c.replyTo());
+            return apply(state, keys.provision(state, c.envelope(), c.actor(), c.acceptLegacySeed()), c.replyTo());
         } else if (command instanceof StartSeedUpdate c) {
             return apply(state, keys.startSeedUpdate(state, c.actor()), c.replyTo());
         } else if (command instanceof CompleteSeedUpdate c) {
@@ -210,6 +189,14 @@ public final class SensorEntity
             return apply(state, keys.encrypt(state, c.plaintext()), c.replyTo());
         } else if (command instanceof RewrapSeed c) {
             return apply(state, keys.rewrap(state), c.replyTo());
+        } else if (command instanceof SensorMessages.Poll c) {
+            return state.status() == SensorRecord.Status.REVOKED && fence.held()
+                    ? Effect().reply(c.replyTo(), downlink.revokedPoll(state, c.certificate()))
+                    : judge(state, c.certificate(), null, CertificateType.AUTH, c.replyTo(), v -> downlink.answer(state, v));
+        } else if (command instanceof SensorMessages.OfferSeed c) {
+            return apply(state, keys.completeSeedUpdate(state, c.envelope(), "sensor"), c.replyTo());
+        } else if (command instanceof SensorMessages.CancelDownlink c) {
+            return apply(state, downlink.cancel(state, c.actor()), c.replyTo());
         } else if (command instanceof GetStatus c) {
             return Effect().reply(c.replyTo(), keys.status(state));
         } else if (command instanceof Stop) {
@@ -266,7 +253,13 @@ public final class SensorEntity
             return Effect().reply(replyTo, answer.apply(fenced()));
         }
         accepted++;
+        downlink.askUpdateIfDue(state, clock.now(), context.getSelf(), context.getSystem().ignoreRef());
         CertificateJudge.Reservation r = j.reservation();
+        if (j.completes() != null) { // a certificate under an offered seed: the update completes first
+            return Effect().persist(downlink.completed(state, j.completes(), r == null ? null
+                            : replay.reservation(state, verdict.timestamp(), r))).thenRun(s -> downlink.afterCompleted(state, j))
+                    .thenReply(replyTo, s -> answer.apply(fence.held() ? verdict : fenced()));
+        }
         if (r == null) {
             return Effect().reply(replyTo, answer.apply(verdict));
         }

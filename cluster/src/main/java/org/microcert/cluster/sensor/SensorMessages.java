@@ -19,8 +19,15 @@ public final class SensorMessages {
     /**
      * Provision from a TRANSPORT seed envelope (wire bytes), opened and resealed by the card.
      * {@code actor} (in every key-management command) is the operator's name, kept in the event.
+     * {@code acceptLegacySeed}: the operator's exception to the provisioning policy ({@link ProvisioningPolicy}).
      */
-    public record Provision(byte[] envelope, String actor, ActorRef<OperatorReply> replyTo) implements Command {}
+    public record Provision(byte[] envelope, String actor, ActorRef<OperatorReply> replyTo, boolean acceptLegacySeed)
+            implements Command {
+        /** Under the provisioning policy without the legacy exception (and as sent by older nodes). */
+        public Provision(byte[] envelope, String actor, ActorRef<OperatorReply> replyTo) {
+            this(envelope, actor, replyTo, false);
+        }
+    }
 
     /** Authenticate an AUTH certificate (wire bytes). */
     public record Authenticate(byte[] certificate, ActorRef<Verdict> replyTo) implements Command {}
@@ -95,6 +102,37 @@ public final class SensorMessages {
     public record RecoveryPermit(boolean granted) implements Command {}
 
     public record GetStatus(ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /**
+     * A sensor asks what is pending for it, with a fresh AUTH certificate (judged as
+     * {@link Authenticate}); a revoked sensor whose revocation is still delivered is checked under its
+     * revoked seed. Answers {@link DownlinkReply}.
+     */
+    public record Poll(byte[] certificate, ActorRef<DownlinkReply> replyTo) implements Command {}
+
+    /**
+     * The verdict on a poll's certificate and the COMMAND certificates pending for the sensor (wire
+     * bytes), tagged now, so none is stale when it arrives; empty when nothing is pending or the poll
+     * was rejected (except REVOKED, which carries the REVOKE command while it is delivered).
+     */
+    public record DownlinkReply(Verdict verdict, java.util.List<byte[]> commands) implements ClusterSerializable {
+        public DownlinkReply {
+            commands = java.util.List.copyOf(commands);
+        }
+    }
+
+    /**
+     * The sensor's own upload of its UPDATE envelope (no token; the envelope opens only under its
+     * current seed): judged as {@link CompleteSeedUpdate}, but a device call, so the node's gates
+     * answer it for unknown ids without a recovery ({@link RecoveryGate}).
+     */
+    public record OfferSeed(byte[] envelope, ActorRef<OperatorReply> replyTo) implements Command {}
+
+    /**
+     * Withdraws what is pending for the sensor: its seed update (the current seed stays), or the
+     * delivery of its revocation (it stays revoked; the kept seed is dropped).
+     */
+    public record CancelDownlink(String actor, ActorRef<OperatorReply> replyTo) implements Command {}
 
     /**
      * The answer to a device call.

@@ -53,6 +53,7 @@ public final class SensorSharding {
     public static void init(ActorSystem<?> system, EncryptionCard card, SensorSettings settings, ReplayLedger ledger,
                             Supplier<Source<SensorId, ?>> provisionedIds) {
         SeedCache seeds = startSeedCache(system, settings);
+        Downlink.beforeExpiry(system.settings().config()); // a bad expiry policy stops the node here, not each sensor
         // one negative cache per node, for the shards this node hosts
         var config = system.settings().config();
         UnknownSensors unknown = new UnknownSensors(config.hasPath(UNKNOWN_CACHE_SIZE) ? config.getInt(UNKNOWN_CACHE_SIZE)

@@ -393,9 +393,11 @@ class GatewayHttpTest {
         HttpResponse<String> done = client.postJson(base + "/seed-update/complete",
                 "{\"envelope\":\"" + b64(chip.pendingUpdate().orElseThrow().encode()) + "\"}", OPERATOR);
         assertEquals(200, done.statusCode(), done.body());
-        assertEquals(2, json(done).get("seedVersion").asInt());
+        assertEquals("UPDATE_PENDING", json(done).get("status").asText(), "until the sensor proves the new seed");
         chip.activatePendingSeed();
-        assertEquals(200, authenticateBinary(chip.authenticate(Instant.now()).encode()).statusCode());
+        HttpResponse<String> proof = authenticateBinary(chip.authenticate(Instant.now()).encode());
+        assertEquals(200, proof.statusCode());
+        assertEquals(2, json(proof).get("seedVersion").asInt());
 
         HttpResponse<String> revoked = client.postJson(base + "/revoke", "{\"reason\":\"stolen\"}", OPERATOR);
         assertEquals(200, revoked.statusCode(), revoked.body());

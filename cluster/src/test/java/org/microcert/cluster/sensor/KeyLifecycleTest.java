@@ -123,9 +123,42 @@ class KeyLifecycleTest {
         assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.provision(empty, other, "a"), empty));
         // an envelope the caller already decoded is taken as it is
         SeedEnvelope update = chip.prepareSeedUpdate(NOW);
-        assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.provision(empty, update, "a"), empty));
+        assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.provision(empty, update, "a", false), empty));
         assertInstanceOf(SensorEvent.Provisioned.class,
-                keys.provision(empty, SeedEnvelope.decode(fleet.transportEnvelope(chip)), "a").event());
+                keys.provision(empty, SeedEnvelope.decode(fleet.transportEnvelope(chip)), "a", false).event());
+    }
+
+    /** A TRANSPORT envelope of a chip whose first seed has this version and epoch year. */
+    byte[] firstSeed(int version, int epochYear) {
+        SecureRandom rng = new SecureRandom();
+        SensorChip odd = SensorChip.withSeed(chip.sensorId(), CipherSuite.AES128, KeySeed.generate(rng, version, epochYear),
+                rng, java.time.Duration.ofMinutes(5));
+        return fleet.transportEnvelope(odd);
+    }
+
+    @Test
+    void aFirstSeedIsVersionOneAndCoversThePresentUnlessTheOperatorImportsLegacySeeds() {
+        SensorRecord empty = SensorRecord.empty(chip.sensorId());
+        int year = NOW.atZone(java.time.ZoneOffset.UTC).getYear();
+        byte[] second = firstSeed(2, year);
+        byte[] expired = firstSeed(1, year - KeySeed.LIFETIME_YEARS);
+        byte[] lastYear = firstSeed(1, year - KeySeed.LIFETIME_YEARS + 1);
+        byte[] future = firstSeed(1, year + 1);
+        SetDigest before = card.setDigest();
+        Refused r = assertInstanceOf(Refused.class, keys.provision(empty, second, "a").reply().apply(empty));
+        assertEquals(RefusalCode.BAD_SEED, r.error());
+        assertTrue(r.message().contains("version 2"), r.message());
+        r = assertInstanceOf(Refused.class, keys.provision(empty, expired, "a").reply().apply(empty));
+        assertEquals(RefusalCode.BAD_SEED, r.error());
+        assertTrue(r.message().contains("ended in " + (year - 1)), r.message());
+        assertEquals(RefusalCode.BAD_SEED, refusal(keys.provision(empty, future, "a", true), empty),
+                "a seed whose years have not begun is refused even under the legacy exception");
+        assertEquals(before, card.setDigest(), "a refused seed is recorded nowhere");
+
+        assertInstanceOf(SensorEvent.Provisioned.class, keys.provision(empty, lastYear, "a").event(),
+                "the fifth year still covers the present");
+        assertInstanceOf(SensorEvent.Provisioned.class, keys.provision(empty, second, "a", true).event());
+        assertInstanceOf(SensorEvent.Provisioned.class, keys.provision(empty, expired, "a", true).event());
     }
 
     /** A TRANSPORT envelope with header seed version 1 around {@code plaintext}, sealed under {@code key}. */
@@ -169,7 +202,7 @@ class KeyLifecycleTest {
     }
 
     @Test
-    void aSeedUpdateIsStartedOnceCompletedWithTheSensorsEnvelopeAndWipesTheOldSeed() throws Exception {
+    void aSeedUpdateIsStartedOnceAndTheSensorsEnvelopeIsKeptAsOfferedOnce() throws Exception {
         SensorRecord state = provisioned();
         assertEquals(RefusalCode.NO_UPDATE_PENDING,
                 refusal(keys.completeSeedUpdate(state, chip.prepareSeedUpdate(NOW).encode(), "bob"), state));
@@ -184,11 +217,13 @@ class KeyLifecycleTest {
 
         byte[] envelope = chip.pendingUpdate().orElseThrow().encode();
         Outcome complete = keys.completeSeedUpdate(state, envelope, "bob");
-        assertEquals(2, assertInstanceOf(SensorEvent.SeedUpdated.class, complete.event()).seed().seedVersion());
+        assertEquals(2, assertInstanceOf(SensorEvent.SeedUpdateReceived.class, complete.event()).seed().seedVersion());
         assertTrue(seeds.isOpen(), "the current seed opened the envelope");
         state = persisted(state, complete);
-        assertFalse(seeds.isOpen(), "the replaced seed is wiped once the update is durable");
-        assertEquals("ACTIVE", assertInstanceOf(Done.class, complete.reply().apply(state)).status().status());
+        assertTrue(seeds.isOpen(), "the current seed stays until the sensor proves the new one");
+        assertEquals("UPDATE_PENDING", assertInstanceOf(Done.class, complete.reply().apply(state)).status().status());
+        assertEquals(1, state.seedVersion());
+        assertNull(keys.completeSeedUpdate(state, envelope, "bob").event(), "a duplicated upload changes nothing");
     }
 
     @Test
@@ -214,7 +249,7 @@ class KeyLifecycleTest {
         SeedEnvelope relabelled = SeedUpdates.seal(current, chip.sensorId(), CipherSuite.SM4, next, new SecureRandom());
         assertEquals(RefusalCode.BAD_ENVELOPE, refusal(keys.completeSeedUpdate(state, relabelled.encode(), "bob"), state));
         SeedEnvelope right = SeedUpdates.seal(current, chip.sensorId(), CipherSuite.AES128, next, new SecureRandom());
-        assertInstanceOf(SensorEvent.SeedUpdated.class, keys.completeSeedUpdate(state, right.encode(), "bob").event());
+        assertInstanceOf(SensorEvent.SeedUpdateReceived.class, keys.completeSeedUpdate(state, right.encode(), "bob").event());
     }
 
     @Test
@@ -224,7 +259,8 @@ class KeyLifecycleTest {
         assertNull(keys.encrypt(state, new byte[] {1}).event());
         assertTrue(seeds.isOpen());
         Outcome revoke = keys.revoke(state, "stolen", "alice");
-        assertEquals(new SensorEvent.Revoked("stolen", NOW, "alice"), revoke.event());
+        assertEquals(new SensorEvent.Revoked("stolen", NOW, "alice", state.seed()), revoke.event(),
+                "the revoked seed is kept sealed to deliver the REVOKE");
         state = persisted(state, revoke);
         assertFalse(seeds.isOpen(), "wiped once the revocation is durable");
         Done done = assertInstanceOf(Done.class, revoke.reply().apply(state));

@@ -254,15 +254,18 @@ class SensorEntityTest extends SensorEntityFixture {
 
         var complete = kit.<OperatorReply>runCommand(r -> new SensorMessages.CompleteSeedUpdate(envelope, "bob", r));
         Done done = (Done) complete.reply();
-        assertEquals("ACTIVE", done.status().status());
-        assertEquals(2, done.status().seedVersion());
-        assertEquals(2, complete.eventOfType(SensorEvent.SeedUpdated.class).seed().seedVersion());
+        assertEquals("UPDATE_PENDING", done.status().status(), "the new seed waits for the sensor to prove it");
+        assertEquals(1, done.status().seedVersion());
+        assertEquals(2, complete.eventOfType(SensorEvent.SeedUpdateReceived.class).seed().seedVersion());
         chip.activatePendingSeed();
 
+        byte[] underNewSeed = auth().encode();
+        var proof = kit.<Verdict>runCommand(r -> new SensorMessages.Authenticate(underNewSeed, r));
+        assertTrue(proof.reply().accepted());
+        assertEquals(2, proof.reply().seedVersion());
+        assertEquals(2, proof.eventOfType(SensorEvent.SeedUpdated.class).seed().seedVersion());
         assertEquals(VerdictReason.BAD_TAG, authenticate(oldSeedCert).reason(), "the old seed no longer verifies");
-        Verdict v = authenticate(auth());
-        assertTrue(v.accepted());
-        assertEquals(2, v.seedVersion());
+        assertTrue(authenticate(auth()).accepted());
         kit.restart();
         clock.advanceSeconds(11);
         assertTrue(authenticate(auth()).accepted(), "the new seed is what recovery restores");

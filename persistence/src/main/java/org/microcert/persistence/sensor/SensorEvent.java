@@ -33,7 +33,10 @@ import org.microcert.persistence.card.SealedSeed;
     @JsonSubTypes.Type(value = SensorEvent.SeedUpdated.class, name = "seed-updated"),
     @JsonSubTypes.Type(value = SensorEvent.Revoked.class, name = "revoked"),
     @JsonSubTypes.Type(value = SensorEvent.SeedRewrapped.class, name = "seed-rewrapped"),
-    @JsonSubTypes.Type(value = SensorEvent.Restored.class, name = "restored")
+    @JsonSubTypes.Type(value = SensorEvent.Restored.class, name = "restored"),
+    @JsonSubTypes.Type(value = SensorEvent.SeedUpdateReceived.class, name = "seed-update-received"),
+    @JsonSubTypes.Type(value = SensorEvent.SeedUpdateCancelled.class, name = "seed-update-cancelled"),
+    @JsonSubTypes.Type(value = SensorEvent.RevocationDeliveryEnded.class, name = "revocation-delivery-ended")
 })
 public sealed interface SensorEvent extends CborSerializable {
 
@@ -94,8 +97,17 @@ public sealed interface SensorEvent extends CborSerializable {
         }
     }
 
-    /** The sensor's keys are revoked for good; its sealed seed is dropped from the state. */
-    record Revoked(String reason, Instant at, String actor) implements SensorEvent {
+    /**
+     * The sensor's keys are revoked for good; its sealed seed is dropped from the state.
+     * {@code deliverySeed} (absent in events written before the downlink queue, and when the seed
+     * had expired): the revoked seed, kept in {@link DownlinkState#revocationSeed()} only to tag the
+     * REVOKE command each time the sensor polls, until the revocation is confirmed or cancelled.
+     */
+    record Revoked(String reason, Instant at, String actor, SealedSeed deliverySeed) implements SensorEvent {
+        /** Without a revocation to deliver (as written before the downlink queue). */
+        public Revoked(String reason, Instant at, String actor) {
+            this(reason, at, actor, null);
+        }
     }
 
     /** The same seed resealed under the card's current K_store version (K_store rotation). */
@@ -110,5 +122,29 @@ public sealed interface SensorEvent extends CborSerializable {
         public Restored {
             Objects.requireNonNull(record, "record");
         }
+    }
+
+    /**
+     * The sensor offered the seed of its pending update in an UPDATE envelope that opened under the
+     * current seed. The current seed stays valid: the update completes ({@link SeedUpdated}) once a
+     * certificate verifies under this seed. {@code envelopeDigest}: SHA-256 of the envelope, hex.
+     */
+    record SeedUpdateReceived(SealedSeed seed, String recordDigest, String envelopeDigest, Instant at, String actor)
+            implements SensorEvent {
+        public SeedUpdateReceived {
+            Objects.requireNonNull(seed, "seed");
+            Objects.requireNonNull(envelopeDigest, "envelopeDigest");
+        }
+    }
+
+    /** An operator withdrew the pending seed update: the current seed stays, the offered ones go. */
+    record SeedUpdateCancelled(Instant at, String actor) implements SensorEvent {
+    }
+
+    /**
+     * The REVOKE command is no longer delivered and the kept revoked seed is dropped:
+     * {@code confirmed} when the sensor confirmed it, else an operator cancelled the delivery.
+     */
+    record RevocationDeliveryEnded(boolean confirmed, Instant at, String actor) implements SensorEvent {
     }
 }

@@ -29,12 +29,14 @@ import org.microcert.protocol.SensorId;
  * @param revokedAt when it was revoked; null unless revoked
  * @param seedUpdates how many seed updates completed
  * @param rewraps how many times the seed was resealed under a new K_store version
+ * @param downlink the offered seeds of a pending update and a revocation still being delivered
+ *     ({@link DownlinkState}; absent in records written before it existed: empty)
  */
 public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, String recordDigest, int seedVersion,
                            int pendingSeedVersion, long replayReservedUntilEpochSecond,
                            List<Long> replayRandomsAtReserved, String replayLedgerSession, Instant provisionedAt,
                            Instant changedAt, String revocationReason, Instant revokedAt, long seedUpdates,
-                           long rewraps) implements CborSerializable {
+                           long rewraps, DownlinkState downlink) implements CborSerializable {
 
     /** A sensor's key life cycle. */
     public enum Status {
@@ -52,10 +54,21 @@ public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, St
         Objects.requireNonNull(sensorId, "sensorId");
         Objects.requireNonNull(status, "status");
         replayRandomsAtReserved = replayRandomsAtReserved == null ? null : List.copyOf(replayRandomsAtReserved);
+        downlink = downlink == null ? DownlinkState.EMPTY : downlink;
         if (seed != null && !seed.sensorId().equals(sensorId)) {
             throw new IllegalArgumentException("the sealed seed belongs to sensor " + seed.sensorId()
                     + ", not " + sensorId);
         }
+    }
+
+    /** A record with an empty {@link DownlinkState} ({@link #apply} carries the downlink over). */
+    public SensorRecord(SensorId sensorId, Status status, SealedSeed seed, String recordDigest, int seedVersion,
+                        int pendingSeedVersion, long replayReservedUntilEpochSecond, List<Long> replayRandomsAtReserved,
+                        String replayLedgerSession, Instant provisionedAt, Instant changedAt, String revocationReason,
+                        Instant revokedAt, long seedUpdates, long rewraps) {
+        this(sensorId, status, seed, recordDigest, seedVersion, pendingSeedVersion, replayReservedUntilEpochSecond,
+                replayRandomsAtReserved, replayLedgerSession, provisionedAt, changedAt, revocationReason, revokedAt,
+                seedUpdates, rewraps, DownlinkState.EMPTY);
     }
 
     /** The state of a sensor that has no events yet. */
@@ -75,6 +88,18 @@ public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, St
      *     (a journal that was tampered with or a bug; recovery must not silently accept it)
      */
     public SensorRecord apply(SensorEvent event) {
+        SensorRecord next = applyToKeys(event);
+        if (event instanceof SensorEvent.Restored) {
+            return next; // the backup's own downlink
+        }
+        DownlinkState d = downlink.next(event, next);
+        return d == next.downlink ? next : new SensorRecord(next.sensorId, next.status, next.seed, next.recordDigest,
+                next.seedVersion, next.pendingSeedVersion, next.replayReservedUntilEpochSecond,
+                next.replayRandomsAtReserved, next.replayLedgerSession, next.provisionedAt, next.changedAt,
+                next.revocationReason, next.revokedAt, next.seedUpdates, next.rewraps, d);
+    }
+
+    private SensorRecord applyToKeys(SensorEvent event) {
         // Java 17 has no pattern switch; the chain covers every permitted subtype of the sealed interface.
         if (event instanceof SensorEvent.Provisioned e) {
             return new SensorRecord(sensorId, Status.ACTIVE, e.seed(), e.recordDigest(), e.seed().seedVersion(), 0,
@@ -117,6 +142,12 @@ public record SensorRecord(SensorId sensorId, Status status, SealedSeed seed, St
                         + " cannot become sensor " + sensorId);
             }
             return e.record();
+        } else if (event instanceof SensorEvent.SeedUpdateReceived || event instanceof SensorEvent.RevocationDeliveryEnded) {
+            return this; // the downlink state only
+        } else if (event instanceof SensorEvent.SeedUpdateCancelled) {
+            return new SensorRecord(sensorId, Status.ACTIVE, seed, recordDigest, seedVersion, 0,
+                    replayReservedUntilEpochSecond, replayRandomsAtReserved, replayLedgerSession, provisionedAt,
+                    changedAt, revocationReason, revokedAt, seedUpdates, rewraps);
         }
         throw new IllegalArgumentException("unknown event type " + event.getClass().getName());
     }

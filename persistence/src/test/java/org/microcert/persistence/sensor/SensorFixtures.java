@@ -47,6 +47,9 @@ final class SensorFixtures {
                 new SensorEvent.SeedUpdated(sealed(2, 1, (byte) 0x6b), DIGEST, AT, "sensor"),
                 new SensorEvent.Revoked("lost in the field", AT, "operator"),
                 new SensorEvent.SeedRewrapped(sealed(2, 2, (byte) 0x7c), DIGEST),
-                new SensorEvent.Restored(record()));
+                new SensorEvent.Restored(record()),
+                new SensorEvent.SeedUpdateReceived(sealed(2, 1, (byte) 0x6c), DIGEST, "cd".repeat(32), AT, "sensor"),
+                new SensorEvent.SeedUpdateCancelled(AT, "operator"),
+                new SensorEvent.RevocationDeliveryEnded(true, AT, "sensor"));
     }
 }

@@ -54,6 +54,11 @@ class SensorSerializationTest {
                 List.of(Long.MIN_VALUE, -1L, 0L, 42L, Long.MAX_VALUE));
         messages.add(release);
         messages.add(SensorFixtures.record().apply(release));
+        // a revocation still being delivered, in the event and in the snapshot's downlink state
+        SensorEvent.Revoked revoked = new SensorEvent.Revoked("stolen", SensorFixtures.AT, "operator",
+                SensorFixtures.sealed(1, 1, (byte) 0x5a));
+        messages.add(revoked);
+        messages.add(SensorFixtures.record().apply(revoked));
         for (Object message : messages) {
             Serializer serializer = serialization.findSerializerFor(message);
             assertEquals(JACKSON_CBOR_ID, serializer.identifier(), message.getClass() + " uses jackson-cbor");

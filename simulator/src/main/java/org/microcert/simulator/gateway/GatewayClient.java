@@ -335,7 +335,7 @@ public final class GatewayClient {
 
     /** {@code POST /v1/sensors/import} of the given encoded TRANSPORT envelopes (one manifest line each). */
     public ImportResult importManifest(List<byte[]> envelopes) {
-        return importManifest(envelopes.size(), envelopes::get);
+        return importManifest(envelopes.size(), envelopes::get, false);
     }
 
     /**
@@ -346,10 +346,13 @@ public final class GatewayClient {
      * ms a line on top of {@code --timeout}.
      *
      * @param envelope line index (0-based) to its encoded TRANSPORT envelope
+     * @param acceptLegacySeeds ask for the node's audited exception to its provisioning policy
+     *     ({@code ?legacy-seeds=accept}): for a manifest with seeds whose five years are over
      * @throws GatewayException when the request as a whole fails
      */
-    public ImportResult importManifest(int lines, IntFunction<byte[]> envelope) {
-        HttpRequest req = operatorToken.authorize(HttpRequest.newBuilder(next("/v1/sensors/import"))
+    public ImportResult importManifest(int lines, IntFunction<byte[]> envelope, boolean acceptLegacySeeds) {
+        String path = acceptLegacySeeds ? "/v1/sensors/import?legacy-seeds=accept" : "/v1/sensors/import";
+        HttpRequest req = operatorToken.authorize(HttpRequest.newBuilder(next(path))
                 .timeout(timeout.plusMillis(IMPORT_MILLIS_PER_LINE * lines))
                 .header("Content-Type", "application/x-ndjson")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ManifestBody(lines, envelope)))).build();
