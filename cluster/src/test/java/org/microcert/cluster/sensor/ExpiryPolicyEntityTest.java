@@ -39,7 +39,7 @@ class ExpiryPolicyEntityTest extends SensorEntityFixture {
     void aSensorHeardFromNearTheEndOfItsSeedGetsASeedUpdateThroughItsNextPoll() throws Exception {
         SensorId id = new SensorId(SENSOR);
         EventSourcedBehaviorTestKit<Command, SensorEvent, SensorRecord> policy = EventSourcedBehaviorTestKit.create(
-                POLICY.system(), SensorEntity.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true)));
+                POLICY.system(), SensorEntities.create(id, PersistenceId.of("Sensor", id.toString()), card, settings(true)));
         byte[] envelope = fleet.transportEnvelope(chip);
         policy.<OperatorReply>runCommand(r -> new SensorMessages.Provision(envelope, "alice", r));
         MicroCertificate early = auth();
